@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# rklp: live patching core for Linux 6.12, in Rust.
+#
+#   make demo     install deps, build kernel + modules, show a live patch in QEMU
+#   make check    same set-up, then run the selftests in QEMU
+#   make modules  build rklp.ko, the sample and the test modules
+#   make kernel   build (or reuse) the cached test kernel
+#
+# The kernel build is cached in $(RKLP_CACHE) (default /var/cache/rklp).
+
+RKLP_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+export RKLP_DIR
+RKLP_CACHE ?= /var/cache/rklp
+export RKLP_CACHE
+BUILD := $(RKLP_DIR)/build
+
+.PHONY: all deps kernel modules demo check clean fmt
+
+all: modules
+
+deps:
+	@$(RKLP_DIR)/scripts/install-deps.sh
+
+kernel: deps
+	@$(RKLP_DIR)/scripts/build-kernel.sh
+
+modules: kernel
+	@$(RKLP_DIR)/scripts/build-modules.sh
+
+demo: modules
+	@$(RKLP_DIR)/scripts/run-guest.sh demo
+
+check: modules
+	@$(RKLP_DIR)/scripts/run-guest.sh check
+
+clean:
+	@KDIR=$$($(RKLP_DIR)/scripts/build-kernel.sh --print-dir 2>/dev/null) ; \
+	[ -z "$$KDIR" ] || $(MAKE) -C $$KDIR M=$(RKLP_DIR) clean
+	rm -rf $(BUILD)

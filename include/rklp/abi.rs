@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+
+// The C ABI between patch modules and rklp.ko. This file is compiled into
+// both sides (`include!`), so the layouts cannot drift apart. Patch modules
+// never build these structs by hand: the typed `KlpPatch` API in `api.rs`
+// does, and rklp copies what it needs at registration.
+
+/// Version of the descriptor layout below; rklp refuses any other.
+pub const RKLP_ABI_VERSION: u32 = 1;
+
+/// One function to replace (`struct rklp_func_desc`).
+#[repr(C)]
+pub struct RklpFuncDesc {
+    /// Name of the original function, NUL-terminated.
+    pub old_name: *const u8,
+    /// Address of the replacement (an `extern "C"` function).
+    pub new_func: *const u8,
+    /// Which occurrence of `old_name` in the object's kallsyms (1-based);
+    /// 0 means the name must be unique.
+    pub old_sympos: usize,
+}
+
+/// One object: vmlinux (null `name`) or a module (`struct rklp_object_desc`).
+#[repr(C)]
+pub struct RklpObjectDesc {
+    /// Module name, NUL-terminated; null for vmlinux.
+    pub name: *const u8,
+    /// The functions of this object.
+    pub funcs: *const RklpFuncDesc,
+    /// Number of entries in `funcs`.
+    pub nr_funcs: usize,
+}
+
+/// A whole patch (`struct rklp_patch_desc`).
+#[repr(C)]
+pub struct RklpPatchDesc {
+    /// Must be [`RKLP_ABI_VERSION`].
+    pub abi_version: u32,
+    /// `RKLP_PATCH_*` flags.
+    pub flags: u32,
+    /// The objects of this patch.
+    pub objs: *const RklpObjectDesc,
+    /// Number of entries in `objs`.
+    pub nr_objs: usize,
+}
+
+/// Every `RKLP_PATCH_*` flag this version of rklp knows.
+pub const RKLP_PATCH_KNOWN_FLAGS: u32 = 0;

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Symbol resolution: the one place that reaches unexported kernel symbols.
+//!
+//! `kallsyms_lookup_name` has not been exported since v5.7. rklp finds its
+//! address once, at load, by placing (and removing) a kprobe on it: the
+//! kprobe core resolves `symbol_name` for us and reports `addr`. Every other
+//! unexported helper rklp needs is then looked up by name through it:
+//! `kallsyms_on_each_match_symbol`, `module_kallsyms_on_each_symbol`,
+//! `kallsyms_lookup_size_offset`, `ftrace_location` and `find_module`.
+//! If any of this fails (no CONFIG_KPROBES, symbol renamed), rklp refuses
+//! to load with a message naming the symbol.
+
+use super::bindings as b;
+use core::ffi::c_void;
+use kernel::ffi::{c_char, c_int, c_ulong};
+use kernel::c_str;
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+type LookupName = unsafe extern "C" fn(*const c_char) -> c_ulong;
+type MatchFn = unsafe extern "C" fn(*mut c_void, c_ulong) -> c_int;
+type OnEachMatch = unsafe extern "C" fn(Option<MatchFn>, *const c_char, *mut c_void) -> c_int;
+type SymFn = unsafe extern "C" fn(*mut c_void, *const c_char, c_ulong) -> c_int;
+type ModOnEach = unsafe extern "C" fn(*const c_char, Option<SymFn>, *mut c_void) -> c_int;
+type SizeOffset = unsafe extern "C" fn(c_ulong, *mut c_ulong, *mut c_ulong) -> c_int;
+type FtraceLocation = unsafe extern "C" fn(c_ulong) -> c_ulong;
+type FindModule = unsafe extern "C" fn(*const c_char) -> *mut b::module;
+
+/// The kernel's symbol-table helpers, resolved at load.
+///
+/// # Invariants
+///
+/// Every field points to the kernel function of that name and type.
+pub(crate) struct Kallsyms {
+    on_each_match: OnEachMatch,
+    mod_on_each: ModOnEach,
+    size_offset: SizeOffset,
+    ftrace_location: FtraceLocation,
+    find_module: FindModule,
+}
+
+/// Outcome of looking a function up by name and position.
+pub(crate) enum Lookup {
+    /// Found: its address.
+    Found(usize),
+    /// No symbol of that name in the object.
+    NotFound,
+    /// Several, and no position was given: how many.
+    Ambiguous(usize),
+    /// Fewer occurrences than the position asked for.
+    NoSuchPos,
+}
+
+/// Address of `kallsyms_lookup_name`, found through a temporary kprobe.
+fn find_kallsyms_lookup_name() -> Result<usize> {
+    // SAFETY: all-zero is a valid unregistered `struct kprobe`.
+    let mut kp: b::kprobe = unsafe { core::mem::zeroed() };
+    kp.symbol_name = c_str!("kallsyms_lookup_name").as_char_ptr();
+    // SAFETY: `kp` is a valid kprobe and lives until unregistered below.
+    let ret = unsafe { b::register_kprobe(&mut kp) };
+    if ret < 0 {
+        pr_err!("cannot resolve kallsyms_lookup_name: register_kprobe failed ({})\n", ret);
+        return Err(Error::from_errno(ret));
+    }
+    let mut addr = kp.addr as usize;
+    // SAFETY: `kp` was registered above.
+    unsafe { b::unregister_kprobe(&mut kp) };
+    // With IBT the kprobe sits after the ENDBR64; an indirect call must
+    // target the ENDBR itself.
+    #[cfg(CONFIG_X86_KERNEL_IBT)]
+    {
+        // SAFETY: `addr - 4` is inside kernel text preceding a function start.
+        let prev = unsafe { core::ptr::read_unaligned((addr - 4) as *const u32) };
+        if prev == 0xfa1e0ff3 {
+            addr -= 4;
+        }
+    }
+    Ok(addr)
+}
+
+impl Kallsyms {
+    /// Resolves every helper, or fails with a message naming the one missing.
+    pub(crate) fn resolve() -> Result<Self> {
+        let lookup_addr = find_kallsyms_lookup_name()?;
+        // SAFETY: `lookup_addr` is the address of kallsyms_lookup_name,
+        // whose C type is `LookupName`.
+        let lookup: LookupName = unsafe { core::mem::transmute(lookup_addr) };
+        let get = |name: &CStr| -> Result<usize> {
+            // SAFETY: `name` is NUL-terminated; lookup is the real function.
+            let a = unsafe { lookup(name.as_char_ptr()) } as usize;
+            if a == 0 {
+                pr_err!("cannot resolve kernel symbol '{}'\n", name);
+                return Err(ENOENT);
+            }
+            Ok(a)
+        };
+        let a_match = get(c_str!("kallsyms_on_each_match_symbol"))?;
+        let a_mod = get(c_str!("module_kallsyms_on_each_symbol"))?;
+        let a_size = get(c_str!("kallsyms_lookup_size_offset"))?;
+        let a_ftrace = get(c_str!("ftrace_location"))?;
+        let a_find = get(c_str!("find_module"))?;
+        // SAFETY: each address is that of the kernel function whose C type
+        // the corresponding alias spells out (include/linux/kallsyms.h,
+        // module.h, ftrace.h of 6.12); this satisfies the type invariant.
+        unsafe {
+            Ok(Self {
+                on_each_match: core::mem::transmute::<usize, OnEachMatch>(a_match),
+                mod_on_each: core::mem::transmute::<usize, ModOnEach>(a_mod),
+                size_offset: core::mem::transmute::<usize, SizeOffset>(a_size),
+                ftrace_location: core::mem::transmute::<usize, FtraceLocation>(a_ftrace),
+                find_module: core::mem::transmute::<usize, FindModule>(a_find),
+            })
+        }
+    }
+
+    /// Finds function `name` in vmlinux (`module == None`) or in a loaded
+    /// module, honouring `sympos` (0: must be unique; n: the n-th one).
+    pub(crate) fn lookup(&self, module: Option<&CStr>, name: &CStr, sympos: usize) -> Lookup {
+        struct Search<'a> {
+            name: &'a [u8],
+            sympos: usize,
+            count: usize,
+            addr: usize,
+        }
+        unsafe extern "C" fn on_match(data: *mut c_void, addr: c_ulong) -> c_int {
+            // SAFETY: `data` is the `Search` passed below, alive for the walk.
+            let s = unsafe { &mut *data.cast::<Search<'_>>() };
+            s.count += 1;
+            if s.sympos == 0 && s.count == 1 || s.count == s.sympos {
+                s.addr = addr as usize;
+            }
+            // Keep counting when uniqueness must be proven; stop at sympos.
+            (s.sympos != 0 && s.count == s.sympos) as c_int
+        }
+        unsafe extern "C" fn on_sym(data: *mut c_void, name: *const c_char, addr: c_ulong) -> c_int {
+            // SAFETY: kallsyms passes a NUL-terminated symbol name.
+            let sym = unsafe { CStr::from_char_ptr(name) };
+            // SAFETY: as in `on_match`.
+            let s = unsafe { &*data.cast::<Search<'_>>() };
+            if sym.as_bytes() != s.name {
+                return 0;
+            }
+            // SAFETY: same pointer, the walk is single-threaded.
+            unsafe { on_match(data, addr) }
+        }
+        let mut s = Search {
+            name: name.as_bytes(),
+            sympos,
+            count: 0,
+            addr: 0,
+        };
+        let data = (&mut s as *mut Search<'_>).cast::<c_void>();
+        // SAFETY: type invariant; callbacks match the C prototypes; `data`
+        // outlives the synchronous walk; the strings are NUL-terminated.
+        unsafe {
+            match module {
+                None => (self.on_each_match)(Some(on_match), name.as_char_ptr(), data),
+                Some(m) => (self.mod_on_each)(m.as_char_ptr(), Some(on_sym), data),
+            };
+        }
+        if s.count == 0 {
+            Lookup::NotFound
+        } else if sympos == 0 && s.count > 1 {
+            Lookup::Ambiguous(s.count)
+        } else if s.addr == 0 {
+            Lookup::NoSuchPos
+        } else {
+            Lookup::Found(s.addr)
+        }
+    }
+
+    /// Size of the symbol containing `addr`, if it is in kallsyms.
+    pub(crate) fn symbol_size(&self, addr: usize) -> Option<usize> {
+        let (mut size, mut off) = (0, 0);
+        // SAFETY: type invariant; out-pointers are valid locals.
+        let ok = unsafe { (self.size_offset)(addr as c_ulong, &mut size, &mut off) };
+        (ok != 0).then_some(size as usize)
+    }
+
+    /// Address of the ftrace call site in the function at `addr`, if any.
+    pub(crate) fn ftrace_location(&self, addr: usize) -> Option<usize> {
+        // SAFETY: type invariant; ftrace_location only reads ftrace records.
+        let loc = unsafe { (self.ftrace_location)(addr as c_ulong) } as usize;
+        (loc != 0).then_some(loc)
+    }
+
+    /// `MODULE_STATE_*` of the module called `name`, or `None` if not loaded.
+    pub(crate) fn module_state(&self, name: &CStr) -> Option<u32> {
+        // SAFETY: type invariant; the helper disables preemption around
+        // find_module() and only reads the state.
+        let st = unsafe { b::rklp_module_state_by_name(Some(self.find_module), name.as_char_ptr()) };
+        u32::try_from(st).ok()
+    }
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! References to `struct module`s: patch modules that rklp pins.
+
+use super::bindings as b;
+use core::ptr::NonNull;
+use kernel::fmt;
+use kernel::prelude::*;
+use kernel::str::{CStr, CString};
+
+/// A reference on a module taken with `try_module_get`, dropped with
+/// `module_put`. While it exists the module cannot be unloaded.
+///
+/// # Invariants
+///
+/// `ptr` is a module on which this value holds one reference.
+pub(crate) struct ModuleRef {
+    ptr: NonNull<b::module>,
+}
+
+// SAFETY: module refcounts are atomic; put is allowed from any context.
+unsafe impl Send for ModuleRef {}
+// SAFETY: shared use only reads the pointer.
+unsafe impl Sync for ModuleRef {}
+
+impl ModuleRef {
+    /// Pins `module`, which must not be going away.
+    ///
+    /// # Safety
+    ///
+    /// `module` must point to a `struct module` that stays allocated for the
+    /// duration of the call (e.g. the caller's own `THIS_MODULE`).
+    pub(crate) unsafe fn get(module: *mut kernel::bindings::module) -> Result<Self> {
+        let ptr = NonNull::new(module.cast::<b::module>()).ok_or(EINVAL)?;
+        // SAFETY: valid module per the safety contract.
+        if !unsafe { b::try_module_get(ptr.as_ptr()) } {
+            return Err(ENODEV);
+        }
+        Ok(Self { ptr })
+    }
+
+    /// The module's name.
+    pub(crate) fn name(&self) -> Result<CString> {
+        // SAFETY: the module is pinned (invariant) so its name is valid.
+        let n = unsafe { CStr::from_char_ptr(b::rklp_module_name(self.ptr.as_ptr())) };
+        CString::try_from_fmt(fmt!("{}", n))
+    }
+}
+
+impl Drop for ModuleRef {
+    fn drop(&mut self) {
+        // SAFETY: we hold one reference (invariant).
+        unsafe { b::module_put(self.ptr.as_ptr()) };
+    }
+}

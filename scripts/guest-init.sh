@@ -1,0 +1,21 @@
+#!/bin/busybox sh
+# /init of the rklp test guest (busybox initramfs). Runs the demo or the
+# selftests, then reboots (QEMU runs with -no-reboot, so it exits).
+/bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+echo "rklp-guest: kernel $(uname -r), $(nproc) CPUs, mode '$rklp_mode'"
+case "$rklp_mode" in
+demo) sh /rklp/demo.sh; rc=$? ;;
+check) cd /rklp/selftests && sh ./run_tests.sh; rc=$? ;;
+*) echo "rklp-guest: unknown mode"; rc=2 ;;
+esac
+echo "rklp-guest: done rc=$rc"
+sync
+reboot -f

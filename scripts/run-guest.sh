@@ -1,0 +1,58 @@
+#!/bin/bash
+# Pack an initramfs (busybox, modules, scripts) and boot the test kernel in
+# QEMU (TCG) to run the demo or the selftests. Exit 0 only if the guest ran
+# to the end and reported success.
+#   run-guest.sh demo|check
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+mode=${1:?usage: run-guest.sh demo|check}
+KOUT=$RKLP_CACHE/kernel-$(rklp_kernel_key)
+BUILD=$RKLP_ROOT/build
+root=$BUILD/initramfs-$mode
+rm -rf "$root"
+mkdir -p "$root"/{bin,lib/rklp,rklp}
+cp /bin/busybox "$root/bin/busybox"
+install -m 0755 "$RKLP_ROOT/scripts/guest-init.sh" "$root/init"
+cp "$RKLP_ROOT/rklp.ko" "$RKLP_ROOT"/samples/*.ko "$root/lib/rklp/"
+cp "$RKLP_ROOT"/tools/testing/selftests/rklp/test_modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
+cp "$KOUT/samples/livepatch/livepatch-sample.ko" "$root/lib/rklp/"
+install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
+cp -r "$RKLP_ROOT/tools/testing/selftests/rklp" "$root/rklp/selftests"
+rm -rf "$root/rklp/selftests/test_modules"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/initrd-$mode.gz"
+
+log=$BUILD/guest-$mode.log
+timeout_s=${RKLP_GUEST_TIMEOUT:-1200}
+echo "rklp: booting QEMU (TCG, 2 CPUs) for '$mode'; serial log in $log"
+khz=$(awk '/cpu MHz/ {printf "%d", $4 * 1000; exit}' /proc/cpuinfo)
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode tsc=reliable${khz:+ tsc_early_khz=$khz}"
+set +e
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2,sockets=2,cores=1 -m 1G \
+	-kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$BUILD/initrd-$mode.gz" \
+	-append "$append" -nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
+	tr -d '\r' | tee "$log" | { if [ "$mode" = demo ]; then grep -v '^\[' ; else grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest)'; fi; }
+qrc=${PIPESTATUS[0]}
+set -e
+if [ "$qrc" = 124 ]; then
+	echo "rklp: guest TIMED OUT after ${timeout_s}s"
+fi
+if grep -qE 'Kernel panic|BUG:|Oops|general protection|WARNING: CPU' "$log"; then
+	echo "rklp: the guest kernel crashed or warned:"
+	grep -E -A20 'Kernel panic|BUG:|Oops|general protection|WARNING: CPU' "$log" | head -60
+	crashed=1
+else
+	crashed=0
+fi
+grc=$(sed -n 's/^rklp-guest: done rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
+if [ "$mode" = check ]; then
+	pass=$(grep -cE '^ok [0-9]+ ' "$log" || true)
+	fail=$(grep -cE '^not ok [0-9]+ ' "$log" || true)
+	skip=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log" || true)
+	pass=$((pass - skip))
+	[ -n "$grc" ] || fail=$((fail + 1))   # the guest died before finishing
+	[ $crashed = 0 ] || fail=$((fail + 1))
+	if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
+	[ "$fail" = 0 ] && [ "$grc" = 0 ]
+else
+	if [ "$grc" = 0 ] && [ $crashed = 0 ]; then echo "rklp: demo OK"; else echo "rklp: demo FAILED"; exit 1; fi
+fi

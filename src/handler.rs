@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rklp's one shared `ftrace_ops`, its handler, and its filter.
+//!
+//! Every patched function of every patch is in the filter of the same ops.
+//! The handler looks the traced function up in [`FUNC_HASH`] and redirects
+//! the call to the top entry's replacement.
+
+use crate::func_hash::FUNC_HASH;
+use crate::sys::ftrace::{FtraceOps, Handler, HandlerCtx, Regs};
+use kernel::prelude::*;
+
+struct RklpHandler;
+
+impl Handler for RklpHandler {
+    #[inline(always)]
+    fn handle(ip: usize, regs: &mut Regs<'_>, ctx: &HandlerCtx) {
+        let Some(entry) = FUNC_HASH.lookup(ip, ctx) else {
+            // Filtered but not (or no longer) in the hash: run the original.
+            return;
+        };
+        // Per-task choice during transitions comes with the consistency
+        // model; until then every entry in the hash applies to all tasks.
+        if entry.new_func != 0 {
+            regs.set_ip(entry.new_func);
+        }
+    }
+}
+
+static OPS: FtraceOps = FtraceOps::new::<RklpHandler>();
+
+/// The ops' filter and registration state.
+///
+/// # Invariants
+///
+/// `registered` iff `count > 0`: the ops is never registered with an empty
+/// filter (that would trace every function in the kernel).
+pub(crate) struct Filter {
+    count: usize,
+    registered: bool,
+}
+
+impl Filter {
+    /// The (unique) filter, owned by the core state.
+    pub(crate) fn new_once() -> Self {
+        Self {
+            count: 0,
+            registered: false,
+        }
+    }
+
+    /// Number of functions in the filter.
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Adds ftrace locations in one hash update, registering the ops on the
+    /// first one. On failure nothing was added.
+    pub(crate) fn add(&mut self, ips: &mut [usize]) -> Result {
+        if ips.is_empty() {
+            return Ok(());
+        }
+        OPS.set_filter_ips(ips, false)?;
+        if !self.registered {
+            if let Err(e) = OPS.register() {
+                let _ = OPS.set_filter_ips(ips, true);
+                return Err(e);
+            }
+            self.registered = true;
+        }
+        self.count += ips.len();
+        Ok(())
+    }
+
+    /// Removes ftrace locations in one hash update; unregisters the ops
+    /// first when they are the last ones.
+    pub(crate) fn remove(&mut self, ips: &mut [usize]) -> Result {
+        if ips.is_empty() {
+            return Ok(());
+        }
+        if ips.len() >= self.count && self.registered {
+            OPS.unregister()?;
+            self.registered = false;
+        }
+        OPS.set_filter_ips(ips, true)?;
+        self.count = self.count.saturating_sub(ips.len());
+        Ok(())
+    }
+
+    /// Whether the ops is registered with ftrace.
+    pub(crate) fn registered(&self) -> bool {
+        self.registered
+    }
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Patches, objects and functions as rklp keeps them, built from a patch
+//! module's descriptor, and symbol resolution for loaded objects.
+
+use crate::func_hash::EntryId;
+use crate::sys::kallsyms::{Kallsyms, Lookup};
+use crate::sys::kobject::KobjDir;
+use crate::sys::module_ref::ModuleRef;
+use crate::sys::patch_desc::PatchDesc;
+use kernel::alloc::flags::GFP_KERNEL;
+use kernel::c_str;
+use kernel::prelude::*;
+use kernel::str::{CStr, CString};
+
+/// Longest symbol name (KSYM_NAME_LEN in include/linux/kallsyms.h).
+const KSYM_NAME_LEN: usize = 512;
+/// Longest module name (MODULE_NAME_LEN for 64-bit).
+const MODULE_NAME_LEN: usize = 56;
+
+/// One function of a patch.
+pub(crate) struct Func {
+    /// Name of the original function.
+    pub(crate) old_name: CString,
+    /// Occurrence requested (0 = unique).
+    pub(crate) old_sympos: usize,
+    /// The replacement's address.
+    pub(crate) new_func: usize,
+    /// Original's address and size, once resolved (object loaded).
+    pub(crate) old_addr: usize,
+    pub(crate) old_size: usize,
+    /// Replacement's size (from the patch module's kallsyms).
+    pub(crate) new_size: usize,
+    /// The original's ftrace location: the hash key.
+    pub(crate) ftrace_loc: usize,
+    /// This function's entry in the hash while patched.
+    pub(crate) entry: Option<EntryId>,
+    /// `<patch>/<object>/<func,sympos>/`.
+    pub(crate) dir: Option<KobjDir>,
+}
+
+/// vmlinux or one module.
+pub(crate) struct Object {
+    /// Module name; `None` for vmlinux.
+    pub(crate) name: Option<CString>,
+    // Children before `dir`: drop order removes sysfs bottom-up.
+    pub(crate) funcs: KVec<Func>,
+    /// Whether the functions are in the hash.
+    pub(crate) patched: bool,
+    /// `<patch>/<object>/`.
+    pub(crate) dir: Option<KobjDir>,
+}
+
+/// One patch, named after its module.
+pub(crate) struct Patch {
+    /// The patch module's name.
+    pub(crate) name: CString,
+    pub(crate) objs: KVec<Object>,
+    /// `<patch>/enabled`.
+    pub(crate) enabled: bool,
+    /// Set when a transition was forced (module then stays pinned).
+    pub(crate) forced: bool,
+    /// Atomic replace patch.
+    pub(crate) replace: bool,
+    /// `/sys/kernel/rklp/<patch>/`; dropped after the object dirs.
+    pub(crate) dir: Option<KobjDir>,
+    /// Pins the patch module; dropped last.
+    pub(crate) module: Option<ModuleRef>,
+}
+
+impl Object {
+    /// Display name: the module's, or "vmlinux".
+    pub(crate) fn display_name(&self) -> &CStr {
+        match &self.name {
+            Some(n) => n,
+            None => c_str!("vmlinux"),
+        }
+    }
+}
+
+fn copy_cstr(s: &CStr) -> Result<CString> {
+    CString::try_from(s).map_err(|_| ENOMEM)
+}
+
+impl Patch {
+    /// Builds the patch from its descriptor, refusing malformed ones with
+    /// `-EINVAL` and a message.
+    pub(crate) fn from_desc(module: ModuleRef, desc: &PatchDesc<'_>) -> Result<KBox<Patch>> {
+        let name = module.name()?;
+        if desc.flags() & !crate::sys::patch_desc::RKLP_PATCH_KNOWN_FLAGS != 0 {
+            pr_err!("patch '{}': unknown flags {:#x}\n", &*name, desc.flags());
+            return Err(EINVAL);
+        }
+        let mut objs = KVec::new();
+        for o in desc.objects() {
+            if let Some(n) = o.name {
+                if n.len() >= MODULE_NAME_LEN || n.as_bytes() == b"vmlinux" || n.is_empty() {
+                    pr_err!("patch '{}': invalid object name '{}'\n", &*name, n);
+                    return Err(EINVAL);
+                }
+            }
+            let mut funcs = KVec::with_capacity(o.nr_funcs(), GFP_KERNEL)?;
+            for f in o.funcs() {
+                if f.old_name.is_empty() || f.old_name.len() >= KSYM_NAME_LEN {
+                    pr_err!("patch '{}': invalid function name '{}'\n", &*name, f.old_name);
+                    return Err(EINVAL);
+                }
+                funcs.push(
+                    Func {
+                        old_name: copy_cstr(f.old_name)?,
+                        old_sympos: f.old_sympos,
+                        new_func: f.new_func,
+                        old_addr: 0,
+                        old_size: 0,
+                        new_size: 0,
+                        ftrace_loc: 0,
+                        entry: None,
+                        dir: None,
+                    },
+                    GFP_KERNEL,
+                )?;
+            }
+            objs.push(
+                Object {
+                    name: o.name.map(copy_cstr).transpose()?,
+                    funcs,
+                    patched: false,
+                    dir: None,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        let patch = KBox::new(
+            Patch {
+                name,
+                objs,
+                enabled: false,
+                forced: false,
+                replace: false,
+                dir: None,
+                module: Some(module),
+            },
+            GFP_KERNEL,
+        )?;
+        patch.check_shape()?;
+        Ok(patch)
+    }
+
+    /// Structural rules: at least one object, every object has functions,
+    /// no object twice, no function (name, sympos) twice in one object.
+    fn check_shape(&self) -> Result {
+        let name = &*self.name;
+        if self.objs.is_empty() {
+            pr_err!("patch '{}' has no objects\n", name);
+            return Err(EINVAL);
+        }
+        for (i, o) in self.objs.iter().enumerate() {
+            if o.funcs.is_empty() {
+                pr_err!("patch '{}': object '{}' has no functions\n", name, o.display_name());
+                return Err(EINVAL);
+            }
+            if self.objs.iter().take(i).any(|p| p.display_name().as_bytes() == o.display_name().as_bytes()) {
+                pr_err!("patch '{}': object '{}' is listed twice\n", name, o.display_name());
+                return Err(EINVAL);
+            }
+            for (j, f) in o.funcs.iter().enumerate() {
+                let pos = f.old_sympos.max(1);
+                if o.funcs.iter().take(j).any(|g| g.old_name.as_bytes() == f.old_name.as_bytes() && g.old_sympos.max(1) == pos) {
+                    pr_err!(
+                        "patch '{}': function '{}' is listed twice in object '{}'\n",
+                        name,
+                        &*f.old_name,
+                        o.display_name()
+                    );
+                    return Err(EINVAL);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Object {
+    /// Resolves every function of this (loaded) object: address, size,
+    /// ftrace location, and the replacement's size. Messages follow
+    /// kernel/livepatch/core.c.
+    pub(crate) fn resolve(&mut self, ks: &Kallsyms) -> Result {
+        let objname = match &self.name {
+            Some(n) => n,
+            None => c_str!("vmlinux"),
+        };
+        let module = self.name.as_deref();
+        for f in self.funcs.iter_mut() {
+            let name = &*f.old_name;
+            f.old_addr = match ks.lookup(module, name, f.old_sympos) {
+                Lookup::Found(a) => a,
+                Lookup::NotFound => {
+                    pr_err!("symbol '{}' not found in symbol table\n", name);
+                    return Err(EINVAL);
+                }
+                Lookup::Ambiguous(n) => {
+                    pr_err!(
+                        "unresolvable ambiguity for symbol '{}' in object '{}' ({} matches; set old_sympos)\n",
+                        name,
+                        objname,
+                        n
+                    );
+                    return Err(EINVAL);
+                }
+                Lookup::NoSuchPos => {
+                    pr_err!(
+                        "symbol position {} for symbol '{}' in object '{}' not found\n",
+                        f.old_sympos,
+                        name,
+                        objname
+                    );
+                    return Err(EINVAL);
+                }
+            };
+            f.old_size = match ks.symbol_size(f.old_addr) {
+                Some(s) => s,
+                None => {
+                    pr_err!("kallsyms size lookup failed for '{}'\n", name);
+                    return Err(ENOENT);
+                }
+            };
+            f.new_size = match ks.symbol_size(f.new_func) {
+                Some(s) => s,
+                None => {
+                    pr_err!("kallsyms size lookup failed for '{}' replacement\n", name);
+                    return Err(ENOENT);
+                }
+            };
+            f.ftrace_loc = match ks.ftrace_location(f.old_addr) {
+                Some(l) => l,
+                None => {
+                    pr_err!("failed to find location for function '{}'\n", name);
+                    return Err(EINVAL);
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// Forgets resolved addresses (the object's module went away).
+    pub(crate) fn unresolve(&mut self) {
+        for f in self.funcs.iter_mut() {
+            f.old_addr = 0;
+            f.old_size = 0;
+            f.ftrace_loc = 0;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rklp: a live-patching core for Linux, as a loadable Rust module.
+//!
+//! One shared `ftrace_ops` (handler.rs) redirects patched functions found in
+//! an RCU-style hash (func_hash.rs). Patch modules register through the C
+//! ABI `rklp_enable_patch` (typed for Rust callers by include/rklp/api.rs).
+//! State is in state.rs, enable/disable in transition.rs, sysfs in sysfs.rs;
+//! raw kernel bindings stay in ../rust/ (module `sys`).
+
+use kernel::ffi::c_int;
+use kernel::c_str;
+use kernel::prelude::*;
+
+#[path = "../rust/mod.rs"]
+mod sys;
+
+mod func_hash;
+mod handler;
+mod patch;
+mod state;
+mod sysfs;
+mod transition;
+
+/// `pr_debug`-level message (always emitted at KERN_DEBUG; 6.12's Rust
+/// `pr_debug!` is compiled out without debug assertions). Upstream prints
+/// these with pr_debug and its selftests enable them.
+#[macro_export]
+macro_rules! rklp_debug {
+    ($($arg:tt)*) => {
+        kernel::print_macro!(kernel::print::format_strings::DEBUG, false, $($arg)*)
+    };
+}
+
+module! {
+    type: Rklp,
+    name: "rklp",
+    author: "rklp developers",
+    description: "Live-patching core: shared ftrace_ops, per-task consistency",
+    license: "GPL",
+}
+
+struct Rklp {
+    core: Pin<KBox<state::Core>>,
+}
+
+impl kernel::Module for Rklp {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
+        let root = sys::kobject::KobjDir::new(c_str!("rklp"), None).inspect_err(|_| {
+            pr_err!("cannot create /sys/kernel/rklp\n");
+        })?;
+        state::FREE_WORK.init::<state::FreeWork>();
+        let core = state::new_core(kallsyms, root)?;
+        state::publish(&core);
+        pr_info!("ready\n");
+        Ok(Self { core })
+    }
+}
+
+impl Drop for Rklp {
+    fn drop(&mut self) {
+        // Patch modules depend on our symbols, so none is loaded now, and
+        // every disabled patch is queued on the free work.
+        state::unpublish();
+        let st = self.core.state.lock();
+        if !st.patches.is_empty() || st.filter.count() != 0 {
+            pr_err!("unloading with live patches: this is a bug\n");
+        }
+    }
+}
+
+/// Registers and enables the patch described by `desc`, from the init
+/// function of patch module `module`. Returns 0 or a negative errno.
+///
+/// # Safety
+///
+/// `module` must be the caller's `THIS_MODULE` and `desc` a descriptor built
+/// by the `KlpPatch` API, valid as long as `module` is loaded.
+#[no_mangle]
+pub unsafe extern "C" fn rklp_enable_patch(
+    module: *mut core::ffi::c_void,
+    desc: *const sys::patch_desc::RklpPatchDesc,
+) -> c_int {
+    match enable_patch(module.cast(), desc) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+fn enable_patch(
+    module: *mut kernel::bindings::module,
+    desc: *const sys::patch_desc::RklpPatchDesc,
+) -> Result {
+    let core = state::core().ok_or(ENODEV)?;
+    // SAFETY: `module` is the caller's THIS_MODULE, in its init (contract).
+    let mref = unsafe { sys::module_ref::ModuleRef::get(module) }?;
+    // SAFETY: `desc` lives as long as the patch module, which `mref` pins
+    // and which the patch keeps pinned for as long as it uses `desc`.
+    let desc = unsafe { sys::patch_desc::PatchDesc::from_raw(desc) }.inspect_err(|_| {
+        pr_err!("invalid patch descriptor\n");
+    })?;
+    let patch = patch::Patch::from_desc(mref, &desc)?;
+    let mut st = core.state.lock();
+    transition::enable(&mut st, &core.root, patch)
+}

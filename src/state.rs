@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rklp's global state: the patch list and everything that changes with it,
+//! behind one mutex (the equivalent of upstream's `klp_mutex`).
+
+use crate::func_hash::HashWriter;
+use crate::handler::Filter;
+use crate::patch::Patch;
+use crate::sys::kallsyms::Kallsyms;
+use crate::sys::kobject::{KobjDir, KobjId};
+use crate::sys::work::{StaticWork, WorkFn};
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::alloc::flags::GFP_KERNEL;
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+
+/// Everything the core mutex protects.
+pub(crate) struct CoreState {
+    /// Enabled patches, oldest first (the stacking order).
+    pub(crate) patches: KVec<KBox<Patch>>,
+    /// Disabled patches waiting for [`FreeWork`].
+    to_free: KVec<KBox<Patch>>,
+    /// The only writer of the function hash.
+    pub(crate) hash: HashWriter,
+    /// The shared ftrace_ops' filter.
+    pub(crate) filter: Filter,
+    /// Symbol lookup.
+    pub(crate) kallsyms: Kallsyms,
+}
+
+/// The core: state and the sysfs root `/sys/kernel/rklp`.
+#[pin_data]
+pub(crate) struct Core {
+    #[pin]
+    pub(crate) state: Mutex<CoreState>,
+    /// `/sys/kernel/rklp`.
+    pub(crate) root: KobjDir,
+}
+
+static CORE: AtomicPtr<Core> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Frees disabled patches outside the store() that disabled them: removing
+/// a sysfs directory waits for its running callbacks, so it cannot be done
+/// from one of them.
+pub(crate) struct FreeWork;
+pub(crate) static FREE_WORK: StaticWork = StaticWork::new();
+
+impl WorkFn for FreeWork {
+    fn run() {
+        let Some(core) = core() else { return };
+        let list = {
+            let mut st = core.state.lock();
+            core::mem::replace(&mut st.to_free, KVec::new())
+        };
+        // Drops sysfs dirs (bottom-up), then module references: after this
+        // the patch modules can be removed.
+        drop(list);
+    }
+}
+
+impl CoreState {
+    pub(crate) fn new(kallsyms: Kallsyms) -> Self {
+        Self {
+            patches: KVec::new(),
+            to_free: KVec::new(),
+            hash: HashWriter::new_once(),
+            filter: Filter::new_once(),
+            kallsyms,
+        }
+    }
+
+    /// Removes and returns patch `idx`, keeping the others in order.
+    pub(crate) fn take_patch(&mut self, idx: usize) -> KBox<Patch> {
+        let old = core::mem::replace(&mut self.patches, KVec::new());
+        let mut taken = None;
+        for (i, p) in old.into_iter().enumerate() {
+            if i == idx {
+                taken = Some(p);
+            } else if let Err(e) = self.patches.push(p, GFP_KERNEL) {
+                // Cannot happen: capacity only shrinks. Keep going safely.
+                pr_err!("patch list: {:?}\n", e);
+            }
+        }
+        taken.expect("take_patch: index out of range")
+    }
+
+    /// Queues a disabled patch for freeing.
+    pub(crate) fn defer_free(&mut self, patch: KBox<Patch>) {
+        if let Err(e) = self.to_free.push(patch, GFP_KERNEL) {
+            // Dropping here would deadlock on our own sysfs file; leak.
+            pr_err!("cannot queue patch for freeing: {:?}\n", e);
+            return;
+        }
+        FREE_WORK.schedule();
+    }
+
+    /// Index of the patch whose directory is `dir`.
+    pub(crate) fn patch_by_dir(&self, dir: KobjId) -> Option<usize> {
+        self.patches
+            .iter()
+            .position(|p| p.dir.as_ref().map(|d| d.id()) == Some(dir))
+    }
+}
+
+/// The live core, if rklp is initialised.
+pub(crate) fn core() -> Option<&'static Core> {
+    let p = CORE.load(Ordering::Acquire);
+    // SAFETY: `CORE` is set by `publish` to a pinned allocation that stays
+    // alive until `unpublish`, which runs at module exit after every user
+    // (patch modules, sysfs files, the free work) is gone.
+    unsafe { p.as_ref() }
+}
+
+/// Allocates the core.
+pub(crate) fn new_core(kallsyms: Kallsyms, root: KobjDir) -> Result<Pin<KBox<Core>>> {
+    KBox::pin_init(
+        pin_init!(Core {
+            state <- new_mutex!(CoreState::new(kallsyms), "rklp_mutex"),
+            root,
+        }),
+        GFP_KERNEL,
+    )
+}
+
+/// Makes `core` reachable from the C ABI and sysfs.
+pub(crate) fn publish(core: &Pin<KBox<Core>>) {
+    CORE.store(&**core as *const Core as *mut Core, Ordering::Release);
+}
+
+/// Makes the core unreachable; waits for the free work.
+pub(crate) fn unpublish() {
+    FREE_WORK.flush();
+    CORE.store(core::ptr::null_mut(), Ordering::Release);
+}
