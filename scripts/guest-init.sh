@@ -2,8 +2,8 @@
 # /init of the rklp test guest (busybox initramfs). Runs the demo or the
 # selftests, then reboots (QEMU runs with -no-reboot, so it exits).
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp
-/bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+/bin/busybox --install -s 2>/dev/null
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null

@@ -199,12 +199,8 @@ impl Object {
                     return Err(EINVAL);
                 }
                 Lookup::Ambiguous(n) => {
-                    pr_err!(
-                        "unresolvable ambiguity for symbol '{}' in object '{}' ({} matches; set old_sympos)\n",
-                        name,
-                        objname,
-                        n
-                    );
+                    pr_err!("unresolvable ambiguity for symbol '{}' in object '{}'\n", name, objname);
+                    pr_info!("'{}' occurs {} times in '{}': set old_sympos\n", name, n, objname);
                     return Err(EINVAL);
                 }
                 Lookup::NoSuchPos => {

@@ -1,0 +1,160 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the rklp selftests, after upstream's
+# tools/testing/selftests/livepatch/functions.sh, for busybox sh.
+# Each test case: start_test "desc"; ...; check_result "expected"; end_test.
+
+MODDIR=${MODDIR:-/lib/rklp}
+SYSFS_RKLP=/sys/kernel/rklp
+SYSFS_KLP=/sys/kernel/livepatch
+TRACING=/sys/kernel/tracing
+COUNT_FILE=/tmp/rklp_ktap_count
+MAX_RETRIES=600		# x 0.1 s
+
+# kmod's tools, not busybox's applets (busybox sh runs its own applets first,
+# and busybox insmod retries a failed load, running a module's init twice).
+if [ -x /bin/kmod ]; then
+	insmod() { /sbin/insmod "$@"; }
+	rmmod() { /sbin/rmmod "$@"; }
+	lsmod() { /sbin/lsmod "$@"; }
+	modinfo() { /sbin/modinfo "$@"; }
+fi
+
+log() { echo "$*" >/dev/kmsg; }
+fail() { echo "# FAIL: $*"; TEST_FAILED=1; }
+skip() { TEST_SKIPPED="$*"; }
+
+# loop_until 'shell condition': retry for up to 60 s.
+loop_until() {
+	i=0
+	while ! eval "$1"; do
+		i=$((i + 1))
+		[ $i -ge $MAX_RETRIES ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+start_test() {
+	TEST_DESC="$1"
+	TEST_FAILED=""
+	TEST_SKIPPED=""
+	CANARY="rklp selftest: $(cut -d' ' -f1 /proc/uptime) $1"
+	log "$CANARY"
+	loop_until 'dmesg | grep -qF "$CANARY"' || fail "canary not in dmesg"
+	echo "# TEST: $1"
+}
+
+end_test() {
+	cleanup
+	n=$(( $(cat $COUNT_FILE 2>/dev/null || echo 0) + 1 ))
+	echo $n >$COUNT_FILE
+	if [ -n "$TEST_SKIPPED" ]; then
+		echo "ok $n $TEST_DESC # SKIP $TEST_SKIPPED"
+	elif [ -z "$TEST_FAILED" ]; then
+		echo "ok $n $TEST_DESC"
+	else
+		echo "not ok $n $TEST_DESC"
+	fi
+}
+
+# The kernel log since the canary, with the lines of interest, without
+# timestamps and taint notices (as upstream's check_result).
+test_dmesg() {
+	dmesg | awk -v c="$CANARY" 'f { print } index($0, c) { f = 1 }' |
+		grep -E 'rklp|livepatch|% ' | grep -vE '(tainting|taints) kernel' |
+		sed 's/^\[[ 0-9.]*\] //'
+}
+
+check_result() {
+	result=$(test_dmesg)
+	if [ "$result" != "$1" ]; then
+		fail "unexpected kernel log"
+		echo "$1" >/tmp/expected
+		echo "$result" >/tmp/result
+		diff -u /tmp/expected /tmp/result | sed 's/^/# /'
+	fi
+}
+
+# check_eq what actual expected
+check_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+}
+
+load_mod() {
+	name=$1; shift
+	log "% insmod $name.ko $*"
+	if ! out=$(insmod "$MODDIR/$name.ko" "$@" 2>&1); then
+		fail "insmod $name failed: $out"
+		return 1
+	fi
+}
+
+# load_lp NAME: load a patch module and wait until its transition is done.
+load_lp() {
+	load_mod "$@" || return 1
+	loop_until "[ -d $SYSFS_RKLP/$1 ]" || { fail "$1: no sysfs dir"; return 1; }
+	loop_until "[ \"\$(cat $SYSFS_RKLP/$1/transition)\" = 0 ]" || fail "$1: transition stuck"
+}
+
+# load_failing_mod NAME: insmod must fail; its error goes to the log.
+load_failing_mod() {
+	name=$1; shift
+	log "% insmod $name.ko $*"
+	if out=$(insmod "$MODDIR/$name.ko" "$@" 2>&1); then
+		fail "insmod $name succeeded but should fail"
+		return 1
+	fi
+	log "$out"
+}
+
+unload_mod() {
+	log "% rmmod $1"
+	loop_until "[ ! -e /sys/module/$1/refcnt ] || [ \"\$(cat /sys/module/$1/refcnt)\" = 0 ]" ||
+		fail "$1: refcount never dropped to 0"
+	out=$(rmmod "$1" 2>&1) || fail "rmmod $1: $out"
+	loop_until "[ ! -e /sys/module/$1 ]" || fail "$1 still loaded"
+}
+
+disable_lp() {
+	log "% echo 0 > $SYSFS_RKLP/$1/enabled"
+	echo 0 >"$SYSFS_RKLP/$1/enabled" || fail "disabling $1 failed"
+	loop_until "[ ! -d $SYSFS_RKLP/$1 ]" || fail "$1: sysfs dir still there after disable"
+}
+
+# Functions attached to ftrace ops right now (rklp, livepatch, tracers).
+ftrace_enabled_functions() {
+	cat $TRACING/enabled_functions 2>/dev/null
+}
+
+# check_no_leftovers NAME: nothing of a refused/removed patch remains.
+check_no_leftovers() {
+	[ ! -e "$SYSFS_RKLP/$1" ] || fail "$SYSFS_RKLP/$1 left behind"
+	[ ! -e "/sys/module/$1" ] || fail "module $1 left loaded"
+	n=$(ftrace_enabled_functions | wc -l)
+	[ "$n" = 0 ] || { fail "ftrace still has $n functions enabled"; ftrace_enabled_functions | sed 's/^/# /'; }
+	check_eq "rklp refcnt" "$(cat /sys/module/rklp/refcnt)" 0
+}
+
+check_file() {
+	check_eq "$1" "$(cat "$1" 2>&1)" "$2"
+}
+
+# check_mode PATH MODE (as stat %A prints it)
+check_mode() {
+	check_eq "mode of $1" "$(stat -c %A "$1")" "$2"
+}
+
+# Disable every rklp and livepatch patch and remove every test module.
+cleanup() {
+	for d in "$SYSFS_RKLP"/* "$SYSFS_KLP"/*; do
+		[ -e "$d/enabled" ] || continue
+		[ "$(cat "$d/enabled")" = 1 ] && echo 0 >"$d/enabled" 2>/dev/null
+	done
+	loop_until "[ -z \"\$(ls $SYSFS_RKLP 2>/dev/null)\" ] && [ -z \"\$(ls $SYSFS_KLP 2>/dev/null)\" ]" ||
+		echo "# cleanup: patches still present: $(ls $SYSFS_RKLP $SYSFS_KLP)"
+	for m in $(lsmod | awk '{print $1}' | grep -E '^(test_rklp_|rklp_sample|livepatch_sample|rklp_test_)'); do
+		rmmod "$m" 2>/dev/null
+	done
+	[ -e /sys/module/rklp ] || insmod "$MODDIR/rklp.ko"
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs every test-*.sh in the guest, KTAP style: one "ok N desc" or
+# "not ok N desc" line per test case, a plan and a totals line at the end.
+cd "$(dirname "$0")" || exit 1
+. ./functions.sh
+echo "TAP version 13"
+rm -f $COUNT_FILE
+if ! out=$(insmod "$MODDIR/rklp.ko" 2>&1); then
+	echo "Bail out! cannot load rklp.ko: $out"
+	exit 1
+fi
+for t in test-*.sh; do
+	echo "# selftests: rklp: $t"
+	sh "./$t"
+done
+n=$(cat $COUNT_FILE 2>/dev/null || echo 0)
+echo "1..$n"
+exit 0

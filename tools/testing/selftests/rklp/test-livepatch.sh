@@ -1,0 +1,107 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Patching vmlinux and module functions from Rust patch modules, and stacking.
+. ./functions.sh
+
+ORIG_CMDLINE=$(cat /proc/cmdline)
+
+start_test "basic function patching (rklp_sample)"
+load_lp rklp_sample
+check_file /proc/cmdline "this has been live patched"
+ftrace_enabled_functions | grep -q '^cmdline_proc_show' || fail "cmdline_proc_show not in enabled_functions"
+disable_lp rklp_sample
+check_file /proc/cmdline "$ORIG_CMDLINE"
+unload_mod rklp_sample
+check_no_leftovers rklp_sample
+check_result "% insmod rklp_sample.ko 
+rklp: enabling patch 'rklp_sample'
+rklp: 'rklp_sample': initializing patching transition
+rklp: 'rklp_sample': starting patching transition
+rklp: 'rklp_sample': completing patching transition
+rklp: 'rklp_sample': patching complete
+% echo 0 > /sys/kernel/rklp/rklp_sample/enabled
+rklp: 'rklp_sample': initializing unpatching transition
+rklp: 'rklp_sample': starting unpatching transition
+rklp: 'rklp_sample': completing unpatching transition
+rklp: 'rklp_sample': unpatching complete
+% rmmod rklp_sample"
+end_test
+
+start_test "one patch, two vmlinux functions"
+ORIG_VERSION=$(cat /proc/version)
+load_lp test_rklp_multi
+check_file /proc/version "test_rklp_multi: version patched"
+check_file /proc/meminfo "test_rklp_multi: meminfo patched"
+check_eq "enabled functions" "$(ftrace_enabled_functions | wc -l)" 2
+disable_lp test_rklp_multi
+check_file /proc/version "$ORIG_VERSION"
+grep -q '^MemTotal:' /proc/meminfo || fail "/proc/meminfo not restored"
+unload_mod test_rklp_multi
+check_no_leftovers test_rklp_multi
+end_test
+
+start_test "module function patching (target loaded first)"
+load_mod rklp_test_target
+check_file /proc/rklp_test_target "rklp_test_target: original output"
+load_lp test_rklp_mod
+check_file /proc/rklp_test_target "test_rklp_mod: this has been live patched"
+check_file $SYSFS_RKLP/test_rklp_mod/rklp_test_target/patched 1
+[ -d $SYSFS_RKLP/test_rklp_mod/rklp_test_target/rklp_test_target_show,1 ] || fail "no func dir"
+disable_lp test_rklp_mod
+check_file /proc/rklp_test_target "rklp_test_target: original output"
+unload_mod test_rklp_mod
+unload_mod rklp_test_target
+check_no_leftovers test_rklp_mod
+check_result "% insmod rklp_test_target.ko 
+rklp_test_target: rklp_test_target_init
+% insmod test_rklp_mod.ko 
+rklp: enabling patch 'test_rklp_mod'
+rklp: 'test_rklp_mod': initializing patching transition
+rklp: 'test_rklp_mod': starting patching transition
+rklp: 'test_rklp_mod': completing patching transition
+rklp: 'test_rklp_mod': patching complete
+% echo 0 > /sys/kernel/rklp/test_rklp_mod/enabled
+rklp: 'test_rklp_mod': initializing unpatching transition
+rklp: 'test_rklp_mod': starting unpatching transition
+rklp: 'test_rklp_mod': completing unpatching transition
+rklp: 'test_rklp_mod': unpatching complete
+% rmmod test_rklp_mod
+% rmmod rklp_test_target
+rklp_test_target: rklp_test_target_exit"
+end_test
+
+start_test "stacked patches: disabling the top one shows the one below"
+load_lp rklp_sample
+load_lp test_rklp_stack
+check_file /proc/cmdline "test_rklp_stack: stacked patch"
+check_eq "enabled functions" "$(ftrace_enabled_functions | wc -l)" 1
+disable_lp test_rklp_stack
+check_file /proc/cmdline "this has been live patched"
+disable_lp rklp_sample
+check_file /proc/cmdline "$ORIG_CMDLINE"
+unload_mod test_rklp_stack
+unload_mod rklp_sample
+check_no_leftovers rklp_sample
+end_test
+
+start_test "stacked patches: disabling the bottom one keeps the top one"
+load_lp rklp_sample
+load_lp test_rklp_stack
+disable_lp rklp_sample
+check_file /proc/cmdline "test_rklp_stack: stacked patch"
+unload_mod rklp_sample
+check_file /proc/cmdline "test_rklp_stack: stacked patch"
+disable_lp test_rklp_stack
+check_file /proc/cmdline "$ORIG_CMDLINE"
+unload_mod test_rklp_stack
+check_no_leftovers test_rklp_stack
+end_test
+
+start_test "old_sympos selects one of two functions with the same name"
+load_lp test_rklp_sympos
+[ -d $SYSFS_RKLP/test_rklp_sympos/vmlinux/force_store,2 ] || fail "no force_store,2 dir"
+ftrace_enabled_functions | grep -q '^force_store' || fail "force_store not in enabled_functions"
+disable_lp test_rklp_sympos
+unload_mod test_rklp_sympos
+check_no_leftovers test_rklp_sympos
+end_test
