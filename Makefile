@@ -14,7 +14,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check clean fmt
+.PHONY: all deps kernel modules demo check clean fmt fmt-check
 
 all: modules
 
@@ -32,6 +32,14 @@ demo: modules
 
 check: modules
 	@$(RKLP_DIR)/scripts/run-guest.sh check
+
+# rustfmt with the kernel's .rustfmt.toml (crate roots pull in their modules).
+RUST_ROOTS := src/rklp_core.rs samples/*.rs tools/testing/selftests/rklp/test_modules/*.rs include/rklp/*.rs
+fmt:
+	rustfmt --edition 2021 --config-path $$($(RKLP_DIR)/scripts/build-kernel.sh --print-src)/.rustfmt.toml $(RUST_ROOTS)
+
+fmt-check:
+	rustfmt --check --edition 2021 --config-path $$($(RKLP_DIR)/scripts/build-kernel.sh --print-src)/.rustfmt.toml $(RUST_ROOTS)
 
 clean:
 	@KDIR=$$($(RKLP_DIR)/scripts/build-kernel.sh --print-dir 2>/dev/null) ; \

@@ -13,8 +13,8 @@
 
 use super::bindings as b;
 use core::ffi::c_void;
-use kernel::ffi::{c_char, c_int, c_ulong};
 use kernel::c_str;
+use kernel::ffi::{c_char, c_int, c_ulong};
 use kernel::prelude::*;
 use kernel::str::CStr;
 
@@ -60,7 +60,10 @@ fn find_kallsyms_lookup_name() -> Result<usize> {
     // SAFETY: `kp` is a valid kprobe and lives until unregistered below.
     let ret = unsafe { b::register_kprobe(&mut kp) };
     if ret < 0 {
-        pr_err!("cannot resolve kallsyms_lookup_name: register_kprobe failed ({})\n", ret);
+        pr_err!(
+            "cannot resolve kallsyms_lookup_name: register_kprobe failed ({})\n",
+            ret
+        );
         return Err(Error::from_errno(ret));
     }
     let mut addr = kp.addr as usize;
@@ -133,7 +136,11 @@ impl Kallsyms {
             // Keep counting when uniqueness must be proven; stop at sympos.
             (s.sympos != 0 && s.count == s.sympos) as c_int
         }
-        unsafe extern "C" fn on_sym(data: *mut c_void, name: *const c_char, addr: c_ulong) -> c_int {
+        unsafe extern "C" fn on_sym(
+            data: *mut c_void,
+            name: *const c_char,
+            addr: c_ulong,
+        ) -> c_int {
             // SAFETY: kallsyms passes a NUL-terminated symbol name.
             let sym = unsafe { CStr::from_char_ptr(name) };
             // SAFETY: as in `on_match`.
@@ -189,7 +196,8 @@ impl Kallsyms {
     pub(crate) fn module_state(&self, name: &CStr) -> Option<u32> {
         // SAFETY: type invariant; the helper disables preemption around
         // find_module() and only reads the state.
-        let st = unsafe { b::rklp_module_state_by_name(Some(self.find_module), name.as_char_ptr()) };
+        let st =
+            unsafe { b::rklp_module_state_by_name(Some(self.find_module), name.as_char_ptr()) };
         u32::try_from(st).ok()
     }
 }

@@ -8,17 +8,21 @@ pub(crate) mod bindings;
 pub(crate) mod ftrace;
 pub(crate) mod kallsyms;
 pub(crate) mod kobject;
+pub(crate) mod module_notifier;
 pub(crate) mod module_ref;
 pub(crate) mod patch_desc;
 pub(crate) mod work;
-
-use kernel::bindings as kb;
 
 /// Marks the kernel tainted with `TAINT_LIVEPATCH` (the 'K' flag).
 pub(crate) fn taint_livepatch() {
     // SAFETY: `add_taint` only sets a bit and may print; callable from any
     // sleepable context.
-    unsafe { bindings::add_taint(bindings::TAINT_LIVEPATCH, bindings::lockdep_ok_LOCKDEP_STILL_OK) };
+    unsafe {
+        bindings::add_taint(
+            bindings::TAINT_LIVEPATCH,
+            bindings::lockdep_ok_LOCKDEP_STILL_OK,
+        )
+    };
 }
 
 /// Waits until every CPU has left any preemption-disabled section, including
@@ -30,17 +34,7 @@ pub(crate) fn synchronize_handlers() {
     unsafe { bindings::synchronize_rcu_tasks_rude() };
 }
 
-/// True if the current context is an NMI.
-#[inline(always)]
-pub(crate) fn in_nmi() -> bool {
-    // SAFETY: reads the preempt count of the current CPU; always valid.
-    unsafe { bindings::rklp_in_nmi() }
-}
-
 /// `-errno` to `kernel::error::Error`.
 pub(crate) fn to_result(ret: kernel::ffi::c_int) -> kernel::error::Result {
     kernel::error::to_result(ret)
 }
-
-#[allow(dead_code)]
-fn _kb_used(_: *const kb::module) {}

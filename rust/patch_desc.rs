@@ -6,7 +6,7 @@
 use kernel::prelude::*;
 use kernel::str::CStr;
 
-#[allow(dead_code)]
+#[allow(dead_code, unreachable_pub)]
 mod abi {
     include!("../include/rklp/abi.rs");
 }

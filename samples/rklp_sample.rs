@@ -8,8 +8,8 @@
 
 use core::ffi::c_void;
 use kernel::bindings;
-use kernel::ffi::c_int;
 use kernel::c_str;
+use kernel::ffi::c_int;
 use kernel::prelude::*;
 
 include!(concat!(env!("RKLP_DIR"), "/include/rklp/api.rs"));

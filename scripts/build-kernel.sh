@@ -8,14 +8,22 @@ set -euo pipefail
 
 key=$(rklp_kernel_key)
 KOUT=$RKLP_CACHE/kernel-$key
+if [ "${1:-}" = --print-dir ]; then
+	echo "$KOUT"
+	exit 0
+fi
+ver=$(dpkg-query -W -f='${Version}' "$KVER_PKG")
+KSRC=$RKLP_CACHE/src-$ver
+if [ "${1:-}" = --print-src ]; then
+	echo "$KSRC"
+	exit 0
+fi
 if [ -f "$KOUT/.rklp-complete" ]; then
 	echo "rklp: kernel cached in $KOUT"
 	echo "$KOUT"
 	exit 0
 fi
 
-ver=$(dpkg-query -W -f='${Version}' "$KVER_PKG")
-KSRC=$RKLP_CACHE/src-$ver
 if [ ! -f "$KSRC/.rklp-unpacked" ]; then
 	echo "rklp: unpacking $KSRC_TARBALL"
 	rm -rf "$KSRC" && mkdir -p "$KSRC"

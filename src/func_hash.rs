@@ -45,16 +45,6 @@ pub(crate) struct Entry {
     below: AtomicPtr<Entry>,
 }
 
-impl Entry {
-    /// The entry below this one (older patch), if any.
-    pub(crate) fn below<'a>(&'a self, _ctx: &'a HandlerCtx) -> Option<&'a Entry> {
-        // SAFETY: entries reachable from a published entry stay allocated
-        // until a handler grace period after they are unlinked, and `_ctx`
-        // proves we are inside a handler (preemption disabled).
-        unsafe { self.below.load(Ordering::Acquire).as_ref() }
-    }
-}
-
 /// Handle on an entry owned by the hash; kept by the patch that pushed it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EntryId(*mut Entry);
@@ -159,7 +149,12 @@ impl HashWriter {
 
     /// Pushes a new entry for `ip` on top of its stack. Returns the entry and
     /// whether `ip` is new to the hash (so its filter entry must be added).
-    pub(crate) fn push(&mut self, ip: usize, new_func: usize, transition: bool) -> Result<(EntryId, bool)> {
+    pub(crate) fn push(
+        &mut self,
+        ip: usize,
+        new_func: usize,
+        transition: bool,
+    ) -> Result<(EntryId, bool)> {
         let node = self.find_node(ip);
         let below = if node.is_null() {
             ptr::null_mut()
@@ -193,7 +188,10 @@ impl HashWriter {
             };
             let head = &FUNC_HASH.buckets[bucket_of(ip)];
             // SAFETY: `n` is ours and not yet published.
-            unsafe { (*n).next.store(head.load(Ordering::Relaxed), Ordering::Relaxed) };
+            unsafe {
+                (*n).next
+                    .store(head.load(Ordering::Relaxed), Ordering::Relaxed)
+            };
             // Publish: pairs with the Acquire load in `lookup`.
             head.store(n, Ordering::Release);
             Ok((EntryId(e), true))

@@ -58,14 +58,12 @@ pub(crate) struct Patch {
     pub(crate) objs: KVec<Object>,
     /// `<patch>/enabled`.
     pub(crate) enabled: bool,
-    /// Set when a transition was forced (module then stays pinned).
-    pub(crate) forced: bool,
     /// Atomic replace patch.
     pub(crate) replace: bool,
     /// `/sys/kernel/rklp/<patch>/`; dropped after the object dirs.
     pub(crate) dir: Option<KobjDir>,
-    /// Pins the patch module; dropped last.
-    pub(crate) module: Option<ModuleRef>,
+    /// Pins the patch module (held for its `Drop`); dropped last.
+    pub(crate) _module: ModuleRef,
 }
 
 impl Object {
@@ -102,7 +100,11 @@ impl Patch {
             let mut funcs = KVec::with_capacity(o.nr_funcs(), GFP_KERNEL)?;
             for f in o.funcs() {
                 if f.old_name.is_empty() || f.old_name.len() >= KSYM_NAME_LEN {
-                    pr_err!("patch '{}': invalid function name '{}'\n", &*name, f.old_name);
+                    pr_err!(
+                        "patch '{}': invalid function name '{}'\n",
+                        &*name,
+                        f.old_name
+                    );
                     return Err(EINVAL);
                 }
                 funcs.push(
@@ -135,10 +137,9 @@ impl Patch {
                 name,
                 objs,
                 enabled: false,
-                forced: false,
                 replace: false,
                 dir: None,
-                module: Some(module),
+                _module: module,
             },
             GFP_KERNEL,
         )?;
@@ -156,16 +157,31 @@ impl Patch {
         }
         for (i, o) in self.objs.iter().enumerate() {
             if o.funcs.is_empty() {
-                pr_err!("patch '{}': object '{}' has no functions\n", name, o.display_name());
+                pr_err!(
+                    "patch '{}': object '{}' has no functions\n",
+                    name,
+                    o.display_name()
+                );
                 return Err(EINVAL);
             }
-            if self.objs.iter().take(i).any(|p| p.display_name().as_bytes() == o.display_name().as_bytes()) {
-                pr_err!("patch '{}': object '{}' is listed twice\n", name, o.display_name());
+            if self
+                .objs
+                .iter()
+                .take(i)
+                .any(|p| p.display_name().as_bytes() == o.display_name().as_bytes())
+            {
+                pr_err!(
+                    "patch '{}': object '{}' is listed twice\n",
+                    name,
+                    o.display_name()
+                );
                 return Err(EINVAL);
             }
             for (j, f) in o.funcs.iter().enumerate() {
                 let pos = f.old_sympos.max(1);
-                if o.funcs.iter().take(j).any(|g| g.old_name.as_bytes() == f.old_name.as_bytes() && g.old_sympos.max(1) == pos) {
+                if o.funcs.iter().take(j).any(|g| {
+                    g.old_name.as_bytes() == f.old_name.as_bytes() && g.old_sympos.max(1) == pos
+                }) {
                     pr_err!(
                         "patch '{}': function '{}' is listed twice in object '{}'\n",
                         name,
@@ -199,8 +215,17 @@ impl Object {
                     return Err(EINVAL);
                 }
                 Lookup::Ambiguous(n) => {
-                    pr_err!("unresolvable ambiguity for symbol '{}' in object '{}'\n", name, objname);
-                    pr_info!("'{}' occurs {} times in '{}': set old_sympos\n", name, n, objname);
+                    pr_err!(
+                        "unresolvable ambiguity for symbol '{}' in object '{}'\n",
+                        name,
+                        objname
+                    );
+                    pr_info!(
+                        "'{}' occurs {} times in '{}': set old_sympos\n",
+                        name,
+                        n,
+                        objname
+                    );
                     return Err(EINVAL);
                 }
                 Lookup::NoSuchPos => {

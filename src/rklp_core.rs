@@ -8,8 +8,8 @@
 //! State is in state.rs, enable/disable in transition.rs, sysfs in sysfs.rs;
 //! raw kernel bindings stay in ../rust/ (module `sys`).
 
-use kernel::ffi::c_int;
 use kernel::c_str;
+use kernel::ffi::c_int;
 use kernel::prelude::*;
 
 #[path = "../rust/mod.rs"]
@@ -17,6 +17,7 @@ mod sys;
 
 mod func_hash;
 mod handler;
+mod module_events;
 mod patch;
 mod state;
 mod sysfs;
@@ -53,6 +54,10 @@ impl kernel::Module for Rklp {
         state::FREE_WORK.init::<state::FreeWork>();
         let core = state::new_core(kallsyms, root)?;
         state::publish(&core);
+        if let Err(e) = module_events::NOTIFIER.register() {
+            state::unpublish();
+            return Err(e);
+        }
         pr_info!("ready\n");
         Ok(Self { core })
     }
@@ -62,6 +67,7 @@ impl Drop for Rklp {
     fn drop(&mut self) {
         // Patch modules depend on our symbols, so none is loaded now, and
         // every disabled patch is queued on the free work.
+        module_events::NOTIFIER.unregister();
         state::unpublish();
         let st = self.core.state.lock();
         if !st.patches.is_empty() || st.filter.count() != 0 {

@@ -117,7 +117,10 @@ impl AttrOps for Patched {
 /// already-created directories go away when it is dropped.
 pub(crate) fn create_patch_dirs(patch: &mut Patch, root: &KobjDir) -> Result {
     let pdir = KobjDir::new(&patch.name, Some(root)).inspect_err(|_| {
-        pr_err!("cannot create sysfs directory for patch '{}'\n", &*patch.name);
+        pr_err!(
+            "cannot create sysfs directory for patch '{}'\n",
+            &*patch.name
+        );
     })?;
     for a in [&ENABLED, &TRANSITION, &FORCE, &REPLACE] {
         pdir.add(a)?;

@@ -83,13 +83,26 @@ fn report_filter_failure(st: &mut CoreState, obj: &Object, ips: &[usize], err: E
                 let _ = st.filter.remove(&mut one);
             }
             Err(e) => {
-                let what = if st.filter.registered() { "set ftrace filter" } else { "register ftrace handler" };
-                pr_err!("failed to {} for function '{}' ({})\n", what, &*f.old_name, e.to_errno());
+                let what = if st.filter.registered() {
+                    "set ftrace filter"
+                } else {
+                    "register ftrace handler"
+                };
+                pr_err!(
+                    "failed to {} for function '{}' ({})\n",
+                    what,
+                    &*f.old_name,
+                    e.to_errno()
+                );
                 return;
             }
         }
     }
-    pr_err!("failed to update the ftrace filter for object '{}' ({})\n", obj.display_name(), err.to_errno());
+    pr_err!(
+        "failed to update the ftrace filter for object '{}' ({})\n",
+        obj.display_name(),
+        err.to_errno()
+    );
 }
 
 /// Takes the functions of `obj` out of the hash and the filter. Frees the
@@ -111,7 +124,11 @@ pub(crate) fn unpatch_object(st: &mut CoreState, obj: &mut Object) {
         }
     }
     if let Err(e) = st.filter.remove(&mut gone) {
-        pr_err!("failed to remove ftrace filter entries of object '{}' ({})\n", obj.display_name(), e.to_errno());
+        pr_err!(
+            "failed to remove ftrace filter entries of object '{}' ({})\n",
+            obj.display_name(),
+            e.to_errno()
+        );
     }
     grave.free_after_grace_period();
     obj.patched = false;
@@ -130,7 +147,11 @@ fn set_transition(st: &mut CoreState, patch: &Patch, on: bool) {
 /// Enables a new patch: resolve, sysfs, hash + filter, messages. On failure
 /// nothing is left behind and the error goes back to the patch's insmod.
 pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>) -> Result {
-    if st.patches.iter().any(|p| p.name.as_bytes() == patch.name.as_bytes()) {
+    if st
+        .patches
+        .iter()
+        .any(|p| p.name.as_bytes() == patch.name.as_bytes())
+    {
         pr_err!("patch '{}' already exists\n", &*patch.name);
         return Err(EEXIST);
     }
@@ -153,7 +174,11 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
                     .any(|(l, g)| (k, l) < (i, j) && g.ftrace_loc == f.ftrace_loc)
             });
             if dup {
-                pr_err!("patch '{}': function '{}' is patched twice\n", &*patch.name, &*f.old_name);
+                pr_err!(
+                    "patch '{}': function '{}' is patched twice\n",
+                    &*patch.name,
+                    &*f.old_name
+                );
                 return Err(EINVAL);
             }
         }
@@ -167,7 +192,10 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
     for i in 0..patch.objs.len() {
         if patch.objs[i].ftrace_loc_ready() {
             if let Err(e) = patch_object(st, &mut patch.objs[i], true) {
-                pr_warn!("failed to patch object '{}'\n", patch.objs[i].display_name());
+                pr_warn!(
+                    "failed to patch object '{}'\n",
+                    patch.objs[i].display_name()
+                );
                 failed = Some(e);
                 break;
             }
@@ -175,7 +203,10 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
     }
     if let Some(e) = failed {
         pr_warn!("failed to enable patch '{}'\n", &*patch.name);
-        crate::rklp_debug!("'{}': canceling patching transition, going to unpatch\n", &*patch.name);
+        crate::rklp_debug!(
+            "'{}': canceling patching transition, going to unpatch\n",
+            &*patch.name
+        );
         crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
         for i in 0..patch.objs.len() {
             if patch.objs[i].patched {

@@ -40,7 +40,10 @@ pub mod klp {
     }
 
     extern "C" {
-        fn rklp_enable_patch(module: *mut core::ffi::c_void, desc: *const abi::RklpPatchDesc) -> i32;
+        fn rklp_enable_patch(
+            module: *mut core::ffi::c_void,
+            desc: *const abi::RklpPatchDesc,
+        ) -> i32;
     }
 
     /// A function that can replace a patched one: an `extern "C"` function
@@ -109,12 +112,18 @@ pub mod klp {
     impl KlpObject {
         /// Functions of the kernel image.
         pub fn vmlinux() -> Self {
-            Self { name: None, funcs: KVec::new() }
+            Self {
+                name: None,
+                funcs: KVec::new(),
+            }
         }
 
         /// Functions of module `name` (patched when it is loaded).
         pub fn module(name: &'static CStr) -> Self {
-            Self { name: Some(name), funcs: KVec::new() }
+            Self {
+                name: Some(name),
+                funcs: KVec::new(),
+            }
         }
 
         /// Adds a function.
@@ -146,7 +155,10 @@ pub mod klp {
     impl KlpPatch {
         /// An empty patch.
         pub fn new() -> Self {
-            Self { objs: KVec::new(), flags: 0 }
+            Self {
+                objs: KVec::new(),
+                flags: 0,
+            }
         }
 
         /// Adds an object.

@@ -105,3 +105,44 @@ disable_lp test_rklp_sympos
 unload_mod test_rklp_sympos
 check_no_leftovers test_rklp_sympos
 end_test
+
+start_test "module function patching (patch first, target loads later)"
+load_lp test_rklp_mod
+check_file $SYSFS_RKLP/test_rklp_mod/rklp_test_target/patched 0
+load_mod rklp_test_target
+check_file /proc/rklp_test_target "test_rklp_mod: this has been live patched"
+check_file $SYSFS_RKLP/test_rklp_mod/rklp_test_target/patched 1
+unload_mod rklp_test_target
+check_file $SYSFS_RKLP/test_rklp_mod/rklp_test_target/patched 0
+check_eq "enabled functions" "$(ftrace_enabled_functions | wc -l)" 0
+load_mod rklp_test_target
+check_file /proc/rklp_test_target "test_rklp_mod: this has been live patched"
+disable_lp test_rklp_mod
+check_file /proc/rklp_test_target "rklp_test_target: original output"
+unload_mod test_rklp_mod
+unload_mod rklp_test_target
+check_no_leftovers test_rklp_mod
+check_result "% insmod test_rklp_mod.ko 
+rklp: enabling patch 'test_rklp_mod'
+rklp: 'test_rklp_mod': initializing patching transition
+rklp: 'test_rklp_mod': starting patching transition
+rklp: 'test_rklp_mod': completing patching transition
+rklp: 'test_rklp_mod': patching complete
+% insmod rklp_test_target.ko 
+rklp: applying patch 'test_rklp_mod' to loading module 'rklp_test_target'
+rklp_test_target: rklp_test_target_init
+% rmmod rklp_test_target
+rklp_test_target: rklp_test_target_exit
+rklp: reverting patch 'test_rklp_mod' on unloading module 'rklp_test_target'
+% insmod rklp_test_target.ko 
+rklp: applying patch 'test_rklp_mod' to loading module 'rklp_test_target'
+rklp_test_target: rklp_test_target_init
+% echo 0 > /sys/kernel/rklp/test_rklp_mod/enabled
+rklp: 'test_rklp_mod': initializing unpatching transition
+rklp: 'test_rklp_mod': starting unpatching transition
+rklp: 'test_rklp_mod': completing unpatching transition
+rklp: 'test_rklp_mod': unpatching complete
+% rmmod test_rklp_mod
+% rmmod rklp_test_target
+rklp_test_target: rklp_test_target_exit"
+end_test

@@ -33,6 +33,8 @@ macro_rules! rklp_test_patch_module {
 fn seq_line(m: *mut kernel::bindings::seq_file, text: &kernel::str::CStr) -> kernel::ffi::c_int {
     // SAFETY: `m` is the seq_file of the running /proc read; both strings
     // are NUL-terminated.
-    unsafe { kernel::bindings::seq_printf(m, kernel::c_str!("%s\n").as_char_ptr(), text.as_char_ptr()) };
+    unsafe {
+        kernel::bindings::seq_printf(m, kernel::c_str!("%s\n").as_char_ptr(), text.as_char_ptr())
+    };
     0
 }

@@ -10,8 +10,16 @@ include!("rklp_test.rs");
 #[no_mangle]
 extern "C" fn test_rklp_bad_nosym_func() {}
 
-rklp_test_patch_module!(Test, "test_rklp_bad_nosym", "rklp test: a function that does not exist is refused", |module| {
-    KlpPatch::new()
-        .object(KlpObject::vmlinux().func(KlpFunc::new(c_str!("rklp_no_such_function"), test_rklp_bad_nosym_func as extern "C" fn()))?)?
-        .enable(module)?;
-});
+rklp_test_patch_module!(
+    Test,
+    "test_rklp_bad_nosym",
+    "rklp test: a function that does not exist is refused",
+    |module| {
+        KlpPatch::new()
+            .object(KlpObject::vmlinux().func(KlpFunc::new(
+                c_str!("rklp_no_such_function"),
+                test_rklp_bad_nosym_func as extern "C" fn(),
+            ))?)?
+            .enable(module)?;
+    }
+);

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A module notifier: rklp patches modules as they load and unpatches them
+//! as they go (upstream gets the same from direct calls in the loader).
+
+use core::cell::UnsafeCell;
+use core::ffi::c_void;
+use kernel::bindings as kb;
+use kernel::ffi::{c_int, c_ulong};
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+/// What to do when a module loads or unloads.
+pub(crate) trait ModuleEvents {
+    /// `name` is about to run its init (MODULE_STATE_COMING). An error
+    /// refuses the module's load.
+    fn coming(name: &CStr) -> Result;
+    /// `name` is going away (MODULE_STATE_GOING, after its exit ran or its
+    /// load failed).
+    fn going(name: &CStr);
+}
+
+const NOTIFY_OK: c_int = 0x0001;
+const NOTIFY_STOP_MASK: c_int = 0x8000;
+
+unsafe extern "C" fn notifier_tramp<T: ModuleEvents>(
+    _nb: *mut kb::notifier_block,
+    action: c_ulong,
+    data: *mut c_void,
+) -> c_int {
+    let module = data.cast::<super::bindings::module>();
+    // SAFETY: the module notifier chain passes the `struct module` whose
+    // state changes; it stays allocated during the call.
+    let name = unsafe { CStr::from_char_ptr(super::bindings::rklp_module_name(module)) };
+    match action as u32 {
+        kb::module_state_MODULE_STATE_COMING => match T::coming(name) {
+            Ok(()) => NOTIFY_OK,
+            // notifier_from_errno()
+            Err(e) => NOTIFY_STOP_MASK | (NOTIFY_OK - e.to_errno()),
+        },
+        kb::module_state_MODULE_STATE_GOING => {
+            T::going(name);
+            NOTIFY_OK
+        }
+        _ => NOTIFY_OK,
+    }
+}
+
+/// A static module notifier block calling `T`.
+///
+/// # Invariants
+///
+/// Only the notifier chain touches the inner struct after construction.
+pub(crate) struct ModuleNotifier(UnsafeCell<kb::notifier_block>);
+
+// SAFETY: the notifier chain serialises all access (invariant).
+unsafe impl Sync for ModuleNotifier {}
+
+impl ModuleNotifier {
+    /// A notifier for `T`, called before other module notifiers (highest
+    /// priority), as upstream livepatch runs before them on load.
+    pub(crate) const fn new<T: ModuleEvents>() -> Self {
+        Self(UnsafeCell::new(kb::notifier_block {
+            notifier_call: Some(notifier_tramp::<T>),
+            next: core::ptr::null_mut(),
+            priority: c_int::MAX,
+        }))
+    }
+
+    /// Starts receiving events.
+    pub(crate) fn register(&'static self) -> Result {
+        // SAFETY: static notifier block, not registered yet.
+        super::to_result(unsafe { kb::register_module_notifier(self.0.get()) })
+    }
+
+    /// Stops receiving events; returns after running callbacks finished.
+    pub(crate) fn unregister(&'static self) {
+        // SAFETY: registered by `register`.
+        unsafe { kb::unregister_module_notifier(self.0.get()) };
+    }
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Patching modules that load after their patch, and unpatching modules
+//! that unload while patched. Messages as kernel/livepatch/core.c.
+
+use crate::patch::Patch;
+use crate::state::core;
+use crate::sys::module_notifier::{ModuleEvents, ModuleNotifier};
+use crate::transition::{patch_object, unpatch_object};
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+pub(crate) struct RklpModuleEvents;
+
+/// rklp's module notifier.
+pub(crate) static NOTIFIER: ModuleNotifier = ModuleNotifier::new::<RklpModuleEvents>();
+
+fn is_obj(name: &Option<kernel::str::CString>, module: &CStr) -> bool {
+    name.as_ref()
+        .map(|n| n.as_bytes() == module.as_bytes())
+        .unwrap_or(false)
+}
+
+impl ModuleEvents for RklpModuleEvents {
+    fn coming(module: &CStr) -> Result {
+        let Some(core) = core() else { return Ok(()) };
+        let mut guard = core.state.lock();
+        let st = &mut *guard;
+        // Take the patch list out so objects and the hash writer can be
+        // borrowed at once; put it back before returning.
+        let mut patches = core::mem::replace(&mut st.patches, KVec::new());
+        let mut res = Ok(());
+        'outer: for p in patches.iter_mut() {
+            let Patch { name, objs, .. } = &mut **p;
+            for o in objs.iter_mut() {
+                if o.patched || !is_obj(&o.name, module) {
+                    continue;
+                }
+                pr_notice!(
+                    "applying patch '{}' to loading module '{}'\n",
+                    &**name,
+                    module
+                );
+                if let Err(e) = o.resolve(&st.kallsyms) {
+                    pr_warn!(
+                        "failed to initialize patch '{}' for module '{}' ({})\n",
+                        &**name,
+                        module,
+                        e.to_errno()
+                    );
+                    pr_warn!(
+                        "patch '{}' failed for module '{}', refusing to load module '{}'\n",
+                        &**name,
+                        module,
+                        module
+                    );
+                    o.unresolve();
+                    res = Err(e);
+                    break 'outer;
+                }
+                if let Err(e) = patch_object(st, o, false) {
+                    pr_warn!(
+                        "failed to apply patch '{}' to module '{}' ({})\n",
+                        &**name,
+                        module,
+                        e.to_errno()
+                    );
+                    pr_warn!(
+                        "patch '{}' failed for module '{}', refusing to load module '{}'\n",
+                        &**name,
+                        module,
+                        module
+                    );
+                    o.unresolve();
+                    res = Err(e);
+                    break 'outer;
+                }
+            }
+        }
+        if res.is_err() {
+            // Undo what this load already patched: the module will not run.
+            for p in patches.iter_mut() {
+                for o in p.objs.iter_mut() {
+                    if o.patched && is_obj(&o.name, module) {
+                        unpatch_object(st, o);
+                        o.unresolve();
+                    }
+                }
+            }
+        }
+        st.patches = patches;
+        res
+    }
+
+    fn going(module: &CStr) {
+        let Some(core) = core() else { return };
+        let mut guard = core.state.lock();
+        let st = &mut *guard;
+        let mut patches = core::mem::replace(&mut st.patches, KVec::new());
+        for p in patches.iter_mut() {
+            let Patch { name, objs, .. } = &mut **p;
+            for o in objs.iter_mut() {
+                if o.patched && is_obj(&o.name, module) {
+                    pr_notice!(
+                        "reverting patch '{}' on unloading module '{}'\n",
+                        &**name,
+                        module
+                    );
+                    unpatch_object(st, o);
+                    o.unresolve();
+                }
+            }
+        }
+        st.patches = patches;
+    }
+}
