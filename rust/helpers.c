@@ -7,6 +7,9 @@
 #include "rklp_helpers.h"
 
 #include <linux/hardirq.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/trace_recursion.h>
 
 notrace int rklp_ftrace_recursion_trylock(unsigned long ip, unsigned long parent_ip)
@@ -40,6 +43,21 @@ bool rklp_schedule_work(struct work_struct *work)
 	return schedule_work(work);
 }
 
+void rklp_init_delayed_work(struct delayed_work *dw, work_func_t func)
+{
+	INIT_DELAYED_WORK(dw, func);
+}
+
+bool rklp_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms)
+{
+	return schedule_delayed_work(dw, msecs_to_jiffies(ms));
+}
+
+bool rklp_cancel_delayed_work_sync(struct delayed_work *dw)
+{
+	return cancel_delayed_work_sync(dw);
+}
+
 const char *rklp_module_name(struct module *mod)
 {
 	return mod->name;
@@ -63,4 +81,134 @@ int rklp_module_state_by_name(struct module *(*find)(const char *),
 		state = mod->state;
 	preempt_enable();
 	return state;
+}
+
+struct rklp_tp_search {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void rklp_tp_match(struct tracepoint *tp, void *priv)
+{
+	struct rklp_tp_search *s = priv;
+
+	if (!strcmp(tp->name, s->name))
+		s->tp = tp;
+}
+
+struct tracepoint *rklp_find_tracepoint(const char *name)
+{
+	struct rklp_tp_search s = { .name = name };
+
+	for_each_kernel_tracepoint(rklp_tp_match, &s);
+	return s.tp;
+}
+
+void rklp_tracepoint_synchronize_unregister(void)
+{
+	tracepoint_synchronize_unregister();
+}
+
+/*
+ * Calls @fn for every thread on the task list, under rcu_read_lock() only
+ * (no tasklist_lock), until @fn returns non-zero. @fn must not sleep.
+ */
+int rklp_for_each_thread(rklp_task_fn fn, void *arg)
+{
+	struct task_struct *g, *t;
+	int ret = 0;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t) {
+		ret = fn(t, arg);
+		if (ret)
+			break;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+void rklp_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void rklp_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+notrace struct task_struct *rklp_current(void)
+{
+	return current;
+}
+
+notrace void rklp_get_task(struct task_struct *t)
+{
+	get_task_struct(t);
+}
+
+void rklp_put_task(struct task_struct *t)
+{
+	put_task_struct(t);
+}
+
+int rklp_task_pid(struct task_struct *t)
+{
+	return t->pid;
+}
+
+void rklp_task_comm(struct task_struct *t, char *buf)
+{
+	strscpy(buf, t->comm, TASK_COMM_LEN);
+}
+
+bool rklp_task_is_kthread(struct task_struct *t)
+{
+	return t->flags & PF_KTHREAD;
+}
+
+notrace bool rklp_task_is_idle(struct task_struct *t)
+{
+	return is_idle_task(t);
+}
+
+bool rklp_task_on_cpu(struct task_struct *t)
+{
+	return READ_ONCE(t->on_cpu);
+}
+
+bool rklp_task_exiting(struct task_struct *t)
+{
+	return t->flags & PF_EXITING;
+}
+
+void rklp_init_task_work(struct callback_head *cb, task_work_func_t fn)
+{
+	init_task_work(cb, fn);
+}
+
+notrace void rklp_preempt_disable(void)
+{
+	preempt_disable_notrace();
+}
+
+notrace void rklp_preempt_enable(void)
+{
+	preempt_enable_notrace();
+}
+
+notrace unsigned int rklp_smp_processor_id(void)
+{
+	return raw_smp_processor_id();
+}
+
+unsigned int rklp_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
+}
+
+bool rklp_cpu_possible(unsigned int cpu)
+{
+	return cpu_possible(cpu);
 }

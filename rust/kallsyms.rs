@@ -33,6 +33,7 @@ type FindModule = unsafe extern "C" fn(*const c_char) -> *mut b::module;
 ///
 /// Every field points to the kernel function of that name and type.
 pub(crate) struct Kallsyms {
+    lookup: LookupName,
     on_each_match: OnEachMatch,
     mod_on_each: ModOnEach,
     size_offset: SizeOffset,
@@ -108,6 +109,7 @@ impl Kallsyms {
         // module.h, ftrace.h of 6.12); this satisfies the type invariant.
         unsafe {
             Ok(Self {
+                lookup,
                 on_each_match: core::mem::transmute::<usize, OnEachMatch>(a_match),
                 mod_on_each: core::mem::transmute::<usize, ModOnEach>(a_mod),
                 size_offset: core::mem::transmute::<usize, SizeOffset>(a_size),
@@ -115,6 +117,17 @@ impl Kallsyms {
                 find_module: core::mem::transmute::<usize, FindModule>(a_find),
             })
         }
+    }
+
+    /// Address of kernel symbol `name` (for helpers that are not exported).
+    pub(crate) fn addr_of(&self, name: &CStr) -> Result<usize> {
+        // SAFETY: type invariant; `name` is NUL-terminated.
+        let a = unsafe { (self.lookup)(name.as_char_ptr()) } as usize;
+        if a == 0 {
+            pr_err!("cannot resolve kernel symbol '{}'\n", name);
+            return Err(ENOENT);
+        }
+        Ok(a)
     }
 
     /// Finds function `name` in vmlinux (`module == None`) or in a loaded

@@ -69,6 +69,13 @@ pub(crate) struct ShowBuf {
     len: usize,
 }
 
+impl ShowBuf {
+    /// Bytes still free in the page.
+    pub(crate) fn remaining(&self) -> usize {
+        kernel::page::PAGE_SIZE - 1 - self.len
+    }
+}
+
 impl core::fmt::Write for ShowBuf {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         let n = s.len();

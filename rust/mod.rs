@@ -11,6 +11,8 @@ pub(crate) mod kobject;
 pub(crate) mod module_notifier;
 pub(crate) mod module_ref;
 pub(crate) mod patch_desc;
+pub(crate) mod task;
+pub(crate) mod tracepoint;
 pub(crate) mod work;
 
 /// Marks the kernel tainted with `TAINT_LIVEPATCH` (the 'K' flag).

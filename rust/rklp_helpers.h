@@ -8,6 +8,7 @@
 #ifndef RKLP_HELPERS_H
 #define RKLP_HELPERS_H
 
+#include <linux/delay.h>
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/kobject.h>
@@ -15,7 +16,10 @@
 #include <linux/module.h>
 #include <linux/panic.h>
 #include <linux/stop_machine.h>
+#include <linux/sched.h>
 #include <linux/sysfs.h>
+#include <linux/task_work.h>
+#include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 
 /* ftrace: inline helpers used by the handler. All are notrace. */
@@ -27,6 +31,9 @@ bool rklp_in_nmi(void);
 /* workqueue macros */
 void rklp_init_work(struct work_struct *work, work_func_t func);
 bool rklp_schedule_work(struct work_struct *work);
+void rklp_init_delayed_work(struct delayed_work *dw, work_func_t func);
+bool rklp_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms);
+bool rklp_cancel_delayed_work_sync(struct delayed_work *dw);
 
 /* struct module fields Rust should not poke at directly */
 const char *rklp_module_name(struct module *mod);
@@ -35,5 +42,30 @@ int rklp_module_state(struct module *mod);
  * @find is find_module(), resolved through kallsyms (it is not exported). */
 int rklp_module_state_by_name(struct module *(*find)(const char *),
 			      const char *name);
+
+/* tracepoints that are not exported: found by name */
+struct tracepoint *rklp_find_tracepoint(const char *name);
+void rklp_tracepoint_synchronize_unregister(void);
+
+/* tasks */
+typedef int (*rklp_task_fn)(struct task_struct *t, void *arg);
+int rklp_for_each_thread(rklp_task_fn fn, void *arg);
+void rklp_rcu_read_lock(void);
+void rklp_rcu_read_unlock(void);
+struct task_struct *rklp_current(void);
+void rklp_get_task(struct task_struct *t);
+void rklp_put_task(struct task_struct *t);
+int rklp_task_pid(struct task_struct *t);
+void rklp_task_comm(struct task_struct *t, char *buf);
+bool rklp_task_is_kthread(struct task_struct *t);
+bool rklp_task_is_idle(struct task_struct *t);
+bool rklp_task_on_cpu(struct task_struct *t);
+bool rklp_task_exiting(struct task_struct *t);
+void rklp_init_task_work(struct callback_head *cb, task_work_func_t fn);
+unsigned int rklp_smp_processor_id(void);
+void rklp_preempt_disable(void);
+void rklp_preempt_enable(void);
+unsigned int rklp_nr_cpu_ids(void);
+bool rklp_cpu_possible(unsigned int cpu);
 
 #endif

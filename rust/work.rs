@@ -53,3 +53,43 @@ impl StaticWork {
         unsafe { b::flush_work(self.0.get()) };
     }
 }
+
+unsafe extern "C" fn dwork_tramp<T: WorkFn>(_w: *mut b::work_struct) {
+    T::run();
+}
+
+/// A `struct delayed_work` in static storage.
+///
+/// # Invariants
+///
+/// As for [`StaticWork`].
+pub(crate) struct StaticDelayedWork(UnsafeCell<b::delayed_work>);
+
+// SAFETY: the workqueue core synchronises all access (invariant).
+unsafe impl Sync for StaticDelayedWork {}
+
+impl StaticDelayedWork {
+    /// An uninitialised delayed work; call `init` before use.
+    pub(crate) const fn new() -> Self {
+        // SAFETY: all-zero is the BSS state INIT_DELAYED_WORK starts from.
+        Self(UnsafeCell::new(unsafe { core::mem::zeroed() }))
+    }
+
+    /// Sets the function to run. Call once, before `schedule`.
+    pub(crate) fn init<T: WorkFn>(&'static self) {
+        // SAFETY: not yet queued (called before any `schedule`).
+        unsafe { b::rklp_init_delayed_work(self.0.get(), Some(dwork_tramp::<T>)) };
+    }
+
+    /// Queues the work to run after `ms` milliseconds (no-op if pending).
+    pub(crate) fn schedule_ms(&'static self, ms: u32) {
+        // SAFETY: initialised (`init` contract).
+        unsafe { b::rklp_schedule_delayed_work_ms(self.0.get(), ms) };
+    }
+
+    /// Cancels the work and waits for a running instance.
+    pub(crate) fn cancel_sync(&'static self) {
+        // SAFETY: initialised (`init` contract).
+        unsafe { b::rklp_cancel_delayed_work_sync(self.0.get()) };
+    }
+}

@@ -38,7 +38,7 @@ set +e
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2,sockets=2,cores=1 -m 1G \
 	-kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$BUILD/initrd-$mode.gz" \
 	-append "$append" -nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
-	tr -d '\r' | tee "$log" | { if [ "$mode" = demo ]; then grep -v '^\[' ; else grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest)'; fi; }
+	sed -u 's/\r$//' | tee "$log" | { if [ "$mode" = demo ]; then grep -v '^\[' ; else grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest)'; fi; }
 qrc=${PIPESTATUS[0]}
 set -e
 if [ "$qrc" = 124 ]; then

@@ -39,6 +39,8 @@ const NR_BUCKETS: usize = 1 << HASH_BITS;
 pub(crate) struct Entry {
     /// Where calls are redirected; 0 for a no-op entry (run the original).
     pub(crate) new_func: usize,
+    /// Size of `new_func` (for stack checks of the next patch).
+    new_size: usize,
     /// True while the patch owning this entry is in transition.
     pub(crate) transition: AtomicBool,
     /// The entry of the previous patch of this function, if any.
@@ -153,6 +155,7 @@ impl HashWriter {
         &mut self,
         ip: usize,
         new_func: usize,
+        new_size: usize,
         transition: bool,
     ) -> Result<(EntryId, bool)> {
         let node = self.find_node(ip);
@@ -165,6 +168,7 @@ impl HashWriter {
         let e = KBox::into_raw(KBox::new(
             Entry {
                 new_func,
+                new_size,
                 transition: AtomicBool::new(transition),
                 below: AtomicPtr::new(below),
             },
@@ -199,6 +203,17 @@ impl HashWriter {
             // SAFETY: live node. Publish: pairs with Acquire in `lookup`.
             unsafe { (*node).top.store(e, Ordering::Release) };
             Ok((EntryId(e), false))
+        }
+    }
+
+    /// The code a task runs for `id`'s function when it is not switched to
+    /// `id`: the entry below's replacement `(addr, size)`, or `None` for the
+    /// original function.
+    pub(crate) fn below_of(&self, id: EntryId) -> Option<(usize, usize)> {
+        // SAFETY: `id` and entries below it are live (writer-owned).
+        unsafe {
+            let below = (*id.0).below.load(Ordering::Relaxed);
+            below.as_ref().map(|b| (b.new_func, b.new_size))
         }
     }
 
@@ -251,6 +266,17 @@ impl HashWriter {
             grave.nodes.push(node, GFP_KERNEL)?;
         }
         Ok(true)
+    }
+}
+
+impl Entry {
+    /// The entry below this one (an older patch of the function), if any.
+    #[inline(always)]
+    pub(crate) fn below<'a>(&'a self, _ctx: &'a HandlerCtx) -> Option<&'a Entry> {
+        // SAFETY: entries reachable from a published entry stay allocated
+        // until a handler grace period after they are unlinked, and `_ctx`
+        // proves we are inside a handler (preemption disabled).
+        unsafe { self.below.load(Ordering::Acquire).as_ref() }
     }
 }
 

@@ -8,6 +8,8 @@
 
 use crate::func_hash::FUNC_HASH;
 use crate::sys::ftrace::{FtraceOps, Handler, HandlerCtx, Regs};
+use crate::task_state::{current_state, UNPATCHED};
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
 struct RklpHandler;
@@ -15,12 +17,22 @@ struct RklpHandler;
 impl Handler for RklpHandler {
     #[inline(always)]
     fn handle(ip: usize, regs: &mut Regs<'_>, ctx: &HandlerCtx) {
-        let Some(entry) = FUNC_HASH.lookup(ip, ctx) else {
+        let Some(mut entry) = FUNC_HASH.lookup(ip, ctx) else {
             // Filtered but not (or no longer) in the hash: run the original.
             return;
         };
-        // Per-task choice during transitions comes with the consistency
-        // model; until then every entry in the hash applies to all tasks.
+        // Only the top entry can be in transition (one transition at a
+        // time, and a lower patch's transition does not change what runs).
+        // Acquire pairs with the Release fence after the task states were
+        // initialised (transition::init_task_states), so the state read
+        // below is the one of this transition. NMIs and IRQs see the state
+        // of the task they interrupted (`current`).
+        if entry.transition.load(Ordering::Acquire) && current_state() == UNPATCHED {
+            match entry.below(ctx) {
+                Some(below) => entry = below,
+                None => return,
+            }
+        }
         if entry.new_func != 0 {
             regs.set_ip(entry.new_func);
         }

@@ -4,9 +4,9 @@
 //! that unload while patched. Messages as kernel/livepatch/core.c.
 
 use crate::patch::Patch;
+use crate::patching::{patch_object, unpatch_object};
 use crate::state::core;
 use crate::sys::module_notifier::{ModuleEvents, ModuleNotifier};
-use crate::transition::{patch_object, unpatch_object};
 use kernel::prelude::*;
 use kernel::str::CStr;
 
@@ -31,6 +31,7 @@ impl ModuleEvents for RklpModuleEvents {
         let mut patches = core::mem::replace(&mut st.patches, KVec::new());
         let mut res = Ok(());
         'outer: for p in patches.iter_mut() {
+            let in_transition = st.transition.as_ref().is_some_and(|t| t.is_patch(p));
             let Patch { name, objs, .. } = &mut **p;
             for o in objs.iter_mut() {
                 if o.patched || !is_obj(&o.name, module) {
@@ -58,7 +59,7 @@ impl ModuleEvents for RklpModuleEvents {
                     res = Err(e);
                     break 'outer;
                 }
-                if let Err(e) = patch_object(st, o, false) {
+                if let Err(e) = patch_object(st, o, in_transition) {
                     pr_warn!(
                         "failed to apply patch '{}' to module '{}' ({})\n",
                         &**name,

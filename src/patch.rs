@@ -60,13 +60,32 @@ pub(crate) struct Patch {
     pub(crate) enabled: bool,
     /// Atomic replace patch.
     pub(crate) replace: bool,
+    /// A transition was forced while this patch existed: its module may
+    /// still be in use and is never released.
+    pub(crate) forced: bool,
     /// `/sys/kernel/rklp/<patch>/`; dropped after the object dirs.
     pub(crate) dir: Option<KobjDir>,
-    /// Pins the patch module (held for its `Drop`); dropped last.
-    pub(crate) _module: ModuleRef,
+    /// Pins the patch module; dropped last (or never, if forced).
+    module: Option<ModuleRef>,
+}
+
+impl Drop for Patch {
+    fn drop(&mut self) {
+        if self.forced {
+            // Keep the module pinned forever (as upstream's forced patches).
+            if let Some(m) = self.module.take() {
+                core::mem::forget(m);
+            }
+        }
+    }
 }
 
 impl Object {
+    /// Whether every function is resolved (the object is loaded).
+    pub(crate) fn is_resolved(&self) -> bool {
+        self.funcs.iter().all(|f| f.ftrace_loc != 0)
+    }
+
     /// Display name: the module's, or "vmlinux".
     pub(crate) fn display_name(&self) -> &CStr {
         match &self.name {
@@ -139,12 +158,40 @@ impl Patch {
                 enabled: false,
                 replace: false,
                 dir: None,
-                _module: module,
+                forced: false,
+                module: Some(module),
             },
             GFP_KERNEL,
         )?;
         patch.check_shape()?;
         Ok(patch)
+    }
+
+    /// Refuses a patch that reaches one function twice (two names or
+    /// positions resolving to the same ftrace location).
+    pub(crate) fn check_no_duplicate_locations(&self) -> Result {
+        for (i, o) in self.objs.iter().enumerate() {
+            for (j, f) in o.funcs.iter().enumerate() {
+                if f.ftrace_loc == 0 {
+                    continue;
+                }
+                let dup = self.objs.iter().enumerate().any(|(k, p)| {
+                    p.funcs
+                        .iter()
+                        .enumerate()
+                        .any(|(l, g)| (k, l) < (i, j) && g.ftrace_loc == f.ftrace_loc)
+                });
+                if dup {
+                    pr_err!(
+                        "patch '{}': function '{}' is patched twice\n",
+                        &*self.name,
+                        &*f.old_name
+                    );
+                    return Err(EINVAL);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Structural rules: at least one object, every object has functions,

@@ -8,6 +8,7 @@
 //! State is in state.rs, enable/disable in transition.rs, sysfs in sysfs.rs;
 //! raw kernel bindings stay in ../rust/ (module `sys`).
 
+use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
@@ -19,8 +20,11 @@ mod func_hash;
 mod handler;
 mod module_events;
 mod patch;
+mod patch_lifecycle;
+mod patching;
 mod state;
 mod sysfs;
+mod task_state;
 mod transition;
 
 /// `pr_debug`-level message (always emitted at KERN_DEBUG; 6.12's Rust
@@ -43,23 +47,72 @@ module! {
 
 struct Rklp {
     core: Pin<KBox<state::Core>>,
+    table: KBox<task_state::TaskTable>,
+    probes: Option<sys::task::TaskEventProbes>,
 }
 
 impl kernel::Module for Rklp {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
-        let root = sys::kobject::KobjDir::new(c_str!("rklp"), None).inspect_err(|_| {
-            pr_err!("cannot create /sys/kernel/rklp\n");
-        })?;
+        let task_syms = sys::task::TaskSyms::resolve(&kallsyms)?;
         state::FREE_WORK.init::<state::FreeWork>();
-        let core = state::new_core(kallsyms, root)?;
+        state::REAP_WORK.init::<state::ReapWork>();
+        state::TRANSITION_WORK.init::<state::TransitionWork>();
+
+        // Track tasks: probes first, then the walk, so none is missed.
+        let table = KBox::new(task_state::TaskTable::new()?, GFP_KERNEL)?;
+        task_state::publish(&table);
+        let probes = match sys::task::TaskEventProbes::register::<task_state::RklpTaskEvents>() {
+            Ok(p) => p,
+            Err(e) => {
+                task_state::unpublish();
+                return Err(e);
+            }
+        };
+        let mut this_probes = Some(probes);
+        let fail = |probes: &mut Option<sys::task::TaskEventProbes>,
+                    table: &task_state::TaskTable| {
+            drop(probes.take());
+            sys::tracepoint::synchronize();
+            state::REAP_WORK.flush();
+            table.clear();
+            task_state::unpublish();
+        };
+        if let Err(e) = task_state::populate(&table, &task_syms) {
+            fail(&mut this_probes, &table);
+            return Err(e);
+        }
+        let root = match sys::kobject::KobjDir::new(c_str!("rklp"), None) {
+            Ok(r) => r,
+            Err(e) => {
+                pr_err!("cannot create /sys/kernel/rklp\n");
+                fail(&mut this_probes, &table);
+                return Err(e);
+            }
+        };
+        if let Err(e) = sysfs::create_root_files(&root) {
+            fail(&mut this_probes, &table);
+            return Err(e);
+        }
+        let core = match state::new_core(kallsyms, task_syms, root) {
+            Ok(c) => c,
+            Err(e) => {
+                fail(&mut this_probes, &table);
+                return Err(e);
+            }
+        };
         state::publish(&core);
         if let Err(e) = module_events::NOTIFIER.register() {
             state::unpublish();
+            fail(&mut this_probes, &table);
             return Err(e);
         }
-        pr_info!("ready\n");
-        Ok(Self { core })
+        pr_info!("ready, tracking {} tasks\n", table.live());
+        Ok(Self {
+            core,
+            table,
+            probes: this_probes,
+        })
     }
 }
 
@@ -69,10 +122,18 @@ impl Drop for Rklp {
         // every disabled patch is queued on the free work.
         module_events::NOTIFIER.unregister();
         state::unpublish();
-        let st = self.core.state.lock();
-        if !st.patches.is_empty() || st.filter.count() != 0 {
-            pr_err!("unloading with live patches: this is a bug\n");
+        {
+            let st = self.core.state.lock();
+            if !st.patches.is_empty() || st.filter.count() != 0 {
+                pr_err!("unloading with live patches: this is a bug\n");
+            }
+            task_state::cancel_kicks(&self.table, &st.task_syms);
         }
+        drop(self.probes.take());
+        sys::tracepoint::synchronize();
+        state::REAP_WORK.flush();
+        self.table.clear();
+        task_state::unpublish();
     }
 }
 
@@ -108,5 +169,5 @@ fn enable_patch(
     })?;
     let patch = patch::Patch::from_desc(mref, &desc)?;
     let mut st = core.state.lock();
-    transition::enable(&mut st, &core.root, patch)
+    patch_lifecycle::enable(&mut st, &core.root, patch)
 }

@@ -8,7 +8,9 @@ use crate::handler::Filter;
 use crate::patch::Patch;
 use crate::sys::kallsyms::Kallsyms;
 use crate::sys::kobject::{KobjDir, KobjId};
-use crate::sys::work::{StaticWork, WorkFn};
+use crate::sys::task::TaskSyms;
+use crate::sys::work::{StaticDelayedWork, StaticWork, WorkFn};
+use crate::transition::Transition;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::new_mutex;
@@ -27,6 +29,10 @@ pub(crate) struct CoreState {
     pub(crate) filter: Filter,
     /// Symbol lookup.
     pub(crate) kallsyms: Kallsyms,
+    /// Scheduler helpers.
+    pub(crate) task_syms: TaskSyms,
+    /// The running transition, if any.
+    pub(crate) transition: Option<Transition>,
 }
 
 /// The core: state and the sysfs root `/sys/kernel/rklp`.
@@ -60,8 +66,10 @@ impl WorkFn for FreeWork {
 }
 
 impl CoreState {
-    pub(crate) fn new(kallsyms: Kallsyms) -> Self {
+    pub(crate) fn new(kallsyms: Kallsyms, task_syms: TaskSyms) -> Self {
         Self {
+            task_syms,
+            transition: None,
             patches: KVec::new(),
             to_free: KVec::new(),
             hash: HashWriter::new_once(),
@@ -85,6 +93,25 @@ impl CoreState {
         taken.expect("take_patch: index out of range")
     }
 
+    /// Puts a patch taken with `take_patch` back at `idx`.
+    pub(crate) fn insert_patch(&mut self, idx: usize, patch: KBox<Patch>) {
+        let old = core::mem::replace(&mut self.patches, KVec::new());
+        let mut patch = Some(patch);
+        for (i, p) in old.into_iter().enumerate() {
+            if i == idx {
+                if let Some(q) = patch.take() {
+                    let _ = self.patches.push(q, GFP_KERNEL);
+                }
+            }
+            let _ = self.patches.push(p, GFP_KERNEL);
+        }
+        if let Some(q) = patch.take() {
+            if self.patches.push(q, GFP_KERNEL).is_err() {
+                pr_err!("patch list: out of memory\n");
+            }
+        }
+    }
+
     /// Queues a disabled patch for freeing.
     pub(crate) fn defer_free(&mut self, patch: KBox<Patch>) {
         if let Err(e) = self.to_free.push(patch, GFP_KERNEL) {
@@ -103,6 +130,32 @@ impl CoreState {
     }
 }
 
+/// Retries the running transition.
+pub(crate) struct TransitionWork;
+pub(crate) static TRANSITION_WORK: StaticDelayedWork = StaticDelayedWork::new();
+
+impl WorkFn for TransitionWork {
+    fn run() {
+        let Some(core) = core() else { return };
+        let mut st = core.state.lock();
+        if st.transition.is_some() {
+            crate::transition::try_complete(&mut st);
+        }
+    }
+}
+
+/// Drops the records of dead tasks.
+pub(crate) struct ReapWork;
+pub(crate) static REAP_WORK: StaticWork = StaticWork::new();
+
+impl WorkFn for ReapWork {
+    fn run() {
+        if let Some(t) = crate::task_state::tasks() {
+            t.reap();
+        }
+    }
+}
+
 /// The live core, if rklp is initialised.
 pub(crate) fn core() -> Option<&'static Core> {
     let p = CORE.load(Ordering::Acquire);
@@ -113,10 +166,14 @@ pub(crate) fn core() -> Option<&'static Core> {
 }
 
 /// Allocates the core.
-pub(crate) fn new_core(kallsyms: Kallsyms, root: KobjDir) -> Result<Pin<KBox<Core>>> {
+pub(crate) fn new_core(
+    kallsyms: Kallsyms,
+    task_syms: TaskSyms,
+    root: KobjDir,
+) -> Result<Pin<KBox<Core>>> {
     KBox::pin_init(
         pin_init!(Core {
-            state <- new_mutex!(CoreState::new(kallsyms), "rklp_mutex"),
+            state <- new_mutex!(CoreState::new(kallsyms, task_syms), "rklp_mutex"),
             root,
         }),
         GFP_KERNEL,
@@ -128,8 +185,9 @@ pub(crate) fn publish(core: &Pin<KBox<Core>>) {
     CORE.store(&**core as *const Core as *mut Core, Ordering::Release);
 }
 
-/// Makes the core unreachable; waits for the free work.
+/// Makes the core unreachable; waits for the works.
 pub(crate) fn unpublish() {
+    TRANSITION_WORK.cancel_sync();
     FREE_WORK.flush();
     CORE.store(core::ptr::null_mut(), Ordering::Release);
 }

@@ -16,6 +16,7 @@ use crate::patch::Patch;
 use crate::state::core;
 use crate::sys::kobject::{parse_bool, AttrOps, KobjAttr, KobjDir, KobjId, ShowBuf};
 use core::fmt::Write;
+use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::c_str;
 use kernel::fmt;
 use kernel::prelude::*;
@@ -52,18 +53,31 @@ impl AttrOps for Enabled {
         if st.patches[idx].enabled == enable {
             return Err(EINVAL);
         }
+        if st
+            .transition
+            .as_ref()
+            .is_some_and(|t| t.is_patch(&st.patches[idx]))
+        {
+            return crate::transition::reverse(&mut st);
+        }
         // A disabled patch is freed, never re-enabled (as upstream).
         if enable {
             return Err(EINVAL);
         }
-        crate::transition::disable(&mut st, idx)
+        crate::patch_lifecycle::disable(&mut st, idx)
     }
 }
 
 impl AttrOps for Transition {
     fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
-        // Transitions complete under the core mutex for now.
-        show_patch(dir, out, |_| false)
+        let core = core().ok_or(ENODEV)?;
+        let st = core.state.lock();
+        let idx = st.patch_by_dir(dir).ok_or(ENODEV)?;
+        let on = st
+            .transition
+            .as_ref()
+            .is_some_and(|t| t.is_patch(&st.patches[idx]));
+        writeln!(out, "{}", on as u8).map_err(|_| EINVAL)
     }
     fn store(_: KobjId, _: &[u8]) -> Result {
         Err(EPERM)
@@ -79,10 +93,17 @@ impl AttrOps for Force {
             return Ok(());
         }
         let core = core().ok_or(ENODEV)?;
-        let st = core.state.lock();
-        st.patch_by_dir(dir).ok_or(EINVAL)?;
-        // Only a patch in transition can be forced; none is.
-        Err(EINVAL)
+        let mut st = core.state.lock();
+        let idx = st.patch_by_dir(dir).ok_or(EINVAL)?;
+        // Only the patch in transition can be forced.
+        if !st
+            .transition
+            .as_ref()
+            .is_some_and(|t| t.is_patch(&st.patches[idx]))
+        {
+            return Err(EINVAL);
+        }
+        crate::transition::force(&mut st)
     }
 }
 
@@ -111,6 +132,97 @@ impl AttrOps for Patched {
     fn store(_: KobjId, _: &[u8]) -> Result {
         Err(EPERM)
     }
+}
+
+struct Stalled;
+struct KickDelay;
+struct PatchState;
+
+static STALLED: KobjAttr = KobjAttr::new::<Stalled>(c_str!("stalled"), 0o444);
+static KICK_DELAY: KobjAttr = KobjAttr::new::<KickDelay>(c_str!("kick_delay_ms"), 0o644);
+static PATCH_STATE: KobjAttr = KobjAttr::new::<PatchState>(c_str!("patch_state"), 0o644);
+
+/// The pid `patch_state` reports on (last one written).
+static QUERY_PID: AtomicI32 = AtomicI32::new(0);
+
+fn parse_u32(input: &[u8]) -> Result<u32> {
+    let s = core::str::from_utf8(input).map_err(|_| EINVAL)?.trim();
+    s.parse::<u32>().map_err(|_| EINVAL)
+}
+
+/// `/sys/kernel/rklp/stalled`: one line per task not yet switched in the
+/// running transition: `pid comm reason`. Empty without a transition.
+impl AttrOps for Stalled {
+    fn show(_: KobjId, out: &mut ShowBuf) -> Result {
+        let core = core().ok_or(ENODEV)?;
+        let st = core.state.lock();
+        let Some(tr) = st.transition.as_ref() else {
+            return Ok(());
+        };
+        let mut more = 0usize;
+        crate::task_state::for_each_unswitched(tr.target, |pid, comm, reason| {
+            if more > 0 || out.remaining() < 160 {
+                more += 1;
+                return;
+            }
+            let _ = write!(out, "{} {} ", pid, comm);
+            let _ = tr.describe(reason, out);
+            let _ = writeln!(out);
+        });
+        if more > 0 {
+            let _ = writeln!(out, "... and {} more", more);
+        }
+        Ok(())
+    }
+    fn store(_: KobjId, _: &[u8]) -> Result {
+        Err(EPERM)
+    }
+}
+
+/// `/sys/kernel/rklp/kick_delay_ms`: how long a transition waits before
+/// kicking stalled tasks (and between kicks).
+impl AttrOps for KickDelay {
+    fn show(_: KobjId, out: &mut ShowBuf) -> Result {
+        writeln!(
+            out,
+            "{}",
+            crate::transition::KICK_DELAY_MS.load(Ordering::Relaxed)
+        )
+        .map_err(|_| EINVAL)
+    }
+    fn store(_: KobjId, input: &[u8]) -> Result {
+        crate::transition::KICK_DELAY_MS.store(parse_u32(input)?, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// `/sys/kernel/rklp/patch_state`: write a pid, read `pid state` back, where
+/// state is -1 (no transition running), 0 (unpatched) or 1 (patched), like
+/// upstream's /proc/<pid>/patch_state; `pid unknown` if rklp does not track it.
+impl AttrOps for PatchState {
+    fn show(_: KobjId, out: &mut ShowBuf) -> Result {
+        let pid = QUERY_PID.load(Ordering::Relaxed);
+        let core = core().ok_or(ENODEV)?;
+        let st = core.state.lock();
+        match crate::task_state::state_of_pid(pid) {
+            None => writeln!(out, "{} unknown", pid),
+            Some(_) if st.transition.is_none() => writeln!(out, "{} -1", pid),
+            Some(s) => writeln!(out, "{} {}", pid, s),
+        }
+        .map_err(|_| EINVAL)
+    }
+    fn store(_: KobjId, input: &[u8]) -> Result {
+        let pid = parse_u32(input)?;
+        QUERY_PID.store(i32::try_from(pid).map_err(|_| EINVAL)?, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Creates the files of `/sys/kernel/rklp` itself.
+pub(crate) fn create_root_files(root: &KobjDir) -> Result {
+    root.add(&STALLED)?;
+    root.add(&KICK_DELAY)?;
+    root.add(&PATCH_STATE)
 }
 
 /// Creates `<root>/<patch>/…` for a new patch. On failure the patch's

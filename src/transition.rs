@@ -1,140 +1,406 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Enabling and disabling patches.
+//! The per-task consistency model: every task runs either all-old or all-new
+//! code of a patch, and switches only when it provably is not inside a
+//! function the patch changes.
 //!
-//! For now every switch applies to all tasks at once (the hash update is the
-//! switch). Entries are pushed with their `transition` flag set and cleared
-//! on completion, so the per-task consistency model can slot in between
-//! "starting" and "completing" without changing the entry layout.
-//! Messages follow kernel/livepatch/{core,transition}.c word for word.
+//! A transition (one at a time, under the core mutex) has a target state
+//! (PATCHED or UNPATCHED). At its start every task record is set to the
+//! opposite state, then (Release fence, pairing with the handler's Acquire
+//! load of `entry.transition`) the patch's entries get `transition` set.
+//! From then on the handler picks, for an entry in transition, the entry
+//! itself for PATCHED tasks and the one below (or the original) for
+//! UNPATCHED ones. Tasks switch (`record.state = target`, Release):
+//!
+//! * from the transition work, every `RETRY_MS`: a task pinned by
+//!   `task_call_func` (not running) whose reliable stack contains none of
+//!   the functions being changed;
+//! * idle tasks: from a kworker on their own CPU (so they are not running);
+//! * kicked user tasks: from a `task_work` (TWA_SIGNAL) on their way back
+//!   to user space, after checking their own stack; kthreads get a wake-up.
+//!
+//! The transition is complete when one walk of the task table finds every
+//! live record switched, saw no insert in progress, and the table's insert
+//! counter did not move during the walk (a fork probe runs with preemption
+//! off and copies the parent's state, so a child of a task switched during
+//! the walk cannot be missed: see task_state.rs). Then `transition` is
+//! cleared (patching) or the entries are removed (unpatching).
 
-use crate::func_hash::Graveyard;
-use crate::patch::{Object, Patch};
+use crate::patch::Patch;
 use crate::state::CoreState;
-use crate::sys::kobject::KobjDir;
+use crate::sys::task::{Pinned, StackError, Task, TaskRef, TaskWorkFn, MAX_STACK_ENTRIES};
+use crate::sys::work::WorkFn;
+use crate::task_state::{tasks, Record, PATCHED, UNPATCHED};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
+use kernel::str::CString;
 
-/// `MODULE_STATE_LIVE` and `MODULE_STATE_COMING` (include/linux/module.h).
-const MODULE_STATE_LIVE: u32 = 0;
-const MODULE_STATE_COMING: u32 = 1;
+/// Target of the running transition (also the state of nobody-knows tasks'
+/// opposite, see `task_state::current_state`).
+pub(crate) static TARGET: AtomicU8 = AtomicU8::new(PATCHED);
 
-/// Whether `obj` is loaded: vmlinux always; a module when live or coming.
-pub(crate) fn object_loaded(st: &CoreState, obj: &Object) -> bool {
-    match &obj.name {
-        None => true,
-        Some(n) => matches!(
-            st.kallsyms.module_state(n),
-            Some(MODULE_STATE_LIVE) | Some(MODULE_STATE_COMING)
-        ),
+/// Delay before stalled tasks are kicked (`/sys/kernel/rklp/kick_delay_ms`).
+pub(crate) static KICK_DELAY_MS: AtomicU32 = AtomicU32::new(15000);
+
+/// How often the transition work retries.
+pub(crate) const RETRY_MS: u32 = 100;
+
+/// A function whose presence on a stack blocks the switch.
+struct Check {
+    start: usize,
+    size: usize,
+    name: CString,
+}
+
+/// The running transition.
+pub(crate) struct Transition {
+    /// The patch in transition (its address, as identity).
+    patch: usize,
+    /// PATCHED or UNPATCHED.
+    pub(crate) target: u8,
+    checks: KVec<Check>,
+    /// Retries since start / since the last kick.
+    retries: u32,
+    last_kick: u32,
+}
+
+/// Why a task has not switched, as stored in its record.
+pub(crate) enum Reason {
+    None,
+    Running,
+    Unreliable,
+    SleepingIn(usize),
+}
+
+impl Reason {
+    fn encode(&self) -> u32 {
+        match self {
+            Reason::None => 0,
+            Reason::Running => 1,
+            Reason::Unreliable => 2,
+            Reason::SleepingIn(i) => 3 + *i as u32,
+        }
     }
 }
 
-/// Puts the functions of a resolved `obj` into the hash and the filter (one
-/// batched filter update). On failure the hash and filter are as before.
-pub(crate) fn patch_object(st: &mut CoreState, obj: &mut Object, transition: bool) -> Result {
-    let mut new_ips = KVec::with_capacity(obj.funcs.len(), GFP_KERNEL)?;
-    let mut res = Ok(());
-    for f in obj.funcs.iter_mut() {
-        match st.hash.push(f.ftrace_loc, f.new_func, transition) {
-            Ok((id, new_key)) => {
-                f.entry = Some(id);
-                if new_key {
-                    new_ips.push(f.ftrace_loc, GFP_KERNEL)?;
+/// Identity of a patch for [`Transition::patch`].
+pub(crate) fn patch_id(p: &Patch) -> usize {
+    p as *const Patch as usize
+}
+
+impl Transition {
+    /// Whether `p` is the patch in transition.
+    pub(crate) fn is_patch(&self, p: &Patch) -> bool {
+        self.patch == patch_id(p)
+    }
+
+    /// Describes `reason` for the stalled list.
+    pub(crate) fn describe(
+        &self,
+        reason: u32,
+        out: &mut impl core::fmt::Write,
+    ) -> core::fmt::Result {
+        match reason {
+            0 => write!(out, "not checked yet"),
+            1 => write!(out, "running"),
+            2 => write!(out, "unreliable stack"),
+            n => match self.checks.get((n - 3) as usize) {
+                Some(c) => write!(out, "sleeping in function {}", &*c.name),
+                None => write!(out, "sleeping in a patched function"),
+            },
+        }
+    }
+
+    /// Whether a reliable trace contains a function being changed.
+    fn check_stack(&self, frames: &[usize]) -> Reason {
+        for &a in frames {
+            for (i, c) in self.checks.iter().enumerate() {
+                if a >= c.start && a < c.start + c.size {
+                    return Reason::SleepingIn(i);
                 }
             }
-            Err(e) => {
-                res = Err(e);
-                break;
+        }
+        Reason::None
+    }
+
+    fn check_pinned(&self, p: &Pinned<'_>, buf: &mut [usize; MAX_STACK_ENTRIES]) -> Reason {
+        if p.on_cpu() {
+            return Reason::Running;
+        }
+        match p.stack(buf) {
+            Ok(n) => self.check_stack(&buf[..n]),
+            Err(StackError::Unreliable) => Reason::Unreliable,
+        }
+    }
+}
+
+/// The functions whose presence on a stack forbids switching to `target`:
+/// when unpatching, the patch's replacements; when patching, what runs now
+/// (the previous patch's replacement, or the original).
+fn build_checks(st: &CoreState, patch: &Patch, target: u8) -> Result<KVec<Check>> {
+    let mut checks = KVec::new();
+    for o in patch.objs.iter() {
+        for f in o.funcs.iter() {
+            let Some(id) = f.entry else { continue };
+            let (start, size) = if target == UNPATCHED {
+                (f.new_func, f.new_size)
+            } else {
+                st.hash.below_of(id).unwrap_or((f.old_addr, f.old_size))
+            };
+            if start == 0 {
+                continue;
             }
+            let name = CString::try_from(&*f.old_name).map_err(|_| ENOMEM)?;
+            checks.push(Check { start, size, name }, GFP_KERNEL)?;
         }
     }
-    if res.is_ok() {
-        res = st.filter.add(&mut new_ips);
-        if let Err(e) = res {
-            report_filter_failure(st, obj, &new_ips, e);
-        }
+    Ok(checks)
+}
+
+/// Every live record, in chunks of RCU read sections.
+fn for_each_record(mut f: impl FnMut(&Record, &TaskRef)) -> bool {
+    let Some(t) = tasks() else { return true };
+    crate::sys::task::rcu_read(|| {
+        t.for_each(|r, task| {
+            f(r, task);
+            true
+        })
+    })
+}
+
+/// Sets every task to the state opposite `target` (start of a transition).
+/// Must run before any entry of the transition is marked `transition`.
+pub(crate) fn init_task_states(target: u8) {
+    TARGET.store(target, Ordering::Release);
+    for_each_record(|r, _| r.state.store(target ^ 1, Ordering::Relaxed));
+    // Pairs with the handler's Acquire of `entry.transition` (smp_wmb in
+    // upstream's klp_init_transition).
+    core::sync::atomic::fence(Ordering::Release);
+}
+
+fn direction(target: u8) -> &'static str {
+    if target == PATCHED {
+        "patching"
+    } else {
+        "unpatching"
     }
-    if res.is_err() {
-        // Roll back: nothing was added to the filter.
-        let mut grave = Graveyard::new();
-        for f in obj.funcs.iter_mut() {
-            if let Some(id) = f.entry.take() {
-                let _ = st.hash.remove(f.ftrace_loc, id, &mut grave);
-            }
-        }
-        grave.free_after_grace_period();
-        return res;
-    }
-    obj.patched = true;
+}
+
+/// Starts the transition of `st.patches[idx]` towards `target`: task states
+/// must already be initialised and the entries marked. Tries to complete it
+/// at once, else leaves it to the transition work.
+pub(crate) fn start(st: &mut CoreState, idx: usize, target: u8) -> Result {
+    let checks = build_checks(st, &st.patches[idx], target)?;
+    pr_notice!(
+        "'{}': starting {} transition\n",
+        &*st.patches[idx].name,
+        direction(target)
+    );
+    st.transition = Some(Transition {
+        patch: patch_id(&st.patches[idx]),
+        target,
+        checks,
+        retries: 0,
+        last_kick: 0,
+    });
+    try_complete(st);
     Ok(())
 }
 
-/// Names the function a batched filter update failed on, as upstream does
-/// per function (kernel/livepatch/patch.c): retries each one alone.
-fn report_filter_failure(st: &mut CoreState, obj: &Object, ips: &[usize], err: Error) {
-    for f in obj.funcs.iter() {
-        if !ips.contains(&f.ftrace_loc) {
-            continue;
-        }
-        let mut one = [f.ftrace_loc];
-        match st.filter.add(&mut one) {
-            Ok(()) => {
-                let _ = st.filter.remove(&mut one);
-            }
-            Err(e) => {
-                let what = if st.filter.registered() {
-                    "set ftrace filter"
-                } else {
-                    "register ftrace handler"
-                };
-                pr_err!(
-                    "failed to {} for function '{}' ({})\n",
-                    what,
-                    &*f.old_name,
-                    e.to_errno()
-                );
-                return;
-            }
-        }
-    }
-    pr_err!(
-        "failed to update the ftrace filter for object '{}' ({})\n",
-        obj.display_name(),
-        err.to_errno()
-    );
+/// Index of the patch in transition.
+pub(crate) fn patch_index(st: &CoreState) -> Option<usize> {
+    let tr = st.transition.as_ref()?;
+    st.patches.iter().position(|p| tr.is_patch(p))
 }
 
-/// Takes the functions of `obj` out of the hash and the filter. Frees the
-/// entries after a handler grace period.
-pub(crate) fn unpatch_object(st: &mut CoreState, obj: &mut Object) {
-    let mut grave = Graveyard::new();
-    let mut gone = KVec::new();
-    for f in obj.funcs.iter_mut() {
-        if let Some(id) = f.entry.take() {
-            match st.hash.remove(f.ftrace_loc, id, &mut grave) {
-                Ok(true) => {
-                    if gone.push(f.ftrace_loc, GFP_KERNEL).is_err() {
-                        pr_err!("out of memory unpatching '{}'\n", &*f.old_name);
+fn try_switch(
+    st: &CoreState,
+    tr: &Transition,
+    r: &Record,
+    t: &Task<'_>,
+    buf: &mut [usize; MAX_STACK_ENTRIES],
+) -> bool {
+    if r.state.load(Ordering::Relaxed) == tr.target {
+        return true;
+    }
+    let reason = st.task_syms.with_pinned(t, |p| tr.check_pinned(p, buf));
+    if let Reason::None = reason {
+        r.state.store(tr.target, Ordering::Release);
+        r.reason.store(0, Ordering::Relaxed);
+        true
+    } else {
+        r.reason.store(reason.encode(), Ordering::Relaxed);
+        false
+    }
+}
+
+/// Shared with the per-CPU idle pass while it runs (the caller holds the
+/// core mutex and waits for the pass to finish).
+static IDLE_PASS: AtomicPtr<CoreState> = AtomicPtr::new(core::ptr::null_mut());
+
+struct IdlePass;
+
+impl WorkFn for IdlePass {
+    fn run() {
+        // SAFETY: set by `try_complete` to the mutex-protected state it
+        // holds locked for the whole (synchronous) pass; read-only here.
+        let Some(st) = (unsafe { IDLE_PASS.load(Ordering::Acquire).as_ref() }) else {
+            return;
+        };
+        let (Some(tr), Some(table)) = (st.transition.as_ref(), tasks()) else {
+            return;
+        };
+        let Some(idle) = st.task_syms.idle_task(crate::sys::task::this_cpu()) else {
+            return;
+        };
+        let Some(r) = table.lookup(idle.key()) else {
+            return;
+        };
+        // This kworker runs on the idle task's CPU, so it is not running.
+        let mut buf = [0usize; MAX_STACK_ENTRIES];
+        try_switch(st, tr, r, &idle, &mut buf);
+    }
+}
+
+/// One attempt to complete the transition; schedules a retry if needed.
+pub(crate) fn try_complete(st: &mut CoreState) {
+    let Some(table) = tasks() else { return };
+    let Some(tr) = st.transition.as_ref() else {
+        return;
+    };
+    let mut buf = match KBox::new([0usize; MAX_STACK_ENTRIES], GFP_KERNEL) {
+        Ok(b) => b,
+        Err(_) => {
+            crate::state::TRANSITION_WORK.schedule_ms(RETRY_MS);
+            return;
+        }
+    };
+    let seq0 = table.fork_seq();
+    let mut all = true;
+    let mut idle_left = false;
+    let complete_walk = crate::sys::task::rcu_read(|| {
+        table.for_each(|r, task| {
+            let t = task.task();
+            if !try_switch(st, tr, r, &t, &mut buf) {
+                all = false;
+                idle_left |= t.is_idle();
+            }
+            true
+        })
+    });
+    if idle_left {
+        IDLE_PASS.store(st as *const CoreState as *mut CoreState, Ordering::Release);
+        st.task_syms.on_each_cpu::<IdlePass>();
+        IDLE_PASS.store(core::ptr::null_mut(), Ordering::Release);
+        all = true;
+        for_each_record(|r, _| all &= r.state.load(Ordering::Acquire) == tr.target);
+    }
+    if all && complete_walk && table.fork_seq() == seq0 {
+        complete(st);
+        return;
+    }
+    let tr = st.transition.as_mut().expect("transition vanished");
+    tr.retries += 1;
+    let kick_after = KICK_DELAY_MS.load(Ordering::Relaxed) / RETRY_MS;
+    if tr.retries - tr.last_kick >= kick_after.max(1) {
+        tr.last_kick = tr.retries;
+        kick_remaining(st);
+    }
+    crate::state::TRANSITION_WORK.schedule_ms(RETRY_MS);
+}
+
+/// Makes stalled tasks pass a safe point: user tasks get a signal-like
+/// task_work (they leave interruptible sleeps and switch on the way back to
+/// user space), kthreads a wake-up.
+fn kick_remaining(st: &CoreState) {
+    let Some(tr) = st.transition.as_ref() else {
+        return;
+    };
+    pr_notice!("signaling remaining tasks\n");
+    for_each_record(|r, task| {
+        if r.state.load(Ordering::Relaxed) == tr.target {
+            return;
+        }
+        let t = task.task();
+        if t.is_idle() {
+            return;
+        }
+        if t.is_kthread() {
+            st.task_syms.wake_interruptible(&t);
+        } else if !r.kicked.swap(true, Ordering::AcqRel) {
+            // SAFETY: the record (and its work) stays allocated while
+            // `kicked` is set (the reaper skips it; exit cancels it), and
+            // `Kick` lives in this module, which waits for it on exit.
+            if unsafe { r.work.queue::<Kick>(&t) }.is_err() {
+                // Past exit_task_work(): it will switch when freed.
+                r.kicked.store(false, Ordering::Release);
+            }
+        }
+    });
+}
+
+/// A kicked task, in its own context on the way to user space (or exit).
+pub(crate) struct Kick;
+
+impl TaskWorkFn for Kick {
+    fn run(work: usize) {
+        let Some(table) = tasks() else { return };
+        let Some(r) = table.record_of_work(work) else {
+            return;
+        };
+        if let Some(core) = crate::state::core() {
+            let st = core.state.lock();
+            if let Some(tr) = st.transition.as_ref() {
+                if r.state.load(Ordering::Relaxed) != tr.target {
+                    let mut buf = [0usize; MAX_STACK_ENTRIES];
+                    let reason = match st.task_syms.current_stack(&mut buf) {
+                        Ok(n) => tr.check_stack(&buf[..n]),
+                        Err(_) => Reason::Unreliable,
+                    };
+                    if let Reason::None = reason {
+                        r.state.store(tr.target, Ordering::Release);
+                    } else {
+                        r.reason.store(reason.encode(), Ordering::Relaxed);
                     }
                 }
-                Ok(false) => {}
-                Err(e) => pr_err!("cannot unpatch '{}' ({})\n", &*f.old_name, e.to_errno()),
             }
         }
+        r.kicked.store(false, Ordering::Release);
     }
-    if let Err(e) = st.filter.remove(&mut gone) {
-        pr_err!(
-            "failed to remove ftrace filter entries of object '{}' ({})\n",
-            obj.display_name(),
-            e.to_errno()
-        );
-    }
-    grave.free_after_grace_period();
-    obj.patched = false;
 }
 
-fn set_transition(st: &mut CoreState, patch: &Patch, on: bool) {
+/// Finishes the transition: clears `transition` (patching) or removes the
+/// entries (unpatching, the patch is then freed).
+fn complete(st: &mut CoreState) {
+    let Some(idx) = patch_index(st) else {
+        st.transition = None;
+        return;
+    };
+    let tr = st.transition.take().expect("no transition");
+    let mut patch = st.take_patch(idx);
+    crate::rklp_debug!(
+        "'{}': completing {} transition\n",
+        &*patch.name,
+        direction(tr.target)
+    );
+    if tr.target == PATCHED {
+        set_entries_transition(st, &patch, false);
+        pr_notice!("'{}': patching complete\n", &*patch.name);
+        st.insert_patch(idx, patch);
+    } else {
+        for i in 0..patch.objs.len() {
+            if patch.objs[i].patched {
+                crate::patching::unpatch_object(st, &mut patch.objs[i]);
+            }
+        }
+        pr_notice!("'{}': unpatching complete\n", &*patch.name);
+        st.defer_free(patch);
+    }
+}
+
+/// Marks (or unmarks) every entry of `patch` as in transition.
+pub(crate) fn set_entries_transition(st: &mut CoreState, patch: &Patch, on: bool) {
     for o in patch.objs.iter() {
         for f in o.funcs.iter() {
             if let Some(id) = f.entry {
@@ -144,109 +410,35 @@ fn set_transition(st: &mut CoreState, patch: &Patch, on: bool) {
     }
 }
 
-/// Enables a new patch: resolve, sysfs, hash + filter, messages. On failure
-/// nothing is left behind and the error goes back to the patch's insmod.
-pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>) -> Result {
-    if st
-        .patches
-        .iter()
-        .any(|p| p.name.as_bytes() == patch.name.as_bytes())
-    {
-        pr_err!("patch '{}' already exists\n", &*patch.name);
-        return Err(EEXIST);
-    }
-    // Resolve every loaded object before touching anything.
-    for i in 0..patch.objs.len() {
-        if object_loaded(st, &patch.objs[i]) {
-            patch.objs[i].resolve(&st.kallsyms)?;
-        }
-    }
-    // The same function reached twice (e.g. through two names or sympos).
-    for (i, o) in patch.objs.iter().enumerate() {
-        for (j, f) in o.funcs.iter().enumerate() {
-            if f.ftrace_loc == 0 {
-                continue;
-            }
-            let dup = patch.objs.iter().enumerate().any(|(k, p)| {
-                p.funcs
-                    .iter()
-                    .enumerate()
-                    .any(|(l, g)| (k, l) < (i, j) && g.ftrace_loc == f.ftrace_loc)
-            });
-            if dup {
-                pr_err!(
-                    "patch '{}': function '{}' is patched twice\n",
-                    &*patch.name,
-                    &*f.old_name
-                );
-                return Err(EINVAL);
-            }
-        }
-    }
-    crate::sysfs::create_patch_dirs(&mut patch, root)?;
-
-    let name = &*patch.name;
-    pr_notice!("enabling patch '{}'\n", name);
-    crate::rklp_debug!("'{}': initializing patching transition\n", name);
-    let mut failed = None;
-    for i in 0..patch.objs.len() {
-        if patch.objs[i].ftrace_loc_ready() {
-            if let Err(e) = patch_object(st, &mut patch.objs[i], true) {
-                pr_warn!(
-                    "failed to patch object '{}'\n",
-                    patch.objs[i].display_name()
-                );
-                failed = Some(e);
-                break;
-            }
-        }
-    }
-    if let Some(e) = failed {
-        pr_warn!("failed to enable patch '{}'\n", &*patch.name);
-        crate::rklp_debug!(
-            "'{}': canceling patching transition, going to unpatch\n",
-            &*patch.name
-        );
-        crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
-        for i in 0..patch.objs.len() {
-            if patch.objs[i].patched {
-                unpatch_object(st, &mut patch.objs[i]);
-            }
-        }
-        pr_notice!("'{}': unpatching complete\n", &*patch.name);
-        return Err(e);
-    }
-    pr_notice!("'{}': starting patching transition\n", &*patch.name);
-    crate::sys::taint_livepatch();
-    patch.enabled = true;
-    crate::rklp_debug!("'{}': completing patching transition\n", &*patch.name);
-    set_transition(st, &patch, false);
-    pr_notice!("'{}': patching complete\n", &*patch.name);
-    st.patches.push(patch, GFP_KERNEL)?;
-    Ok(())
+/// Reverses the running transition (a write of the opposite value to the
+/// transition patch's `enabled`).
+pub(crate) fn reverse(st: &mut CoreState) -> Result {
+    let idx = patch_index(st).ok_or(EINVAL)?;
+    let tr = st.transition.as_ref().ok_or(EINVAL)?;
+    let from = tr.target;
+    let to = from ^ 1;
+    crate::rklp_debug!(
+        "'{}': reversing transition from {} to {}\n",
+        &*st.patches[idx].name,
+        direction(from),
+        direction(to)
+    );
+    st.patches[idx].enabled = to == PATCHED;
+    TARGET.store(to, Ordering::Release);
+    start(st, idx, to)
 }
 
-/// Disables patch number `idx`; its directory and module reference go away
-/// in the deferred free work.
-pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
-    let mut patch = st.take_patch(idx);
-    crate::rklp_debug!("'{}': initializing unpatching transition\n", &*patch.name);
-    set_transition(st, &patch, true);
-    pr_notice!("'{}': starting unpatching transition\n", &*patch.name);
-    patch.enabled = false;
-    crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
-    for i in 0..patch.objs.len() {
-        if patch.objs[i].patched {
-            unpatch_object(st, &mut patch.objs[i]);
-        }
+/// Forces the running transition to completion (a write to `force`).
+pub(crate) fn force(st: &mut CoreState) -> Result {
+    let tr = st.transition.as_ref().ok_or(EINVAL)?;
+    let target = tr.target;
+    pr_warn!("forcing remaining tasks to the patched state\n");
+    for_each_record(|r, _| r.state.store(target, Ordering::Release));
+    // Any patch's code may still be in use by the forced tasks: none of
+    // their modules may ever be removed (as upstream).
+    for p in st.patches.iter_mut() {
+        p.forced = true;
     }
-    pr_notice!("'{}': unpatching complete\n", &*patch.name);
-    st.defer_free(patch);
+    complete(st);
     Ok(())
-}
-
-impl Object {
-    fn ftrace_loc_ready(&self) -> bool {
-        self.funcs.iter().all(|f| f.ftrace_loc != 0)
-    }
 }

@@ -21,7 +21,12 @@ if [ -x /bin/kmod ]; then
 fi
 
 log() { echo "$*" >/dev/kmsg; }
-fail() { echo "# FAIL: $*"; TEST_FAILED=1; }
+fail() {
+	echo "# FAIL: $*"
+	TEST_FAILED=1
+	[ -r $SYSFS_RKLP/stalled ] && sed 's/^/#   stalled: /' $SYSFS_RKLP/stalled
+	dmesg | tail -n 8 | sed 's/^/#   dmesg: /'
+}
 skip() { TEST_SKIPPED="$*"; }
 
 # loop_until 'shell condition': retry for up to 60 s.
@@ -145,14 +150,21 @@ check_mode() {
 	check_eq "mode of $1" "$(stat -c %A "$1")" "$2"
 }
 
+# The patch directories of rklp and livepatch (not rklp's own files).
+patch_dirs() {
+	for d in "$SYSFS_RKLP"/* "$SYSFS_KLP"/*; do
+		[ -d "$d" ] && echo "$d"
+	done
+}
+
 # Disable every rklp and livepatch patch and remove every test module.
 cleanup() {
 	for d in "$SYSFS_RKLP"/* "$SYSFS_KLP"/*; do
 		[ -e "$d/enabled" ] || continue
 		[ "$(cat "$d/enabled")" = 1 ] && echo 0 >"$d/enabled" 2>/dev/null
 	done
-	loop_until "[ -z \"\$(ls $SYSFS_RKLP 2>/dev/null)\" ] && [ -z \"\$(ls $SYSFS_KLP 2>/dev/null)\" ]" ||
-		echo "# cleanup: patches still present: $(ls $SYSFS_RKLP $SYSFS_KLP)"
+	loop_until "[ -z \"\$(patch_dirs)\" ]" ||
+		echo "# cleanup: patches still present: $(patch_dirs)"
 	for m in $(lsmod | awk '{print $1}' | grep -E '^(test_rklp_|rklp_sample|livepatch_sample|rklp_test_)'); do
 		rmmod "$m" 2>/dev/null
 	done

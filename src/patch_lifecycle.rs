@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Enabling a new patch and disabling one: validation, sysfs, and the
+//! transition (transition.rs). Messages follow kernel/livepatch/core.c.
+
+use crate::patch::Patch;
+use crate::patching::{object_loaded, patch_object, unpatch_object};
+use crate::state::CoreState;
+use crate::sys::kobject::KobjDir;
+use crate::task_state::{PATCHED, UNPATCHED};
+use crate::transition;
+use kernel::prelude::*;
+
+/// Enables a new patch: resolve, sysfs, hash + filter, then the patching
+/// transition. On failure nothing is left behind and the error goes back to
+/// the patch module's insmod.
+pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>) -> Result {
+    if st.transition.is_some() {
+        pr_err!(
+            "cannot enable patch '{}': another patch is in transition\n",
+            &*patch.name
+        );
+        return Err(EBUSY);
+    }
+    if st
+        .patches
+        .iter()
+        .any(|p| p.name.as_bytes() == patch.name.as_bytes())
+    {
+        pr_err!("patch '{}' already exists\n", &*patch.name);
+        return Err(EEXIST);
+    }
+    // Resolve every loaded object before touching anything.
+    for i in 0..patch.objs.len() {
+        if object_loaded(st, &patch.objs[i]) {
+            patch.objs[i].resolve(&st.kallsyms)?;
+        }
+    }
+    patch.check_no_duplicate_locations()?;
+    crate::sysfs::create_patch_dirs(&mut patch, root)?;
+
+    pr_notice!("enabling patch '{}'\n", &*patch.name);
+    crate::rklp_debug!("'{}': initializing patching transition\n", &*patch.name);
+    transition::init_task_states(PATCHED);
+    let mut failed = None;
+    for i in 0..patch.objs.len() {
+        if patch.objs[i].is_resolved() {
+            if let Err(e) = patch_object(st, &mut patch.objs[i], true) {
+                pr_warn!(
+                    "failed to patch object '{}'\n",
+                    patch.objs[i].display_name()
+                );
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = failed {
+        pr_warn!("failed to enable patch '{}'\n", &*patch.name);
+        crate::rklp_debug!(
+            "'{}': canceling patching transition, going to unpatch\n",
+            &*patch.name
+        );
+        crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
+        for i in 0..patch.objs.len() {
+            if patch.objs[i].patched {
+                unpatch_object(st, &mut patch.objs[i]);
+            }
+        }
+        pr_notice!("'{}': unpatching complete\n", &*patch.name);
+        return Err(e);
+    }
+    crate::sys::taint_livepatch();
+    patch.enabled = true;
+    st.patches.push(patch, GFP_KERNEL)?;
+    let idx = st.patches.len() - 1;
+    transition::start(st, idx, PATCHED)
+}
+
+/// Starts unpatching `st.patches[idx]`; when the transition completes the
+/// patch's directory and module reference go away (deferred free work).
+pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
+    if st.transition.is_some() {
+        pr_err!(
+            "cannot disable patch '{}': another patch is in transition\n",
+            &*st.patches[idx].name
+        );
+        return Err(EBUSY);
+    }
+    crate::rklp_debug!(
+        "'{}': initializing unpatching transition\n",
+        &*st.patches[idx].name
+    );
+    transition::init_task_states(UNPATCHED);
+    let patch = st.take_patch(idx);
+    transition::set_entries_transition(st, &patch, true);
+    st.insert_patch(idx, patch);
+    st.patches[idx].enabled = false;
+    transition::start(st, idx, UNPATCHED)
+}
