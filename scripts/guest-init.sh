@@ -13,7 +13,9 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 echo "rklp-guest: kernel $(uname -r), $(nproc) CPUs, mode '$rklp_mode'"
 case "$rklp_mode" in
 demo) sh /rklp/demo.sh; rc=$? ;;
-check) cd /rklp/selftests && sh ./run_tests.sh; rc=$? ;;
+check)
+	[ -n "$rklp_tests" ] && export TESTS="$(echo "$rklp_tests" | tr , " ")"
+	cd /rklp/selftests && sh ./run_tests.sh; rc=$? ;;
 *) echo "rklp-guest: unknown mode"; rc=2 ;;
 esac
 echo "rklp-guest: done rc=$rc"

@@ -33,7 +33,7 @@ log=$BUILD/guest-$mode.log
 timeout_s=${RKLP_GUEST_TIMEOUT:-1200}
 echo "rklp: booting QEMU (TCG, 2 CPUs) for '$mode'; serial log in $log"
 khz=$(awk '/cpu MHz/ {printf "%d", $4 * 1000; exit}' /proc/cpuinfo)
-append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode tsc=reliable${khz:+ tsc_early_khz=$khz}"
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS} tsc=reliable${khz:+ tsc_early_khz=$khz}"
 set +e
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2,sockets=2,cores=1 -m 1G \
 	-kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$BUILD/initrd-$mode.gz" \

@@ -31,10 +31,10 @@ skip() { TEST_SKIPPED="$*"; }
 
 # loop_until 'shell condition': retry for up to 60 s.
 loop_until() {
-	i=0
+	_lu_n=0
 	while ! eval "$1"; do
-		i=$((i + 1))
-		[ $i -ge $MAX_RETRIES ] && return 1
+		_lu_n=$((_lu_n + 1))
+		[ $_lu_n -ge $MAX_RETRIES ] && return 1
 		sleep 0.1
 	done
 	return 0

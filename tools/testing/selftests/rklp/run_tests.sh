@@ -1,16 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Runs every test-*.sh in the guest, KTAP style: one "ok N desc" or
-# "not ok N desc" line per test case, a plan and a totals line at the end.
+# Runs the rklp selftests in the guest, KTAP style: one "ok N desc" or
+# "not ok N desc" line per test case, then the plan.
+# test-force.sh goes last: a forced patch pins its modules for good.
 cd "$(dirname "$0")" || exit 1
 . ./functions.sh
+TESTS=${TESTS:-"test-livepatch.sh test-refusals.sh test-sysfs.sh test-upstream.sh
+	test-transition.sh test-consistency.sh test-force.sh"}
 echo "TAP version 13"
 rm -f $COUNT_FILE
 if ! out=$(insmod "$MODDIR/rklp.ko" 2>&1); then
 	echo "Bail out! cannot load rklp.ko: $out"
 	exit 1
 fi
-for t in test-*.sh; do
+for t in $TESTS; do
 	echo "# selftests: rklp: $t"
 	sh "./$t"
 done

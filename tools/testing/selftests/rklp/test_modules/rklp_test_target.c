@@ -9,6 +9,8 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 
+int rklp_test_target_show(struct seq_file *m, void *v);
+
 static struct proc_dir_entry *entry;
 
 noinline int rklp_test_target_show(struct seq_file *m, void *v)

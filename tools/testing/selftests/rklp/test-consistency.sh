@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Consistency checker: outer/inner pairs called on every CPU must never mix
+# versions while a patch of both is enabled and disabled repeatedly.
+. ./functions.sh
+
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+P=$SYSFS_RKLP/test_rklp_cc
+
+start_test "consistency checker: no mixed versions across 10 patch cycles"
+load_mod rklp_test_cc
+sleep 0.5
+i=0; total_en=0; total_dis=0
+while [ $i -lt 10 ]; do
+	t0=$(now_ms)
+	load_lp test_rklp_cc || break
+	t1=$(now_ms)
+	sleep 0.3
+	log "% echo 0 > $P/enabled"
+	echo 0 >$P/enabled
+	loop_until "[ ! -d $P ]" || { fail "unpatch did not complete"; break; }
+	t2=$(now_ms)
+	unload_mod test_rklp_cc
+	total_en=$((total_en + t1 - t0)); total_dis=$((total_dis + t2 - t1 - 300))
+	i=$((i + 1))
+done
+check_eq "cycles" $i 10
+stats=$(cat /proc/rklp_test_cc)
+echo "# $stats; mean transition: patch $((total_en / 10)) ms, unpatch $((total_dis / 10)) ms"
+set -- $stats
+[ "$2" -gt 0 ] || fail "old version never ran"
+[ "$4" -gt 0 ] || fail "new version never ran"
+check_eq "mismatches" "$6" 0
+unload_mod rklp_test_cc
+end_test

@@ -1,0 +1,170 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The per-task consistency model: stalled transitions, their reasons,
+# kicks, reversal, per-task state.
+. ./functions.sh
+
+BUSY=/sys/module/rklp_test_busy/parameters
+P=$SYSFS_RKLP/test_rklp_busy
+
+# ms since boot (10 ms resolution)
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+
+start_test "busy kthread keeps the transition pending until it leaves"
+echo 60000 >$SYSFS_RKLP/kick_delay_ms
+load_mod rklp_test_busy
+echo 1 >$BUSY/block
+sleep 0.3
+load_mod test_rklp_busy
+loop_until "[ -d $P ]" || fail "no sysfs dir"
+sleep 1
+check_file $P/transition 1
+grep -q 'rklp_busy sleeping in function rklp_test_busy_func' $SYSFS_RKLP/stalled ||
+	fail "stalled list: $(cat $SYSFS_RKLP/stalled)"
+pid=$(awk '$2 == "rklp_busy" { print $1 }' $SYSFS_RKLP/stalled)
+echo "$pid" >$SYSFS_RKLP/patch_state
+check_file $SYSFS_RKLP/patch_state "$pid 0"
+echo $$ >$SYSFS_RKLP/patch_state
+check_file $SYSFS_RKLP/patch_state "$$ 1"
+t0=$(now_ms)
+echo 0 >$BUSY/block
+loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition did not complete"
+echo "# transition completed $(( $(now_ms) - t0 )) ms after the kthread left"
+check_eq "stalled list" "$(cat $SYSFS_RKLP/stalled)" ""
+echo "$pid" >$SYSFS_RKLP/patch_state
+check_file $SYSFS_RKLP/patch_state "$pid -1"
+disable_lp test_rklp_busy
+unload_mod test_rklp_busy
+unload_mod rklp_test_busy
+check_result "% insmod rklp_test_busy.ko 
+% insmod test_rklp_busy.ko 
+rklp: enabling patch 'test_rklp_busy'
+rklp: 'test_rklp_busy': initializing patching transition
+rklp: 'test_rklp_busy': starting patching transition
+rklp: 'test_rklp_busy': completing patching transition
+rklp: 'test_rklp_busy': patching complete
+% echo 0 > /sys/kernel/rklp/test_rklp_busy/enabled
+rklp: 'test_rklp_busy': initializing unpatching transition
+rklp: 'test_rklp_busy': starting unpatching transition
+rklp: 'test_rklp_busy': completing unpatching transition
+rklp: 'test_rklp_busy': unpatching complete
+% rmmod test_rklp_busy
+% rmmod rklp_test_busy"
+end_test
+
+start_test "reverse a stalled patching transition"
+load_mod rklp_test_busy
+echo 1 >$BUSY/block
+sleep 0.3
+load_mod test_rklp_busy
+loop_until "[ -d $P ]" || fail "no sysfs dir"
+sleep 0.5
+check_file $P/transition 1
+log "% echo 0 > $P/enabled"
+echo 0 >$P/enabled || fail "reversing failed"
+loop_until "[ ! -d $P ]" || fail "reversed patch not removed"
+echo 0 >$BUSY/block
+unload_mod test_rklp_busy
+unload_mod rklp_test_busy
+check_result "% insmod rklp_test_busy.ko 
+% insmod test_rklp_busy.ko 
+rklp: enabling patch 'test_rklp_busy'
+rklp: 'test_rklp_busy': initializing patching transition
+rklp: 'test_rklp_busy': starting patching transition
+% echo 0 > /sys/kernel/rklp/test_rklp_busy/enabled
+rklp: 'test_rklp_busy': reversing transition from patching to unpatching
+rklp: 'test_rklp_busy': starting unpatching transition
+rklp: 'test_rklp_busy': completing unpatching transition
+rklp: 'test_rklp_busy': unpatching complete
+% rmmod test_rklp_busy
+% rmmod rklp_test_busy"
+end_test
+
+start_test "reverse a stalled unpatching transition"
+load_mod rklp_test_busy
+load_lp test_rklp_busy
+echo 1 >$BUSY/block
+sleep 0.3
+log "% echo 0 > $P/enabled"
+echo 0 >$P/enabled
+sleep 0.5
+check_file $P/transition 1
+grep -q 'rklp_busy sleeping in function rklp_test_busy_func' $SYSFS_RKLP/stalled ||
+	fail "stalled list: $(cat $SYSFS_RKLP/stalled)"
+log "% echo 1 > $P/enabled"
+echo 1 >$P/enabled || fail "reversing failed"
+loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition did not complete"
+check_file $P/enabled 1
+echo 0 >$BUSY/block
+disable_lp test_rklp_busy
+unload_mod test_rklp_busy
+unload_mod rklp_test_busy
+check_result "% insmod rklp_test_busy.ko 
+% insmod test_rklp_busy.ko 
+rklp: enabling patch 'test_rklp_busy'
+rklp: 'test_rklp_busy': initializing patching transition
+rklp: 'test_rklp_busy': starting patching transition
+rklp: 'test_rklp_busy': completing patching transition
+rklp: 'test_rklp_busy': patching complete
+% echo 0 > /sys/kernel/rklp/test_rklp_busy/enabled
+rklp: 'test_rklp_busy': initializing unpatching transition
+rklp: 'test_rklp_busy': starting unpatching transition
+% echo 1 > /sys/kernel/rklp/test_rklp_busy/enabled
+rklp: 'test_rklp_busy': reversing transition from unpatching to patching
+rklp: 'test_rklp_busy': starting patching transition
+rklp: 'test_rklp_busy': completing patching transition
+rklp: 'test_rklp_busy': patching complete
+% echo 0 > /sys/kernel/rklp/test_rklp_busy/enabled
+rklp: 'test_rklp_busy': initializing unpatching transition
+rklp: 'test_rklp_busy': starting unpatching transition
+rklp: 'test_rklp_busy': completing unpatching transition
+rklp: 'test_rklp_busy': unpatching complete
+% rmmod test_rklp_busy
+% rmmod rklp_test_busy"
+end_test
+
+start_test "user tasks sleeping in a syscall are switched by the kick"
+load_mod rklp_test_busy
+cat /proc/rklp_test_sleep >/tmp/sleep1.out &
+r1=$!
+cat /proc/rklp_test_sleep >/tmp/sleep2.out &
+r2=$!
+sleep 0.5
+echo 1000 >$SYSFS_RKLP/kick_delay_ms
+t0=$(now_ms)
+load_mod test_rklp_busy
+loop_until "[ -d $P ]" || fail "no sysfs dir"
+grep -q 'cat sleeping in function rklp_test_sleep_wait' $SYSFS_RKLP/stalled ||
+	fail "readers not listed as stalled: $(cat $SYSFS_RKLP/stalled)"
+loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition did not complete"
+echo "# transition with 2 sleeping readers completed in $(( $(now_ms) - t0 )) ms (kick after 1000 ms)"
+wait $r1 $r2
+check_file /tmp/sleep1.out patched
+check_file /tmp/sleep2.out patched
+test_dmesg | grep -q "rklp: signaling remaining tasks" || fail "no 'signaling remaining tasks'"
+echo 60000 >$SYSFS_RKLP/kick_delay_ms
+disable_lp test_rklp_busy
+unload_mod test_rklp_busy
+unload_mod rklp_test_busy
+end_test
+
+start_test "tasks exiting during transitions never run a freed body"
+# exit_rcu() runs after exit_notify(): the exiting task is off the task list
+# but may still be inside the replacement; rklp must wait for it before the
+# unpatch completes and the module text is freed.
+rm -f /tmp/stop_storm
+(while [ ! -e /tmp/stop_storm ]; do /bin/true; done) &
+(while [ ! -e /tmp/stop_storm ]; do /bin/true; done) &
+i=0
+while [ $i -lt 8 ]; do
+	load_lp test_rklp_exit || break
+	disable_lp test_rklp_exit
+	unload_mod test_rklp_exit
+	i=$((i + 1))
+done
+touch /tmp/stop_storm
+wait
+echo "# $i patch/unpatch/rmmod cycles under a fork+exit storm"
+check_eq "cycles" $i 8
+check_no_leftovers test_rklp_exit
+end_test
