@@ -11,6 +11,7 @@ pub(crate) mod kobject;
 pub(crate) mod module_notifier;
 pub(crate) mod module_ref;
 pub(crate) mod patch_desc;
+pub(crate) mod stop_machine;
 pub(crate) mod task;
 pub(crate) mod tracepoint;
 pub(crate) mod work;
@@ -34,6 +35,13 @@ pub(crate) fn taint_livepatch() {
 pub(crate) fn synchronize_handlers() {
     // SAFETY: sleeps; callers are in process context without spinlocks held.
     unsafe { bindings::synchronize_rcu_tasks_rude() };
+}
+
+/// True if the current context is an NMI.
+#[inline(always)]
+pub(crate) fn in_nmi() -> bool {
+    // SAFETY: reads the preempt count of the current CPU; always valid.
+    unsafe { bindings::rklp_in_nmi() }
 }
 
 /// `-errno` to `kernel::error::Error`.

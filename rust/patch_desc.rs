@@ -10,7 +10,9 @@ use kernel::str::CStr;
 mod abi {
     include!("../include/rklp/abi.rs");
 }
-pub(crate) use abi::{RklpPatchDesc, RKLP_ABI_VERSION, RKLP_PATCH_KNOWN_FLAGS};
+pub(crate) use abi::{
+    RklpPatchDesc, RKLP_ABI_VERSION, RKLP_PATCH_IMMEDIATE, RKLP_PATCH_KNOWN_FLAGS,
+};
 
 /// A validated view of a patch descriptor.
 ///

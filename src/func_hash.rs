@@ -28,7 +28,7 @@
 
 use crate::sys::ftrace::HandlerCtx;
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
@@ -43,6 +43,8 @@ pub(crate) struct Entry {
     new_size: usize,
     /// True while the patch owning this entry is in transition.
     pub(crate) transition: AtomicBool,
+    /// An immediate switch of this entry in progress (`immediate::OP_*`).
+    pub(crate) op: AtomicU8,
     /// The entry of the previous patch of this function, if any.
     below: AtomicPtr<Entry>,
 }
@@ -157,6 +159,7 @@ impl HashWriter {
         new_func: usize,
         new_size: usize,
         transition: bool,
+        op: u8,
     ) -> Result<(EntryId, bool)> {
         let node = self.find_node(ip);
         let below = if node.is_null() {
@@ -170,6 +173,7 @@ impl HashWriter {
                 new_func,
                 new_size,
                 transition: AtomicBool::new(transition),
+                op: AtomicU8::new(op),
                 below: AtomicPtr::new(below),
             },
             GFP_KERNEL,
@@ -215,6 +219,12 @@ impl HashWriter {
             let below = (*id.0).below.load(Ordering::Relaxed);
             below.as_ref().map(|b| (b.new_func, b.new_size))
         }
+    }
+
+    /// Sets an entry's immediate-switch operation.
+    pub(crate) fn set_op(&mut self, id: EntryId, op: u8) {
+        // SAFETY: `id` is a live entry.
+        unsafe { (*id.0).op.store(op, Ordering::Release) };
     }
 
     /// Sets or clears an entry's transition flag.

@@ -7,6 +7,7 @@
 //! the call to the top entry's replacement.
 
 use crate::func_hash::FUNC_HASH;
+use crate::immediate;
 use crate::sys::ftrace::{FtraceOps, Handler, HandlerCtx, Regs};
 use crate::task_state::{current_state, UNPATCHED};
 use core::sync::atomic::Ordering;
@@ -27,7 +28,13 @@ impl Handler for RklpHandler {
         // initialised (transition::init_task_states), so the state read
         // below is the one of this transition. NMIs and IRQs see the state
         // of the task they interrupted (`current`).
-        if entry.transition.load(Ordering::Acquire) && current_state() == UNPATCHED {
+        let op = entry.op.load(Ordering::Acquire);
+        let use_below = if op != immediate::OP_NONE {
+            !immediate::use_new_version(op, crate::sys::in_nmi())
+        } else {
+            entry.transition.load(Ordering::Acquire) && current_state() == UNPATCHED
+        };
+        if use_below {
             match entry.below(ctx) {
                 Some(below) => entry = below,
                 None => return,

@@ -59,7 +59,7 @@ impl ModuleEvents for RklpModuleEvents {
                     res = Err(e);
                     break 'outer;
                 }
-                if let Err(e) = patch_object(st, o, in_transition) {
+                if let Err(e) = patch_object(st, o, in_transition, crate::immediate::OP_NONE) {
                     pr_warn!(
                         "failed to apply patch '{}' to module '{}' ({})\n",
                         &**name,

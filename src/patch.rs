@@ -60,6 +60,8 @@ pub(crate) struct Patch {
     pub(crate) enabled: bool,
     /// Atomic replace patch.
     pub(crate) replace: bool,
+    /// Switched all at once in stop_machine (immediate mode).
+    pub(crate) immediate: bool,
     /// A transition was forced while this patch existed: its module may
     /// still be in use and is never released.
     pub(crate) forced: bool,
@@ -157,6 +159,7 @@ impl Patch {
                 objs,
                 enabled: false,
                 replace: false,
+                immediate: desc.flags() & crate::sys::patch_desc::RKLP_PATCH_IMMEDIATE != 0,
                 dir: None,
                 forced: false,
                 module: Some(module),

@@ -9,6 +9,9 @@ use crate::state::CoreState;
 use crate::sys::kobject::KobjDir;
 use crate::task_state::{PATCHED, UNPATCHED};
 use crate::transition;
+use crate::{immediate, immediate::OP_NONE};
+use core::sync::atomic::Ordering;
+use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
 /// Enables a new patch: resolve, sysfs, hash + filter, then the patching
@@ -41,35 +44,11 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
 
     pr_notice!("enabling patch '{}'\n", &*patch.name);
     crate::rklp_debug!("'{}': initializing patching transition\n", &*patch.name);
+    if patch.immediate {
+        return enable_immediate(st, patch);
+    }
     transition::init_task_states(PATCHED);
-    let mut failed = None;
-    for i in 0..patch.objs.len() {
-        if patch.objs[i].is_resolved() {
-            if let Err(e) = patch_object(st, &mut patch.objs[i], true) {
-                pr_warn!(
-                    "failed to patch object '{}'\n",
-                    patch.objs[i].display_name()
-                );
-                failed = Some(e);
-                break;
-            }
-        }
-    }
-    if let Some(e) = failed {
-        pr_warn!("failed to enable patch '{}'\n", &*patch.name);
-        crate::rklp_debug!(
-            "'{}': canceling patching transition, going to unpatch\n",
-            &*patch.name
-        );
-        crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
-        for i in 0..patch.objs.len() {
-            if patch.objs[i].patched {
-                unpatch_object(st, &mut patch.objs[i]);
-            }
-        }
-        pr_notice!("'{}': unpatching complete\n", &*patch.name);
-        return Err(e);
-    }
+    patch_objects(st, &mut patch, true, OP_NONE)?;
     crate::sys::taint_livepatch();
     patch.enabled = true;
     st.patches.push(patch, GFP_KERNEL)?;
@@ -87,6 +66,9 @@ pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
         );
         return Err(EBUSY);
     }
+    if st.patches[idx].immediate {
+        return disable_immediate(st, idx);
+    }
     crate::rklp_debug!(
         "'{}': initializing unpatching transition\n",
         &*st.patches[idx].name
@@ -97,4 +79,91 @@ pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
     st.insert_patch(idx, patch);
     st.patches[idx].enabled = false;
     transition::start(st, idx, UNPATCHED)
+}
+
+/// Patches every loaded object of a new patch; on failure cancels (with
+/// upstream's messages) and leaves nothing in the hash or filter.
+fn patch_objects(st: &mut CoreState, patch: &mut Patch, transition: bool, op: u8) -> Result {
+    let mut failed = None;
+    for i in 0..patch.objs.len() {
+        if patch.objs[i].is_resolved() {
+            if let Err(e) = patch_object(st, &mut patch.objs[i], transition, op) {
+                pr_warn!(
+                    "failed to patch object '{}'\n",
+                    patch.objs[i].display_name()
+                );
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    let Some(e) = failed else { return Ok(()) };
+    pr_warn!("failed to enable patch '{}'\n", &*patch.name);
+    cancel(st, patch);
+    Err(e)
+}
+
+/// Takes a patch that never completed patching out again.
+fn cancel(st: &mut CoreState, patch: &mut Patch) {
+    crate::rklp_debug!(
+        "'{}': canceling patching transition, going to unpatch\n",
+        &*patch.name
+    );
+    crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
+    unpatch_objects(st, patch);
+    pr_notice!("'{}': unpatching complete\n", &*patch.name);
+}
+
+fn unpatch_objects(st: &mut CoreState, patch: &mut Patch) {
+    for i in 0..patch.objs.len() {
+        if patch.objs[i].patched {
+            unpatch_object(st, &mut patch.objs[i]);
+        }
+    }
+}
+
+/// Immediate mode: everything switches at once in stop_machine.
+fn enable_immediate(st: &mut CoreState, mut patch: KBox<Patch>) -> Result {
+    transition::TARGET.store(PATCHED, Ordering::Release);
+    immediate::begin();
+    if let Err(e) = patch_objects(st, &mut patch, false, immediate::OP_PATCH) {
+        immediate::abort();
+        return Err(e);
+    }
+    pr_notice!("'{}': starting patching transition\n", &*patch.name);
+    if let Err(e) = immediate::switch_patch(st, &patch) {
+        pr_warn!("failed to enable patch '{}'\n", &*patch.name);
+        cancel(st, &mut patch);
+        immediate::abort();
+        return Err(e);
+    }
+    crate::sys::taint_livepatch();
+    patch.enabled = true;
+    crate::rklp_debug!("'{}': completing patching transition\n", &*patch.name);
+    pr_notice!("'{}': patching complete\n", &*patch.name);
+    st.patches.push(patch, GFP_KERNEL)?;
+    Ok(())
+}
+
+/// Immediate mode: unpatch at once; on EBUSY the patch stays enabled.
+fn disable_immediate(st: &mut CoreState, idx: usize) -> Result {
+    let mut patch = st.take_patch(idx);
+    crate::rklp_debug!("'{}': initializing unpatching transition\n", &*patch.name);
+    transition::TARGET.store(UNPATCHED, Ordering::Release);
+    pr_notice!("'{}': starting unpatching transition\n", &*patch.name);
+    if let Err(e) = immediate::switch_unpatch(st, &patch) {
+        pr_warn!(
+            "'{}': unpatching failed, the patch stays enabled\n",
+            &*patch.name
+        );
+        st.insert_patch(idx, patch);
+        return Err(e);
+    }
+    patch.enabled = false;
+    crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
+    unpatch_objects(st, &mut patch);
+    immediate::abort();
+    pr_notice!("'{}': unpatching complete\n", &*patch.name);
+    st.defer_free(patch);
+    Ok(())
 }

@@ -27,13 +27,18 @@ pub(crate) fn object_loaded(st: &CoreState, obj: &Object) -> bool {
 
 /// Puts the functions of a resolved `obj` into the hash and the filter (one
 /// batched filter update). On failure the hash and filter are as before.
-pub(crate) fn patch_object(st: &mut CoreState, obj: &mut Object, transition: bool) -> Result {
+pub(crate) fn patch_object(
+    st: &mut CoreState,
+    obj: &mut Object,
+    transition: bool,
+    op: u8,
+) -> Result {
     let mut new_ips = KVec::with_capacity(obj.funcs.len(), GFP_KERNEL)?;
     let mut res = Ok(());
     for f in obj.funcs.iter_mut() {
         match st
             .hash
-            .push(f.ftrace_loc, f.new_func, f.new_size, transition)
+            .push(f.ftrace_loc, f.new_func, f.new_size, transition, op)
         {
             Ok((id, new_key)) => {
                 f.entry = Some(id);

@@ -18,6 +18,7 @@ mod sys;
 
 mod func_hash;
 mod handler;
+mod immediate;
 mod module_events;
 mod patch;
 mod patch_lifecycle;

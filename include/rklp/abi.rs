@@ -44,5 +44,8 @@ pub struct RklpPatchDesc {
     pub nr_objs: usize,
 }
 
+/// Switch all tasks at once in stop_machine instead of task by task.
+pub const RKLP_PATCH_IMMEDIATE: u32 = 1 << 0;
+
 /// Every `RKLP_PATCH_*` flag this version of rklp knows.
-pub const RKLP_PATCH_KNOWN_FLAGS: u32 = 0;
+pub const RKLP_PATCH_KNOWN_FLAGS: u32 = RKLP_PATCH_IMMEDIATE;

@@ -161,6 +161,16 @@ pub mod klp {
             }
         }
 
+        /// Switches all tasks at once, inside `stop_machine`, after checking
+        /// that no task is inside a function being changed (kpatch-style),
+        /// instead of task by task. Enabling or disabling fails with `EBUSY`
+        /// if that check (or an NMI running a function being switched) keeps
+        /// failing.
+        pub fn immediate(mut self) -> Self {
+            self.flags |= abi::RKLP_PATCH_IMMEDIATE;
+            self
+        }
+
         /// Adds an object.
         pub fn object(mut self, o: KlpObject) -> Result<Self> {
             self.objs.push(o, GFP_KERNEL)?;
