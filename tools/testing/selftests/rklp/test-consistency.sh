@@ -33,3 +33,22 @@ set -- $stats
 check_eq "mismatches" "$6" 0
 unload_mod rklp_test_cc
 end_test
+
+start_test "transitions scale to 10000 threads"
+old_max=$(cat /proc/sys/kernel/threads-max)
+echo 40000 >/proc/sys/kernel/threads-max
+load_mod rklp_test_threads nr=10000
+n=$(ls /proc | grep -c '^[0-9]')
+echo "# $n tasks"
+[ "$n" -gt 10000 ] || fail "only $n tasks"
+t0=$(now_ms)
+load_lp rklp_sample
+t1=$(now_ms)
+disable_lp rklp_sample
+t2=$(now_ms)
+echo "# with $n tasks: patching transition $((t1 - t0)) ms, unpatching $((t2 - t1)) ms"
+unload_mod rklp_sample
+unload_mod rklp_test_threads
+echo "$old_max" >/proc/sys/kernel/threads-max
+check_no_leftovers rklp_sample
+end_test
