@@ -42,26 +42,17 @@ impl ModuleEvents for RklpModuleEvents {
                     &**name,
                     module
                 );
-                if let Err(e) = o.resolve(&st.kallsyms) {
+                let applied = o
+                    .resolve(&st.kallsyms)
+                    .map_err(|e| (e, "failed to initialize patch"))
+                    .and_then(|()| {
+                        patch_object(st, o, in_transition, crate::immediate::OP_NONE)
+                            .map_err(|e| (e, "failed to apply patch"))
+                    });
+                if let Err((e, what)) = applied {
                     pr_warn!(
-                        "failed to initialize patch '{}' for module '{}' ({})\n",
-                        &**name,
-                        module,
-                        e.to_errno()
-                    );
-                    pr_warn!(
-                        "patch '{}' failed for module '{}', refusing to load module '{}'\n",
-                        &**name,
-                        module,
-                        module
-                    );
-                    o.unresolve();
-                    res = Err(e);
-                    break 'outer;
-                }
-                if let Err(e) = patch_object(st, o, in_transition, crate::immediate::OP_NONE) {
-                    pr_warn!(
-                        "failed to apply patch '{}' to module '{}' ({})\n",
+                        "{} '{}' for module '{}' ({})\n",
+                        what,
                         &**name,
                         module,
                         e.to_errno()

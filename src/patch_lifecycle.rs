@@ -4,7 +4,7 @@
 //! transition (transition.rs). Messages follow kernel/livepatch/core.c.
 
 use crate::patch::Patch;
-use crate::patching::{object_loaded, patch_object, unpatch_object};
+use crate::patching::object_loaded;
 use crate::state::CoreState;
 use crate::sys::kobject::KobjDir;
 use crate::task_state::{PATCHED, UNPATCHED};
@@ -84,20 +84,14 @@ pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
 /// Patches every loaded object of a new patch; on failure cancels (with
 /// upstream's messages) and leaves nothing in the hash or filter.
 fn patch_objects(st: &mut CoreState, patch: &mut Patch, transition: bool, op: u8) -> Result {
-    let mut failed = None;
-    for i in 0..patch.objs.len() {
-        if patch.objs[i].is_resolved() {
-            if let Err(e) = patch_object(st, &mut patch.objs[i], transition, op) {
-                pr_warn!(
-                    "failed to patch object '{}'\n",
-                    patch.objs[i].display_name()
-                );
-                failed = Some(e);
-                break;
-            }
-        }
-    }
-    let Some(e) = failed else { return Ok(()) };
+    let Err((e, i)) = crate::patching::patch_objects(st, patch.objs.as_mut_slice(), transition, op)
+    else {
+        return Ok(());
+    };
+    pr_warn!(
+        "failed to patch object '{}'\n",
+        patch.objs[i].display_name()
+    );
     pr_warn!("failed to enable patch '{}'\n", &*patch.name);
     cancel(st, patch);
     Err(e)
@@ -115,11 +109,7 @@ fn cancel(st: &mut CoreState, patch: &mut Patch) {
 }
 
 fn unpatch_objects(st: &mut CoreState, patch: &mut Patch) {
-    for i in 0..patch.objs.len() {
-        if patch.objs[i].patched {
-            unpatch_object(st, &mut patch.objs[i]);
-        }
-    }
+    crate::patching::unpatch_objects(st, patch.objs.as_mut_slice());
 }
 
 /// Immediate mode: everything switches at once in stop_machine.

@@ -25,114 +25,141 @@ pub(crate) fn object_loaded(st: &CoreState, obj: &Object) -> bool {
     }
 }
 
-/// Puts the functions of a resolved `obj` into the hash and the filter (one
-/// batched filter update). On failure the hash and filter are as before.
+/// Puts the functions of the resolved, unpatched objects among `objs` into
+/// the hash and the filter, with one batched filter update for all of them.
+/// On failure the hash and filter are as before, and the error says which
+/// object failed (upstream's "failed to patch object" is per object).
+pub(crate) fn patch_objects(
+    st: &mut CoreState,
+    objs: &mut [Object],
+    transition: bool,
+    op: u8,
+) -> core::result::Result<(), (Error, usize)> {
+    let todo = |o: &Object| !o.patched && o.is_resolved();
+    let n: usize = objs.iter().filter(|o| todo(o)).map(|o| o.funcs.len()).sum();
+    let mut new_ips = KVec::with_capacity(n, GFP_KERNEL).map_err(|e| (e.into(), 0))?;
+    let mut res = Ok(());
+    'push: for (i, o) in objs.iter_mut().enumerate() {
+        if !todo(o) {
+            continue;
+        }
+        for f in o.funcs.iter_mut() {
+            let pushed = st
+                .hash
+                .push(f.ftrace_loc, f.new_func, f.new_size, transition, op);
+            match pushed {
+                Ok((id, new_key)) => {
+                    f.entry = Some(id);
+                    if new_key {
+                        // Capacity reserved above: cannot fail.
+                        let _ = new_ips.push(f.ftrace_loc, GFP_KERNEL);
+                    }
+                }
+                Err(e) => {
+                    res = Err((e, i));
+                    break 'push;
+                }
+            }
+        }
+    }
+    if res.is_ok() {
+        if let Err(e) = st.filter.add(&mut new_ips) {
+            res = Err((e, report_filter_failure(st, objs, &new_ips, e)));
+        }
+    }
+    if res.is_err() {
+        // Roll back: nothing was added to the filter.
+        let mut grave = Graveyard::new();
+        for o in objs.iter_mut().filter(|o| !o.patched) {
+            for f in o.funcs.iter_mut() {
+                if let Some(id) = f.entry.take() {
+                    let _ = st.hash.remove(f.ftrace_loc, id, &mut grave);
+                }
+            }
+        }
+        grave.free_after_grace_period();
+        return res;
+    }
+    for o in objs.iter_mut().filter(|o| todo(o)) {
+        o.patched = true;
+    }
+    Ok(())
+}
+
+/// [`patch_objects`] for one object.
 pub(crate) fn patch_object(
     st: &mut CoreState,
     obj: &mut Object,
     transition: bool,
     op: u8,
 ) -> Result {
-    let mut new_ips = KVec::with_capacity(obj.funcs.len(), GFP_KERNEL)?;
-    let mut res = Ok(());
-    for f in obj.funcs.iter_mut() {
-        match st
-            .hash
-            .push(f.ftrace_loc, f.new_func, f.new_size, transition, op)
-        {
-            Ok((id, new_key)) => {
-                f.entry = Some(id);
-                if new_key {
-                    new_ips.push(f.ftrace_loc, GFP_KERNEL)?;
-                }
-            }
-            Err(e) => {
-                res = Err(e);
-                break;
-            }
-        }
-    }
-    if res.is_ok() {
-        res = st.filter.add(&mut new_ips);
-        if let Err(e) = res {
-            report_filter_failure(st, obj, &new_ips, e);
-        }
-    }
-    if res.is_err() {
-        // Roll back: nothing was added to the filter.
-        let mut grave = Graveyard::new();
-        for f in obj.funcs.iter_mut() {
-            if let Some(id) = f.entry.take() {
-                let _ = st.hash.remove(f.ftrace_loc, id, &mut grave);
-            }
-        }
-        grave.free_after_grace_period();
-        return res;
-    }
-    obj.patched = true;
-    Ok(())
+    patch_objects(st, core::slice::from_mut(obj), transition, op).map_err(|(e, _)| e)
 }
 
 /// Names the function a batched filter update failed on, as upstream does
-/// per function (kernel/livepatch/patch.c): retries each one alone.
-fn report_filter_failure(st: &mut CoreState, obj: &Object, ips: &[usize], err: Error) {
-    for f in obj.funcs.iter() {
-        if !ips.contains(&f.ftrace_loc) {
-            continue;
-        }
-        let mut one = [f.ftrace_loc];
-        match st.filter.add(&mut one) {
-            Ok(()) => {
-                let _ = st.filter.remove(&mut one);
-            }
-            Err(e) => {
-                let what = if st.filter.registered() {
-                    "set ftrace filter"
-                } else {
-                    "register ftrace handler"
-                };
-                pr_err!(
-                    "failed to {} for function '{}' ({})\n",
-                    what,
-                    &*f.old_name,
-                    e.to_errno()
-                );
-                return;
+/// per function (kernel/livepatch/patch.c): retries each one alone. Returns
+/// the index of its object.
+fn report_filter_failure(st: &mut CoreState, objs: &[Object], ips: &[usize], err: Error) -> usize {
+    for (i, o) in objs.iter().enumerate() {
+        for f in o.funcs.iter().filter(|f| ips.contains(&f.ftrace_loc)) {
+            let mut one = [f.ftrace_loc];
+            match st.filter.add(&mut one) {
+                Ok(()) => {
+                    let _ = st.filter.remove(&mut one);
+                }
+                Err(e) => {
+                    let what = if st.filter.registered() {
+                        "set ftrace filter"
+                    } else {
+                        "register ftrace handler"
+                    };
+                    pr_err!(
+                        "failed to {} for function '{}' ({})\n",
+                        what,
+                        &*f.old_name,
+                        e.to_errno()
+                    );
+                    return i;
+                }
             }
         }
     }
-    pr_err!(
-        "failed to update the ftrace filter for object '{}' ({})\n",
-        obj.display_name(),
-        err.to_errno()
-    );
+    pr_err!("failed to update the ftrace filter ({})\n", err.to_errno());
+    0
 }
 
-/// Takes the functions of `obj` out of the hash and the filter. Frees the
-/// entries after a handler grace period.
-pub(crate) fn unpatch_object(st: &mut CoreState, obj: &mut Object) {
+/// Takes the functions of the patched objects among `objs` out of the hash
+/// and the filter (one batched filter update), then frees the entries after
+/// a handler grace period.
+pub(crate) fn unpatch_objects(st: &mut CoreState, objs: &mut [Object]) {
     let mut grave = Graveyard::new();
     let mut gone = KVec::new();
-    for f in obj.funcs.iter_mut() {
-        if let Some(id) = f.entry.take() {
-            match st.hash.remove(f.ftrace_loc, id, &mut grave) {
-                Ok(true) => {
-                    if gone.push(f.ftrace_loc, GFP_KERNEL).is_err() {
-                        pr_err!("out of memory unpatching '{}'\n", &*f.old_name);
+    for o in objs.iter_mut().filter(|o| o.patched) {
+        for f in o.funcs.iter_mut() {
+            if let Some(id) = f.entry.take() {
+                match st.hash.remove(f.ftrace_loc, id, &mut grave) {
+                    Ok(true) => {
+                        if gone.push(f.ftrace_loc, GFP_KERNEL).is_err() {
+                            pr_err!("out of memory unpatching '{}'\n", &*f.old_name);
+                        }
                     }
+                    Ok(false) => {}
+                    Err(e) => pr_err!("cannot unpatch '{}' ({})\n", &*f.old_name, e.to_errno()),
                 }
-                Ok(false) => {}
-                Err(e) => pr_err!("cannot unpatch '{}' ({})\n", &*f.old_name, e.to_errno()),
             }
         }
+        o.patched = false;
     }
     if let Err(e) = st.filter.remove(&mut gone) {
         pr_err!(
-            "failed to remove ftrace filter entries of object '{}' ({})\n",
-            obj.display_name(),
+            "failed to remove ftrace filter entries ({})\n",
             e.to_errno()
         );
     }
     grave.free_after_grace_period();
-    obj.patched = false;
+}
+
+/// [`unpatch_objects`] for one object.
+pub(crate) fn unpatch_object(st: &mut CoreState, obj: &mut Object) {
+    unpatch_objects(st, core::slice::from_mut(obj));
 }

@@ -389,11 +389,7 @@ fn complete(st: &mut CoreState) {
         pr_notice!("'{}': patching complete\n", &*patch.name);
         st.insert_patch(idx, patch);
     } else {
-        for i in 0..patch.objs.len() {
-            if patch.objs[i].patched {
-                crate::patching::unpatch_object(st, &mut patch.objs[i]);
-            }
-        }
+        crate::patching::unpatch_objects(st, patch.objs.as_mut_slice());
         pr_notice!("'{}': unpatching complete\n", &*patch.name);
         st.defer_free(patch);
     }

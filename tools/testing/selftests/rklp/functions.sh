@@ -170,3 +170,15 @@ cleanup() {
 	done
 	[ -e /sys/module/rklp ] || insmod "$MODDIR/rklp.ko"
 }
+
+# stall_busy_patch PATCH: load rklp_test_busy with its kthread blocked inside
+# rklp_test_busy_func, then PATCH, whose patching transition then stalls.
+stall_busy_patch() {
+	load_mod rklp_test_busy
+	echo 1 >/sys/module/rklp_test_busy/parameters/block
+	sleep 0.3
+	load_mod "$1"
+	loop_until "[ -d $SYSFS_RKLP/$1 ]" || fail "no sysfs dir"
+	sleep 0.5
+	check_file "$SYSFS_RKLP/$1/transition" 1
+}

@@ -8,13 +8,7 @@ BUSY=/sys/module/rklp_test_busy/parameters
 P=$SYSFS_RKLP/test_rklp_busy
 
 start_test "force completes a stalled transition; the module then refuses rmmod"
-load_mod rklp_test_busy
-echo 1 >$BUSY/block
-sleep 0.3
-load_mod test_rklp_busy
-loop_until "[ -d $P ]" || fail "no sysfs dir"
-sleep 0.5
-check_file $P/transition 1
+stall_busy_patch test_rklp_busy
 log "% echo 1 > $P/force"
 echo 1 >$P/force || fail "force failed"
 check_file $P/transition 0

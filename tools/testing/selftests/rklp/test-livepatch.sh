@@ -8,6 +8,7 @@ ORIG_CMDLINE=$(cat /proc/cmdline)
 start_test "basic function patching (rklp_sample)"
 load_lp rklp_sample
 check_file /proc/cmdline "this has been live patched"
+[ $(( $(cat /proc/sys/kernel/tainted) & 32768 )) -ne 0 ] || fail "kernel not tainted TAINT_LIVEPATCH"
 ftrace_enabled_functions | grep -q '^cmdline_proc_show' || fail "cmdline_proc_show not in enabled_functions"
 disable_lp rklp_sample
 check_file /proc/cmdline "$ORIG_CMDLINE"

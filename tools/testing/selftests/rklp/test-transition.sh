@@ -12,13 +12,7 @@ now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 
 start_test "busy kthread keeps the transition pending until it leaves"
 echo 60000 >$SYSFS_RKLP/kick_delay_ms
-load_mod rklp_test_busy
-echo 1 >$BUSY/block
-sleep 0.3
-load_mod test_rklp_busy
-loop_until "[ -d $P ]" || fail "no sysfs dir"
-sleep 1
-check_file $P/transition 1
+stall_busy_patch test_rklp_busy
 grep -q 'rklp_busy sleeping in function rklp_test_busy_func' $SYSFS_RKLP/stalled ||
 	fail "stalled list: $(cat $SYSFS_RKLP/stalled)"
 pid=$(awk '$2 == "rklp_busy" { print $1 }' $SYSFS_RKLP/stalled)
@@ -53,13 +47,7 @@ rklp: 'test_rklp_busy': unpatching complete
 end_test
 
 start_test "reverse a stalled patching transition"
-load_mod rklp_test_busy
-echo 1 >$BUSY/block
-sleep 0.3
-load_mod test_rklp_busy
-loop_until "[ -d $P ]" || fail "no sysfs dir"
-sleep 0.5
-check_file $P/transition 1
+stall_busy_patch test_rklp_busy
 log "% echo 0 > $P/enabled"
 echo 0 >$P/enabled || fail "reversing failed"
 loop_until "[ ! -d $P ]" || fail "reversed patch not removed"
