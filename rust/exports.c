@@ -9,3 +9,18 @@
 struct rklp_patch_desc;
 int rklp_enable_patch(struct module *mod, const struct rklp_patch_desc *desc);
 EXPORT_SYMBOL_GPL(rklp_enable_patch);
+
+typedef int (*rklp_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
+typedef void (*rklp_shadow_dtor_t)(void *obj, void *shadow_data);
+void *rklp_shadow_get(void *obj, unsigned long id);
+void *rklp_shadow_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp,
+			rklp_shadow_ctor_t ctor, void *ctor_data);
+void *rklp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp,
+			       rklp_shadow_ctor_t ctor, void *ctor_data);
+void rklp_shadow_free(void *obj, unsigned long id, rklp_shadow_dtor_t dtor);
+void rklp_shadow_free_all(unsigned long id, rklp_shadow_dtor_t dtor);
+EXPORT_SYMBOL_GPL(rklp_shadow_get);
+EXPORT_SYMBOL_GPL(rklp_shadow_alloc);
+EXPORT_SYMBOL_GPL(rklp_shadow_get_or_alloc);
+EXPORT_SYMBOL_GPL(rklp_shadow_free);
+EXPORT_SYMBOL_GPL(rklp_shadow_free_all);

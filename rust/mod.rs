@@ -11,6 +11,7 @@ pub(crate) mod kobject;
 pub(crate) mod module_notifier;
 pub(crate) mod module_ref;
 pub(crate) mod patch_desc;
+pub(crate) mod shadow_mem;
 pub(crate) mod stop_machine;
 pub(crate) mod task;
 pub(crate) mod tracepoint;

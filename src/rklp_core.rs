@@ -23,6 +23,7 @@ mod module_events;
 mod patch;
 mod patch_lifecycle;
 mod patching;
+mod shadow;
 mod state;
 mod sysfs;
 mod task_state;
@@ -129,6 +130,10 @@ impl Drop for Rklp {
                 pr_err!("unloading with live patches: this is a bug\n");
             }
             task_state::cancel_kicks(&self.table, &st.task_syms);
+        }
+        let left = shadow::count(&self.core.shadows);
+        if left > 0 {
+            pr_warn!("freeing {} shadow variables left at unload\n", left);
         }
         drop(self.probes.take());
         sys::tracepoint::synchronize();

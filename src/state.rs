@@ -42,6 +42,9 @@ pub(crate) struct Core {
     pub(crate) state: Mutex<CoreState>,
     /// `/sys/kernel/rklp`.
     pub(crate) root: KobjDir,
+    /// Shadow variables (shadow.rs).
+    #[pin]
+    pub(crate) shadows: crate::shadow::Shadows,
 }
 
 static CORE: AtomicPtr<Core> = AtomicPtr::new(core::ptr::null_mut());
@@ -175,6 +178,7 @@ pub(crate) fn new_core(
         pin_init!(Core {
             state <- new_mutex!(CoreState::new(kallsyms, task_syms), "rklp_mutex"),
             root,
+            shadows <- kernel::new_spinlock!(KVec::new(), "rklp_shadows"),
         }),
         GFP_KERNEL,
     )

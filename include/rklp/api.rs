@@ -30,6 +30,10 @@
 /// `enable` with `EINVAL` and a message in dmesg.
 #[allow(dead_code, unreachable_pub)]
 pub mod klp {
+    use core::ffi::c_void;
+    use core::marker::PhantomData;
+    use core::mem::ManuallyDrop;
+    use core::ptr::NonNull;
     use kernel::alloc::flags::GFP_KERNEL;
     use kernel::prelude::*;
     use kernel::str::CStr;
@@ -39,7 +43,29 @@ pub mod klp {
         include!(concat!(env!("RKLP_DIR"), "/include/rklp/abi.rs"));
     }
 
+    type ShadowCtor = unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32;
+    type ShadowDtor = unsafe extern "C" fn(*mut c_void, *mut c_void);
+
     extern "C" {
+        fn rklp_shadow_get(obj: *mut c_void, id: u64) -> *mut c_void;
+        fn rklp_shadow_alloc(
+            obj: *mut c_void,
+            id: u64,
+            size: usize,
+            gfp: u32,
+            ctor: Option<ShadowCtor>,
+            ctor_data: *mut c_void,
+        ) -> *mut c_void;
+        fn rklp_shadow_get_or_alloc(
+            obj: *mut c_void,
+            id: u64,
+            size: usize,
+            gfp: u32,
+            ctor: Option<ShadowCtor>,
+            ctor_data: *mut c_void,
+        ) -> *mut c_void;
+        fn rklp_shadow_free(obj: *mut c_void, id: u64, dtor: Option<ShadowDtor>);
+        fn rklp_shadow_free_all(id: u64, dtor: Option<ShadowDtor>);
         fn rklp_enable_patch(
             module: *mut core::ffi::c_void,
             desc: *const abi::RklpPatchDesc,
@@ -201,6 +227,112 @@ pub mod klp {
             // SAFETY: `module` is our THIS_MODULE, in init; `desc` and all it
             // points to live until this call returns (rklp copies it).
             kernel::error::to_result(unsafe { rklp_enable_patch(module.as_ptr().cast(), &desc) })
+        }
+    }
+
+    /// Shadow variables of type `T`: data attached to an existing object by
+    /// (object address, id), kept by rklp independently of any patch (see
+    /// kernel/livepatch/shadow.c; the C ABI is `rklp_shadow_*`).
+    pub struct Shadow<T>(PhantomData<T>);
+
+    struct CtorData<T> {
+        value: ManuallyDrop<T>,
+        used: bool,
+    }
+
+    unsafe extern "C" fn shadow_ctor<T>(
+        _obj: *mut c_void,
+        data: *mut c_void,
+        arg: *mut c_void,
+    ) -> i32 {
+        // SAFETY: `arg` is the CtorData<T> of `Shadow::<T>::attach`; `data`
+        // is fresh memory of size_of::<T>() bytes, aligned to 8 >= align_of T.
+        unsafe {
+            let c = &mut *arg.cast::<CtorData<T>>();
+            core::ptr::write(data.cast::<T>(), ManuallyDrop::take(&mut c.value));
+            c.used = true;
+        }
+        0
+    }
+
+    unsafe extern "C" fn shadow_dtor<T>(_obj: *mut c_void, data: *mut c_void) {
+        // SAFETY: `data` holds a T written by `shadow_ctor::<T>`.
+        unsafe { core::ptr::drop_in_place(data.cast::<T>()) };
+    }
+
+    impl<T> Shadow<T> {
+        const ALIGN_OK: () = assert!(
+            core::mem::align_of::<T>() <= 8,
+            "shadow data must be 8-byte aligned at most"
+        );
+
+        /// The shadow variable `id` of `obj`, if any.
+        pub fn get(obj: *const c_void, id: u64) -> Option<NonNull<T>> {
+            // SAFETY: a lookup; `obj` is only used as a key.
+            NonNull::new(unsafe { rklp_shadow_get(obj as *mut c_void, id) }.cast())
+        }
+
+        fn attach(obj: *const c_void, id: u64, value: T, or_get: bool) -> Result<NonNull<T>> {
+            let () = Self::ALIGN_OK;
+            let mut c = CtorData {
+                value: ManuallyDrop::new(value),
+                used: false,
+            };
+            let arg = (&mut c as *mut CtorData<T>).cast::<c_void>();
+            let size = core::mem::size_of::<T>();
+            let gfp = kernel::bindings::GFP_KERNEL;
+            // SAFETY: the constructor matches the C type and consumes
+            // `c.value` at most once; `c` outlives the call.
+            let p = unsafe {
+                if or_get {
+                    rklp_shadow_get_or_alloc(
+                        obj as *mut c_void,
+                        id,
+                        size,
+                        gfp,
+                        Some(shadow_ctor::<T>),
+                        arg,
+                    )
+                } else {
+                    rklp_shadow_alloc(
+                        obj as *mut c_void,
+                        id,
+                        size,
+                        gfp,
+                        Some(shadow_ctor::<T>),
+                        arg,
+                    )
+                }
+            };
+            if !c.used {
+                // Not stored (it existed already, or allocation failed).
+                // SAFETY: the constructor did not take it.
+                unsafe { ManuallyDrop::drop(&mut c.value) };
+            }
+            NonNull::new(p.cast()).ok_or(if or_get { ENOMEM } else { EEXIST })
+        }
+
+        /// Attaches `value` to `obj` as `id`; fails (and rklp warns) if
+        /// there is one already.
+        pub fn alloc(obj: *const c_void, id: u64, value: T) -> Result<NonNull<T>> {
+            Self::attach(obj, id, value, false)
+        }
+
+        /// The existing shadow variable, or `value` attached as a new one.
+        pub fn get_or_alloc(obj: *const c_void, id: u64, value: T) -> Result<NonNull<T>> {
+            Self::attach(obj, id, value, true)
+        }
+
+        /// Detaches and drops `obj`'s shadow variable `id`.
+        pub fn free(obj: *const c_void, id: u64) {
+            // SAFETY: the destructor matches the C type and drops a T.
+            unsafe { rklp_shadow_free(obj as *mut c_void, id, Some(shadow_dtor::<T>)) };
+        }
+
+        /// Detaches and drops every shadow variable `id` (of any object).
+        pub fn free_all(id: u64) {
+            // SAFETY: as in `free`.
+            unsafe { rklp_shadow_free_all(id, Some(shadow_dtor::<T>)) };
         }
     }
 }
