@@ -11,7 +11,7 @@ mod abi {
     include!("../include/rklp/abi.rs");
 }
 pub(crate) use abi::{
-    RklpPatchDesc, RKLP_ABI_VERSION, RKLP_PATCH_IMMEDIATE, RKLP_PATCH_KNOWN_FLAGS,
+    RklpCallbacks, RklpPatchDesc, RKLP_ABI_VERSION, RKLP_PATCH_IMMEDIATE, RKLP_PATCH_KNOWN_FLAGS,
 };
 
 /// A validated view of a patch descriptor.
@@ -29,6 +29,8 @@ pub(crate) struct ObjectDesc<'a> {
     /// Module name; `None` for vmlinux.
     pub(crate) name: Option<&'a CStr>,
     funcs: &'a [abi::RklpFuncDesc],
+    /// Callbacks (code in the patch module, pinned with the patch).
+    pub(crate) callbacks: abi::RklpCallbacks,
 }
 
 /// A view of one function descriptor.
@@ -104,6 +106,7 @@ impl<'a> PatchDesc<'a> {
             name: (!o.name.is_null()).then(|| unsafe { CStr::from_char_ptr(o.name.cast()) }),
             // SAFETY: checked in `from_raw` (type invariant).
             funcs: unsafe { slice(o.funcs, o.nr_funcs) }.unwrap_or(&[]),
+            callbacks: o.callbacks,
         })
     }
 }
@@ -122,5 +125,40 @@ impl<'a> ObjectDesc<'a> {
             new_func: f.new_func as usize,
             old_sympos: f.old_sympos,
         })
+    }
+}
+
+/// Calls an object's callbacks. The callbacks live in the patch module,
+/// which the patch pins for as long as it holds them.
+pub(crate) mod call {
+    use super::abi::RklpCallbacks;
+    use kernel::str::CStr;
+
+    fn arg(name: Option<&CStr>) -> *const u8 {
+        name.map_or(core::ptr::null(), |n| n.as_char_ptr().cast())
+    }
+
+    /// `pre_patch`; `Err(errno)` if it refused.
+    pub(crate) fn pre_patch(
+        cb: &RklpCallbacks,
+        name: Option<&CStr>,
+    ) -> core::result::Result<(), i32> {
+        match cb.pre_patch {
+            // SAFETY: a callback of the pinned patch module; NUL-terminated
+            // name or null for vmlinux, as the ABI says.
+            Some(f) => match unsafe { f(arg(name)) } {
+                0 => Ok(()),
+                e => Err(e),
+            },
+            None => Ok(()),
+        }
+    }
+
+    /// `post_patch`, `pre_unpatch` or `post_unpatch`.
+    pub(crate) fn notify(f: Option<unsafe extern "C" fn(*const u8)>, name: Option<&CStr>) {
+        if let Some(f) = f {
+            // SAFETY: as in `pre_patch`.
+            unsafe { f(arg(name)) };
+        }
     }
 }

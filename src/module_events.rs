@@ -42,21 +42,34 @@ impl ModuleEvents for RklpModuleEvents {
                     &**name,
                     module
                 );
-                let applied = o
-                    .resolve(&st.kallsyms)
-                    .map_err(|e| (e, "failed to initialize patch"))
-                    .and_then(|()| {
-                        patch_object(st, o, in_transition, crate::immediate::OP_NONE)
-                            .map_err(|e| (e, "failed to apply patch"))
-                    });
-                if let Err((e, what)) = applied {
-                    pr_warn!(
-                        "{} '{}' for module '{}' ({})\n",
-                        what,
-                        &**name,
-                        module,
-                        e.to_errno()
-                    );
+                let applied = match o.resolve(&st.kallsyms) {
+                    Err(e) => {
+                        pr_warn!(
+                            "failed to initialize patch '{}' for module '{}' ({})\n",
+                            &**name,
+                            module,
+                            e.to_errno()
+                        );
+                        Err(e)
+                    }
+                    Ok(()) => o.pre_patch().and_then(|()| {
+                        patch_object(st, o, in_transition, crate::immediate::OP_NONE).inspect_err(
+                            |e| {
+                                pr_warn!(
+                                    "failed to apply patch '{}' to module '{}' ({})\n",
+                                    &**name,
+                                    module,
+                                    e.to_errno()
+                                );
+                                o.post_unpatch();
+                            },
+                        )
+                    }),
+                };
+                if applied.is_ok() && !in_transition {
+                    o.post_patch();
+                }
+                if let Err(e) = applied {
                     pr_warn!(
                         "patch '{}' failed for module '{}', refusing to load module '{}'\n",
                         &**name,
@@ -75,6 +88,7 @@ impl ModuleEvents for RklpModuleEvents {
                 for o in p.objs.iter_mut() {
                     if o.patched && is_obj(&o.name, module) {
                         unpatch_object(st, o);
+                        o.post_unpatch();
                         o.unresolve();
                     }
                 }
@@ -90,15 +104,20 @@ impl ModuleEvents for RklpModuleEvents {
         let st = &mut *guard;
         let mut patches = core::mem::replace(&mut st.patches, KVec::new());
         for p in patches.iter_mut() {
+            let in_transition = st.transition.as_ref().is_some_and(|t| t.is_patch(p));
             let Patch { name, objs, .. } = &mut **p;
             for o in objs.iter_mut() {
                 if o.patched && is_obj(&o.name, module) {
+                    if !in_transition {
+                        o.pre_unpatch();
+                    }
                     pr_notice!(
                         "reverting patch '{}' on unloading module '{}'\n",
                         &**name,
                         module
                     );
                     unpatch_object(st, o);
+                    o.post_unpatch();
                     o.unresolve();
                 }
             }

@@ -7,7 +7,7 @@ use crate::func_hash::EntryId;
 use crate::sys::kallsyms::{Kallsyms, Lookup};
 use crate::sys::kobject::KobjDir;
 use crate::sys::module_ref::ModuleRef;
-use crate::sys::patch_desc::PatchDesc;
+use crate::sys::patch_desc::{call, PatchDesc, RklpCallbacks};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
@@ -47,6 +47,12 @@ pub(crate) struct Object {
     pub(crate) funcs: KVec<Func>,
     /// Whether the functions are in the hash.
     pub(crate) patched: bool,
+    /// Callbacks (in the pinned patch module).
+    pub(crate) callbacks: RklpCallbacks,
+    /// pre_patch ran and succeeded: post_unpatch is due.
+    pub(crate) callbacks_enabled: bool,
+    /// Loaded and resolved (every function's addresses are known).
+    loaded: bool,
     /// `<patch>/<object>/`.
     pub(crate) dir: Option<KobjDir>,
 }
@@ -83,9 +89,46 @@ impl Drop for Patch {
 }
 
 impl Object {
+    /// Runs pre_patch (upstream klp_pre_patch_callback); on success the
+    /// post_unpatch callback becomes due.
+    pub(crate) fn pre_patch(&mut self) -> Result {
+        match call::pre_patch(&self.callbacks, self.name.as_deref()) {
+            Ok(()) => {
+                self.callbacks_enabled = true;
+                Ok(())
+            }
+            Err(e) => {
+                self.callbacks_enabled = false;
+                pr_warn!(
+                    "pre-patch callback failed for object '{}'\n",
+                    self.display_name()
+                );
+                Err(Error::from_errno(e))
+            }
+        }
+    }
+
+    /// Runs post_patch.
+    pub(crate) fn post_patch(&self) {
+        call::notify(self.callbacks.post_patch, self.name.as_deref());
+    }
+
+    /// Runs pre_unpatch.
+    pub(crate) fn pre_unpatch(&self) {
+        call::notify(self.callbacks.pre_unpatch, self.name.as_deref());
+    }
+
+    /// Runs post_unpatch if pre_patch ran and succeeded (once).
+    pub(crate) fn post_unpatch(&mut self) {
+        if self.callbacks_enabled {
+            call::notify(self.callbacks.post_unpatch, self.name.as_deref());
+        }
+        self.callbacks_enabled = false;
+    }
+
     /// Whether every function is resolved (the object is loaded).
     pub(crate) fn is_resolved(&self) -> bool {
-        self.funcs.iter().all(|f| f.ftrace_loc != 0)
+        self.loaded
     }
 
     /// Display name: the module's, or "vmlinux".
@@ -148,6 +191,9 @@ impl Patch {
                     name: o.name.map(copy_cstr).transpose()?,
                     funcs,
                     patched: false,
+                    callbacks: o.callbacks,
+                    callbacks_enabled: false,
+                    loaded: false,
                     dir: None,
                 },
                 GFP_KERNEL,
@@ -206,7 +252,12 @@ impl Patch {
             return Err(EINVAL);
         }
         for (i, o) in self.objs.iter().enumerate() {
-            if o.funcs.is_empty() {
+            let cb = &o.callbacks;
+            let has_callbacks = cb.pre_patch.is_some()
+                || cb.post_patch.is_some()
+                || cb.pre_unpatch.is_some()
+                || cb.post_unpatch.is_some();
+            if o.funcs.is_empty() && !has_callbacks {
                 pr_err!(
                     "patch '{}': object '{}' has no functions\n",
                     name,
@@ -310,11 +361,13 @@ impl Object {
                 }
             };
         }
+        self.loaded = true;
         Ok(())
     }
 
     /// Forgets resolved addresses (the object's module went away).
     pub(crate) fn unresolve(&mut self) {
+        self.loaded = false;
         for f in self.funcs.iter_mut() {
             f.old_addr = 0;
             f.old_size = 0;

@@ -48,6 +48,7 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
         return enable_immediate(st, patch);
     }
     transition::init_task_states(PATCHED);
+    pre_patch_all(st, &mut patch)?;
     patch_objects(st, &mut patch, true, OP_NONE)?;
     crate::sys::taint_livepatch();
     patch.enabled = true;
@@ -75,6 +76,9 @@ pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
     );
     transition::init_task_states(UNPATCHED);
     let patch = st.take_patch(idx);
+    for o in patch.objs.iter().filter(|o| o.patched) {
+        o.pre_unpatch();
+    }
     transition::set_entries_transition(st, &patch, true);
     st.insert_patch(idx, patch);
     st.patches[idx].enabled = false;
@@ -105,6 +109,9 @@ fn cancel(st: &mut CoreState, patch: &mut Patch) {
     );
     crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
     unpatch_objects(st, patch);
+    for o in patch.objs.iter_mut().filter(|o| o.is_resolved()) {
+        o.post_unpatch();
+    }
     pr_notice!("'{}': unpatching complete\n", &*patch.name);
 }
 
@@ -115,6 +122,7 @@ fn unpatch_objects(st: &mut CoreState, patch: &mut Patch) {
 /// Immediate mode: everything switches at once in stop_machine.
 fn enable_immediate(st: &mut CoreState, mut patch: KBox<Patch>) -> Result {
     transition::TARGET.store(PATCHED, Ordering::Release);
+    pre_patch_all(st, &mut patch)?;
     immediate::begin();
     if let Err(e) = patch_objects(st, &mut patch, false, immediate::OP_PATCH) {
         immediate::abort();
@@ -130,6 +138,9 @@ fn enable_immediate(st: &mut CoreState, mut patch: KBox<Patch>) -> Result {
     crate::sys::taint_livepatch();
     patch.enabled = true;
     crate::rklp_debug!("'{}': completing patching transition\n", &*patch.name);
+    for o in patch.objs.iter().filter(|o| o.is_resolved()) {
+        o.post_patch();
+    }
     pr_notice!("'{}': patching complete\n", &*patch.name);
     st.patches.push(patch, GFP_KERNEL)?;
     Ok(())
@@ -140,6 +151,9 @@ fn disable_immediate(st: &mut CoreState, idx: usize) -> Result {
     let mut patch = st.take_patch(idx);
     crate::rklp_debug!("'{}': initializing unpatching transition\n", &*patch.name);
     transition::TARGET.store(UNPATCHED, Ordering::Release);
+    for o in patch.objs.iter().filter(|o| o.patched) {
+        o.pre_unpatch();
+    }
     pr_notice!("'{}': starting unpatching transition\n", &*patch.name);
     if let Err(e) = immediate::switch_unpatch(st, &patch) {
         pr_warn!(
@@ -153,7 +167,26 @@ fn disable_immediate(st: &mut CoreState, idx: usize) -> Result {
     crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
     unpatch_objects(st, &mut patch);
     immediate::abort();
+    for o in patch.objs.iter_mut().filter(|o| o.is_resolved()) {
+        o.post_unpatch();
+    }
     pr_notice!("'{}': unpatching complete\n", &*patch.name);
     st.defer_free(patch);
     Ok(())
+}
+
+/// Runs pre_patch for every loaded object; on failure cancels as upstream.
+fn pre_patch_all(st: &mut CoreState, patch: &mut Patch) -> Result {
+    let mut res = Ok(());
+    for o in patch.objs.iter_mut().filter(|o| o.is_resolved()) {
+        res = o.pre_patch();
+        if res.is_err() {
+            break;
+        }
+    }
+    if res.is_err() {
+        pr_warn!("failed to enable patch '{}'\n", &*patch.name);
+        cancel(st, patch);
+    }
+    res
 }

@@ -386,10 +386,16 @@ fn complete(st: &mut CoreState) {
     );
     if tr.target == PATCHED {
         set_entries_transition(st, &patch, false);
+        for o in patch.objs.iter().filter(|o| o.is_resolved()) {
+            o.post_patch();
+        }
         pr_notice!("'{}': patching complete\n", &*patch.name);
         st.insert_patch(idx, patch);
     } else {
         crate::patching::unpatch_objects(st, patch.objs.as_mut_slice());
+        for o in patch.objs.iter_mut().filter(|o| o.is_resolved()) {
+            o.post_unpatch();
+        }
         pr_notice!("'{}': unpatching complete\n", &*patch.name);
         st.defer_free(patch);
     }

@@ -6,7 +6,7 @@
 // does, and rklp copies what it needs at registration.
 
 /// Version of the descriptor layout below; rklp refuses any other.
-pub const RKLP_ABI_VERSION: u32 = 1;
+pub const RKLP_ABI_VERSION: u32 = 2;
 
 /// One function to replace (`struct rklp_func_desc`).
 #[repr(C)]
@@ -20,6 +20,21 @@ pub struct RklpFuncDesc {
     pub old_sympos: usize,
 }
 
+/// Per-object callbacks (`struct rklp_callbacks`); each gets the object's
+/// name (null for vmlinux). Rules as upstream livepatch's klp_callbacks.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct RklpCallbacks {
+    /// Before the object is patched; non-zero (a -errno) stops it.
+    pub pre_patch: Option<unsafe extern "C" fn(*const u8) -> i32>,
+    /// After the patching transition completed.
+    pub post_patch: Option<unsafe extern "C" fn(*const u8)>,
+    /// Before an unpatching transition starts.
+    pub pre_unpatch: Option<unsafe extern "C" fn(*const u8)>,
+    /// After unpatching completed (only if pre_patch ran and succeeded).
+    pub post_unpatch: Option<unsafe extern "C" fn(*const u8)>,
+}
+
 /// One object: vmlinux (null `name`) or a module (`struct rklp_object_desc`).
 #[repr(C)]
 pub struct RklpObjectDesc {
@@ -29,6 +44,8 @@ pub struct RklpObjectDesc {
     pub funcs: *const RklpFuncDesc,
     /// Number of entries in `funcs`.
     pub nr_funcs: usize,
+    /// Callbacks.
+    pub callbacks: RklpCallbacks,
 }
 
 /// A whole patch (`struct rklp_patch_desc`).

@@ -129,10 +129,50 @@ pub mod klp {
         }
     }
 
+    /// Per-object callbacks, with upstream livepatch's rules: they run only
+    /// for loaded objects; `pre_patch` may refuse (the patch, or the late
+    /// module's load, fails with its error); `post_patch` after the patching
+    /// transition; `pre_unpatch` before an unpatching one (not on a reversed
+    /// transition); `post_unpatch` only if `pre_patch` ran and succeeded.
+    /// `obj` is the object's module name, `None` for vmlinux.
+    pub trait KlpCallbacks {
+        /// Before the object's functions are patched.
+        fn pre_patch(_obj: Option<&CStr>) -> Result {
+            Ok(())
+        }
+        /// After the patching transition completed.
+        fn post_patch(_obj: Option<&CStr>) {}
+        /// Before an unpatching transition starts.
+        fn pre_unpatch(_obj: Option<&CStr>) {}
+        /// After unpatching completed.
+        fn post_unpatch(_obj: Option<&CStr>) {}
+    }
+
+    fn cb_name<'a>(p: *const u8) -> Option<&'a CStr> {
+        // SAFETY: rklp passes a NUL-terminated object name or null.
+        (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p.cast()) })
+    }
+    unsafe extern "C" fn cb_pre_patch<C: KlpCallbacks>(p: *const u8) -> i32 {
+        match C::pre_patch(cb_name(p)) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+    unsafe extern "C" fn cb_post_patch<C: KlpCallbacks>(p: *const u8) {
+        C::post_patch(cb_name(p))
+    }
+    unsafe extern "C" fn cb_pre_unpatch<C: KlpCallbacks>(p: *const u8) {
+        C::pre_unpatch(cb_name(p))
+    }
+    unsafe extern "C" fn cb_post_unpatch<C: KlpCallbacks>(p: *const u8) {
+        C::post_unpatch(cb_name(p))
+    }
+
     /// vmlinux or one module, and the functions to replace in it.
     pub struct KlpObject {
         name: Option<&'static CStr>,
         funcs: KVec<abi::RklpFuncDesc>,
+        callbacks: abi::RklpCallbacks,
     }
 
     impl KlpObject {
@@ -141,6 +181,7 @@ pub mod klp {
             Self {
                 name: None,
                 funcs: KVec::new(),
+                callbacks: abi::RklpCallbacks::default(),
             }
         }
 
@@ -149,7 +190,20 @@ pub mod klp {
             Self {
                 name: Some(name),
                 funcs: KVec::new(),
+                callbacks: abi::RklpCallbacks::default(),
             }
+        }
+
+        /// Sets the object's callbacks (an object may have callbacks and no
+        /// functions).
+        pub fn callbacks<C: KlpCallbacks>(mut self) -> Self {
+            self.callbacks = abi::RklpCallbacks {
+                pre_patch: Some(cb_pre_patch::<C>),
+                post_patch: Some(cb_post_patch::<C>),
+                pre_unpatch: Some(cb_pre_unpatch::<C>),
+                post_unpatch: Some(cb_post_unpatch::<C>),
+            };
+            self
         }
 
         /// Adds a function.
@@ -214,6 +268,7 @@ pub mod klp {
                         name: o.name.map_or(core::ptr::null(), |n| n.as_char_ptr().cast()),
                         funcs: o.funcs.as_ptr(),
                         nr_funcs: o.funcs.len(),
+                        callbacks: o.callbacks,
                     },
                     GFP_KERNEL,
                 )?;
