@@ -12,6 +12,7 @@ mod abi {
 }
 pub(crate) use abi::{
     RklpCallbacks, RklpPatchDesc, RKLP_ABI_VERSION, RKLP_PATCH_IMMEDIATE, RKLP_PATCH_KNOWN_FLAGS,
+    RKLP_PATCH_REPLACE,
 };
 
 /// A validated view of a patch descriptor.

@@ -33,6 +33,8 @@ pub(crate) struct Func {
     pub(crate) new_size: usize,
     /// The original's ftrace location: the hash key.
     pub(crate) ftrace_loc: usize,
+    /// A dynamic no-op added by atomic replace: runs the original.
+    pub(crate) nop: bool,
     /// This function's entry in the hash while patched.
     pub(crate) entry: Option<EntryId>,
     /// `<patch>/<object>/<func,sympos>/`.
@@ -180,6 +182,7 @@ impl Patch {
                         old_size: 0,
                         new_size: 0,
                         ftrace_loc: 0,
+                        nop: false,
                         entry: None,
                         dir: None,
                     },
@@ -204,7 +207,7 @@ impl Patch {
                 name,
                 objs,
                 enabled: false,
-                replace: false,
+                replace: desc.flags() & crate::sys::patch_desc::RKLP_PATCH_REPLACE != 0,
                 immediate: desc.flags() & crate::sys::patch_desc::RKLP_PATCH_IMMEDIATE != 0,
                 dir: None,
                 forced: false,
@@ -347,6 +350,7 @@ impl Object {
                 }
             };
             f.new_size = match ks.symbol_size(f.new_func) {
+                _ if f.nop => 0,
                 Some(s) => s,
                 None => {
                     pr_err!("kallsyms size lookup failed for '{}' replacement\n", name);
@@ -373,5 +377,91 @@ impl Object {
             f.old_size = 0;
             f.ftrace_loc = 0;
         }
+    }
+}
+
+impl Patch {
+    /// Atomic replace: adds a no-op for every function an earlier patch
+    /// changes and this one does not (in new objects if needed).
+    pub(crate) fn add_nops(&mut self, earlier: &[KBox<Patch>]) -> Result {
+        for old in earlier {
+            for oo in old.objs.iter() {
+                let oname = oo.display_name().as_bytes();
+                let idx = match self
+                    .objs
+                    .iter()
+                    .position(|o| o.display_name().as_bytes() == oname)
+                {
+                    Some(i) => i,
+                    None => {
+                        self.objs.push(
+                            Object {
+                                name: oo.name.as_deref().map(copy_cstr).transpose()?,
+                                funcs: KVec::new(),
+                                patched: false,
+                                callbacks: RklpCallbacks::default(),
+                                callbacks_enabled: false,
+                                loaded: false,
+                                dir: None,
+                            },
+                            GFP_KERNEL,
+                        )?;
+                        self.objs.len() - 1
+                    }
+                };
+                let obj = &mut self.objs[idx];
+                for of in oo.funcs.iter().filter(|f| !f.nop) {
+                    let pos = of.old_sympos.max(1);
+                    if obj.funcs.iter().any(|f| {
+                        f.old_name.as_bytes() == of.old_name.as_bytes()
+                            && f.old_sympos.max(1) == pos
+                    }) {
+                        continue;
+                    }
+                    obj.funcs.push(
+                        Func {
+                            old_name: copy_cstr(&of.old_name)?,
+                            old_sympos: of.old_sympos,
+                            new_func: 0,
+                            old_addr: 0,
+                            old_size: 0,
+                            new_size: 0,
+                            ftrace_loc: 0,
+                            nop: true,
+                            entry: None,
+                            dir: None,
+                        },
+                        GFP_KERNEL,
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Object {
+    /// Moves this object's no-ops out (with their sysfs dirs) into a
+    /// detached object, to be unpatched and dropped.
+    pub(crate) fn take_nops(&mut self) -> Result<Object> {
+        let mut keep = KVec::new();
+        let mut nops = KVec::new();
+        for f in core::mem::replace(&mut self.funcs, KVec::new()) {
+            if f.nop {
+                nops.push(f, GFP_KERNEL)?;
+            } else {
+                keep.push(f, GFP_KERNEL)?;
+            }
+        }
+        self.funcs = keep;
+        Ok(Object {
+            name: None,
+            funcs: nops,
+            patched: self.patched,
+            callbacks: RklpCallbacks::default(),
+            callbacks_enabled: false,
+            loaded: self.loaded,
+            dir: None,
+        })
     }
 }

@@ -33,6 +33,16 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
         pr_err!("patch '{}' already exists\n", &*patch.name);
         return Err(EEXIST);
     }
+    if patch.replace {
+        if patch.immediate {
+            pr_err!(
+                "patch '{}': atomic replace is not supported in immediate mode\n",
+                &*patch.name
+            );
+            return Err(EINVAL);
+        }
+        patch.add_nops(&st.patches)?;
+    }
     // Resolve every loaded object before touching anything.
     for i in 0..patch.objs.len() {
         if object_loaded(st, &patch.objs[i]) {

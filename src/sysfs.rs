@@ -27,11 +27,13 @@ struct Transition;
 struct Force;
 struct Replace;
 struct Patched;
+struct StackOrder;
 
 static ENABLED: KobjAttr = KobjAttr::new::<Enabled>(c_str!("enabled"), 0o644);
 static TRANSITION: KobjAttr = KobjAttr::new::<Transition>(c_str!("transition"), 0o444);
 static FORCE: KobjAttr = KobjAttr::new::<Force>(c_str!("force"), 0o200);
 static REPLACE: KobjAttr = KobjAttr::new::<Replace>(c_str!("replace"), 0o444);
+static STACK_ORDER: KobjAttr = KobjAttr::new::<StackOrder>(c_str!("stack_order"), 0o444);
 static PATCHED: KobjAttr = KobjAttr::new::<Patched>(c_str!("patched"), 0o444);
 
 fn show_patch(dir: KobjId, out: &mut ShowBuf, f: impl FnOnce(&Patch) -> bool) -> Result {
@@ -110,6 +112,19 @@ impl AttrOps for Force {
 impl AttrOps for Replace {
     fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
         show_patch(dir, out, |p| p.replace)
+    }
+    fn store(_: KobjId, _: &[u8]) -> Result {
+        Err(EPERM)
+    }
+}
+
+/// 1-based position in the stack of patches (upstream 6.14's stack_order).
+impl AttrOps for StackOrder {
+    fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
+        let core = core().ok_or(ENODEV)?;
+        let st = core.state.lock();
+        let idx = st.patch_by_dir(dir).ok_or(ENODEV)?;
+        writeln!(out, "{}", idx + 1).map_err(|_| EINVAL)
     }
     fn store(_: KobjId, _: &[u8]) -> Result {
         Err(EPERM)
@@ -234,7 +249,7 @@ pub(crate) fn create_patch_dirs(patch: &mut Patch, root: &KobjDir) -> Result {
             &*patch.name
         );
     })?;
-    for a in [&ENABLED, &TRANSITION, &FORCE, &REPLACE] {
+    for a in [&ENABLED, &TRANSITION, &FORCE, &REPLACE, &STACK_ORDER] {
         pdir.add(a)?;
     }
     for o in patch.objs.iter_mut() {

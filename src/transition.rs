@@ -143,7 +143,10 @@ fn build_checks(st: &CoreState, patch: &Patch, target: u8) -> Result<KVec<Check>
     for o in patch.objs.iter() {
         for f in o.funcs.iter() {
             let Some(id) = f.entry else { continue };
-            let (start, size) = if target == UNPATCHED {
+            let (start, size) = if target == UNPATCHED && f.nop {
+                // Back from "original" to the replaced patch's version.
+                (f.old_addr, f.old_size)
+            } else if target == UNPATCHED {
                 (f.new_func, f.new_size)
             } else {
                 st.hash.below_of(id).unwrap_or((f.old_addr, f.old_size))
@@ -385,6 +388,9 @@ fn complete(st: &mut CoreState) {
         direction(tr.target)
     );
     if tr.target == PATCHED {
+        if patch.replace {
+            replace_others(st, &mut patch);
+        }
         set_entries_transition(st, &patch, false);
         for o in patch.objs.iter().filter(|o| o.is_resolved()) {
             o.post_patch();
@@ -443,4 +449,21 @@ pub(crate) fn force(st: &mut CoreState) -> Result {
     }
     complete(st);
     Ok(())
+}
+
+/// Completes an atomic replace: every other patch is taken out (no
+/// callbacks, as upstream) and freed, then the no-ops, which now only stand
+/// for the original code, are dropped.
+fn replace_others(st: &mut CoreState, patch: &mut Patch) {
+    for mut old in core::mem::replace(&mut st.patches, KVec::new()) {
+        crate::patching::unpatch_objects(st, old.objs.as_mut_slice());
+        old.enabled = false;
+        st.defer_free(old);
+    }
+    for i in 0..patch.objs.len() {
+        match patch.objs[i].take_nops() {
+            Ok(mut nops) => crate::patching::unpatch_object(st, &mut nops),
+            Err(e) => pr_err!("cannot drop no-ops ({})\n", e.to_errno()),
+        }
+    }
 }

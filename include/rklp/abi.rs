@@ -64,5 +64,8 @@ pub struct RklpPatchDesc {
 /// Switch all tasks at once in stop_machine instead of task by task.
 pub const RKLP_PATCH_IMMEDIATE: u32 = 1 << 0;
 
+/// Atomic replace: supersede every earlier patch in one transition.
+pub const RKLP_PATCH_REPLACE: u32 = 1 << 1;
+
 /// Every `RKLP_PATCH_*` flag this version of rklp knows.
-pub const RKLP_PATCH_KNOWN_FLAGS: u32 = RKLP_PATCH_IMMEDIATE;
+pub const RKLP_PATCH_KNOWN_FLAGS: u32 = RKLP_PATCH_IMMEDIATE | RKLP_PATCH_REPLACE;

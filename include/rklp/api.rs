@@ -251,6 +251,16 @@ pub mod klp {
             self
         }
 
+        /// Atomic replace: this patch supersedes every earlier one in one
+        /// transition. Functions they changed and this one does not go back
+        /// to their original code; when the transition completes the earlier
+        /// patches are gone (their modules can be removed, their callbacks
+        /// do not run).
+        pub fn replace(mut self) -> Self {
+            self.flags |= abi::RKLP_PATCH_REPLACE;
+            self
+        }
+
         /// Adds an object.
         pub fn object(mut self, o: KlpObject) -> Result<Self> {
             self.objs.push(o, GFP_KERNEL)?;

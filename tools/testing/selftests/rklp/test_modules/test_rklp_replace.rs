@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Test: an atomic replace patch that changes only /proc/meminfo.
+
+use core::ffi::c_void;
+use kernel::bindings::seq_file;
+use kernel::c_str;
+use kernel::ffi::c_int;
+use kernel::prelude::*;
+
+include!("rklp_test.rs");
+
+#[no_mangle]
+extern "C" fn test_rklp_replace_meminfo_show(m: *mut seq_file, _v: *mut c_void) -> c_int {
+    seq_line(m, c_str!("test_rklp_replace: meminfo replaced"))
+}
+
+rklp_test_patch_module!(
+    TestReplace,
+    "test_rklp_replace",
+    "rklp test: atomic replace",
+    |module| {
+        KlpPatch::new()
+            .replace()
+            .object(KlpObject::vmlinux().func(KlpFunc::new(
+                c_str!("meminfo_proc_show"),
+                test_rklp_replace_meminfo_show as extern "C" fn(_, _) -> _,
+            ))?)?
+            .enable(module)?;
+    }
+);
