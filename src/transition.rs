@@ -227,7 +227,15 @@ fn try_switch(
     if r.state.load(Ordering::Relaxed) == tr.target {
         return true;
     }
-    let reason = st.task_syms.with_pinned(t, |p| tr.check_pinned(p, buf));
+    let reason = if t.key() == crate::sys::task::current_key() {
+        // The worker itself: it is running, but its own stack is stable.
+        match st.task_syms.current_stack(buf) {
+            Ok(n) => tr.check_stack(&buf[..n]),
+            Err(_) => Reason::Unreliable,
+        }
+    } else {
+        st.task_syms.with_pinned(t, |p| tr.check_pinned(p, buf))
+    };
     if let Reason::None = reason {
         r.state.store(tr.target, Ordering::Release);
         r.reason.store(0, Ordering::Relaxed);
