@@ -244,7 +244,22 @@ impl Pinned<'_> {
                 MAX_STACK_ENTRIES as c_uint,
             )
         };
-        usize::try_from(n).map_err(|_| StackError::Unreliable)
+        match usize::try_from(n) {
+            // An empty trace is "reliably empty" only for a task that has
+            // no stack any more (exiting, past its final schedule). For a
+            // live task it has been seen here with the task's frames
+            // present, and accepting it let a task switch while inside a
+            // changed function: treat it as unreliable and retry.
+            Ok(0) if !self.exiting() => Err(StackError::Unreliable),
+            Ok(n) => Ok(n),
+            Err(_) => Err(StackError::Unreliable),
+        }
+    }
+
+    /// The task is exiting (PF_EXITING).
+    fn exiting(&self) -> bool {
+        // SAFETY: pinned valid task.
+        unsafe { b::rklp_task_exiting(self.ptr.as_ptr()) }
     }
 }
 

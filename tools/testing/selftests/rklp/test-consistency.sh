@@ -7,11 +7,11 @@
 now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 P=$SYSFS_RKLP/test_rklp_cc
 
-start_test "consistency checker: no mixed versions across 10 patch cycles"
+start_test "consistency checker: no mixed versions across 30 patch cycles"
 load_mod rklp_test_cc
 sleep 0.5
 i=0; total_en=0; total_dis=0
-while [ $i -lt 10 ]; do
+while [ $i -lt 30 ]; do
 	t0=$(now_ms)
 	load_lp test_rklp_cc || break
 	t1=$(now_ms)
@@ -24,9 +24,9 @@ while [ $i -lt 10 ]; do
 	total_en=$((total_en + t1 - t0)); total_dis=$((total_dis + t2 - t1 - 300))
 	i=$((i + 1))
 done
-check_eq "cycles" $i 10
+check_eq "cycles" $i 30
 stats=$(cat /proc/rklp_test_cc)
-echo "# $stats; mean transition: patch $((total_en / 10)) ms, unpatch $((total_dis / 10)) ms"
+echo "# $stats; mean transition: patch $((total_en / 30)) ms, unpatch $((total_dis / 30)) ms"
 set -- $stats
 [ "$2" -gt 0 ] || fail "old version never ran"
 [ "$4" -gt 0 ] || fail "new version never ran"
