@@ -44,6 +44,7 @@ start_test() {
 	TEST_DESC="$1"
 	TEST_FAILED=""
 	TEST_SKIPPED=""
+	TEST_TODO=""
 	CANARY="rklp selftest: $(cut -d' ' -f1 /proc/uptime) $1"
 	log "$CANARY"
 	loop_until 'dmesg | grep -qF "$CANARY"' || fail "canary not in dmesg"
@@ -54,7 +55,10 @@ end_test() {
 	cleanup
 	n=$(( $(cat $COUNT_FILE 2>/dev/null || echo 0) + 1 ))
 	echo $n >$COUNT_FILE
-	if [ -n "$TEST_SKIPPED" ]; then
+	if [ -n "$TEST_TODO" ] && [ -n "$TEST_FAILED" ]; then
+		# A known, reported defect (KTAP TODO): shown, not counted as pass.
+		echo "not ok $n $TEST_DESC # TODO $TEST_TODO"
+	elif [ -n "$TEST_SKIPPED" ]; then
 		echo "ok $n $TEST_DESC # SKIP $TEST_SKIPPED"
 	elif [ -z "$TEST_FAILED" ]; then
 		echo "ok $n $TEST_DESC"
