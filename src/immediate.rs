@@ -30,12 +30,12 @@
 use crate::patch::Patch;
 use crate::state::CoreState;
 use crate::sys::task::{Comm, MAX_STACK_ENTRIES};
-use crate::task_state::tasks;
+use crate::task_state::{tasks, PATCHED, UNPATCHED};
+use crate::transition::{build_checks, find_hit, Check};
 use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
-use kernel::str::CString;
 
 /// `Entry::op`: no immediate switch in progress.
 pub(crate) const OP_NONE: u8 = 0;
@@ -81,29 +81,6 @@ enum Blocker {
     Nmi,
 }
 
-struct Range {
-    start: usize,
-    size: usize,
-    name: CString,
-}
-
-fn ranges(st: &CoreState, patch: &Patch, unpatch: bool) -> Result<KVec<Range>> {
-    let mut v = KVec::new();
-    for o in patch.objs.iter() {
-        for f in o.funcs.iter() {
-            let Some(id) = f.entry else { continue };
-            let (start, size) = if unpatch {
-                (f.new_func, f.new_size)
-            } else {
-                st.hash.below_of(id).unwrap_or((f.old_addr, f.old_size))
-            };
-            let name = CString::try_from(&*f.old_name).map_err(|_| ENOMEM)?;
-            v.push(Range { start, size, name }, GFP_KERNEL)?;
-        }
-    }
-    Ok(v)
-}
-
 fn set_ops(st: &mut CoreState, patch: &Patch, op: u8) {
     for o in patch.objs.iter() {
         for f in o.funcs.iter() {
@@ -117,7 +94,7 @@ fn set_ops(st: &mut CoreState, patch: &Patch, op: u8) {
 /// One attempt: in stop_machine, check every task, then switch.
 fn attempt(
     st: &CoreState,
-    checks: &[Range],
+    checks: &[Check],
     buf: &mut [usize; MAX_STACK_ENTRIES],
 ) -> Option<Blocker> {
     let mut blocker = None;
@@ -133,11 +110,7 @@ fn attempt(
                         return None;
                     }
                     match p.stack(buf) {
-                        Ok(n) => buf[..n].iter().find_map(|&a| {
-                            checks
-                                .iter()
-                                .position(|c| a >= c.start && a < c.start + c.size)
-                        }),
+                        Ok(n) => find_hit(checks, &buf[..n]),
                         // A stack rklp cannot read is not proven clean.
                         Err(_) => Some(usize::MAX),
                     }
@@ -171,7 +144,8 @@ fn attempt(
 /// after a message naming what blocked it. The caller undoes its part and
 /// calls [`finish`].
 fn switch(st: &mut CoreState, patch: &Patch, unpatch: bool) -> Result {
-    let checks = ranges(st, patch, unpatch)?;
+    let target = if unpatch { UNPATCHED } else { PATCHED };
+    let checks = build_checks(st, patch, target)?;
     let mut buf = KBox::new([0usize; MAX_STACK_ENTRIES], GFP_KERNEL)?;
     let mut last = None;
     for i in 0..ATTEMPTS {

@@ -47,10 +47,20 @@ pub(crate) static KICK_DELAY_MS: AtomicU32 = AtomicU32::new(15000);
 pub(crate) const RETRY_MS: u32 = 100;
 
 /// A function whose presence on a stack blocks the switch.
-struct Check {
+pub(crate) struct Check {
     start: usize,
     size: usize,
-    name: CString,
+    /// The changed function's name, for messages.
+    pub(crate) name: CString,
+}
+
+/// Index of the first check whose function holds one of `frames`.
+pub(crate) fn find_hit(checks: &[Check], frames: &[usize]) -> Option<usize> {
+    frames.iter().find_map(|&a| {
+        checks
+            .iter()
+            .position(|c| a >= c.start && a < c.start + c.size)
+    })
 }
 
 /// The running transition.
@@ -114,14 +124,18 @@ impl Transition {
 
     /// Whether a reliable trace contains a function being changed.
     fn check_stack(&self, frames: &[usize]) -> Reason {
-        for &a in frames {
-            for (i, c) in self.checks.iter().enumerate() {
-                if a >= c.start && a < c.start + c.size {
-                    return Reason::SleepingIn(i);
-                }
-            }
+        match find_hit(&self.checks, frames) {
+            Some(i) => Reason::SleepingIn(i),
+            None => Reason::None,
         }
-        Reason::None
+    }
+
+    /// Checks the current task's own stack (it is running, but stable).
+    fn check_current(&self, st: &CoreState, buf: &mut [usize; MAX_STACK_ENTRIES]) -> Reason {
+        match st.task_syms.current_stack(buf) {
+            Ok(n) => self.check_stack(&buf[..n]),
+            Err(_) => Reason::Unreliable,
+        }
     }
 
     fn check_pinned(&self, p: &Pinned<'_>, buf: &mut [usize; MAX_STACK_ENTRIES]) -> Reason {
@@ -138,7 +152,7 @@ impl Transition {
 /// The functions whose presence on a stack forbids switching to `target`:
 /// when unpatching, the patch's replacements; when patching, what runs now
 /// (the previous patch's replacement, or the original).
-fn build_checks(st: &CoreState, patch: &Patch, target: u8) -> Result<KVec<Check>> {
+pub(crate) fn build_checks(st: &CoreState, patch: &Patch, target: u8) -> Result<KVec<Check>> {
     let mut checks = KVec::new();
     for o in patch.objs.iter() {
         for f in o.funcs.iter() {
@@ -228,11 +242,8 @@ fn try_switch(
         return true;
     }
     let reason = if t.key() == crate::sys::task::current_key() {
-        // The worker itself: it is running, but its own stack is stable.
-        match st.task_syms.current_stack(buf) {
-            Ok(n) => tr.check_stack(&buf[..n]),
-            Err(_) => Reason::Unreliable,
-        }
+        // The worker itself.
+        tr.check_current(st, buf)
     } else {
         st.task_syms.with_pinned(t, |p| tr.check_pinned(p, buf))
     };
@@ -365,10 +376,7 @@ impl TaskWorkFn for Kick {
             if let Some(tr) = st.transition.as_ref() {
                 if r.state.load(Ordering::Relaxed) != tr.target {
                     let mut buf = [0usize; MAX_STACK_ENTRIES];
-                    let reason = match st.task_syms.current_stack(&mut buf) {
-                        Ok(n) => tr.check_stack(&buf[..n]),
-                        Err(_) => Reason::Unreliable,
-                    };
+                    let reason = tr.check_current(&st, &mut buf);
                     if let Reason::None = reason {
                         r.state.store(tr.target, Ordering::Release);
                     } else {
