@@ -246,10 +246,9 @@ impl Pinned<'_> {
         };
         match usize::try_from(n) {
             // An empty trace is "reliably empty" only for a task that has
-            // no stack any more (exiting, past its final schedule). For a
-            // live task it has been seen here with the task's frames
-            // present, and accepting it let a task switch while inside a
-            // changed function: treat it as unreliable and retry.
+            // no stack any more (exiting, past its final schedule). A live
+            // task always has kernel frames here, so an empty trace of one
+            // proves nothing: treat it as unreliable and retry.
             Ok(0) if !self.exiting() => Err(StackError::Unreliable),
             Ok(n) => Ok(n),
             Err(_) => Err(StackError::Unreliable),

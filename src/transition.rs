@@ -14,7 +14,8 @@
 //!
 //! * from the transition work, every `RETRY_MS`: a task pinned by
 //!   `task_call_func` (not running) whose reliable stack contains none of
-//!   the functions being changed;
+//!   the functions being changed; the state is stored before the task is
+//!   unpinned, so it cannot enter a changed function in between;
 //! * idle tasks: from a kworker on their own CPU (so they are not running);
 //! * kicked user tasks: from a `task_work` (TWA_SIGNAL) on their way back
 //!   to user space, after checking their own stack; kthreads get a wake-up.
@@ -241,13 +242,29 @@ fn try_switch(
     if r.state.load(Ordering::Relaxed) == tr.target {
         return true;
     }
-    let reason = if t.key() == crate::sys::task::current_key() {
-        // The worker itself.
-        tr.check_current(st, buf)
-    } else {
-        st.task_syms.with_pinned(t, |p| tr.check_pinned(p, buf))
-    };
+    if t.key() == crate::sys::task::current_key() {
+        // The worker itself: its stack cannot change under it.
+        let reason = tr.check_current(st, buf);
+        return switch_if_clean(tr, r, reason);
+    }
+    // The switch must happen while the task is still pinned: once
+    // task_call_func lets it go, it may run straight into a changed function
+    // with its old state, and a switch stored after that would flip it
+    // mid-function (seen by the consistency checker as outer v2 calling
+    // inner v2, then v1). Upstream's klp_check_and_switch_task also switches
+    // inside the callback.
+    st.task_syms.with_pinned(t, |p| {
+        let reason = tr.check_pinned(p, buf);
+        switch_if_clean(tr, r, reason)
+    })
+}
+
+/// Switches `r` to the transition's target if `reason` says its stack is
+/// clean, else records why not. The caller guarantees the task cannot run
+/// between the stack check and this store (pinned, or it is the caller).
+fn switch_if_clean(tr: &Transition, r: &Record, reason: Reason) -> bool {
     if let Reason::None = reason {
+        // Release: pairs with the handler's Acquire load of the state.
         r.state.store(tr.target, Ordering::Release);
         r.reason.store(0, Ordering::Relaxed);
         true
@@ -376,12 +393,9 @@ impl TaskWorkFn for Kick {
             if let Some(tr) = st.transition.as_ref() {
                 if r.state.load(Ordering::Relaxed) != tr.target {
                     let mut buf = [0usize; MAX_STACK_ENTRIES];
+                    // The kicked task itself: its stack is stable.
                     let reason = tr.check_current(&st, &mut buf);
-                    if let Reason::None = reason {
-                        r.state.store(tr.target, Ordering::Release);
-                    } else {
-                        r.reason.store(reason.encode(), Ordering::Relaxed);
-                    }
+                    switch_if_clean(tr, r, reason);
                 }
             }
         }

@@ -30,9 +30,6 @@ echo "# $stats; mean transition: patch $((total_en / 30)) ms, unpatch $((total_d
 set -- $stats
 [ "$2" -gt 0 ] || fail "old version never ran"
 [ "$4" -gt 0 ] || fail "new version never ran"
-# Known defect (issue 3 stays open): after the earlier test scripts have run,
-# rare unpatch transitions still let a task mix versions. Reported as TODO.
-TEST_TODO="rare mixed versions after the full suite; cause under investigation"
 check_eq "mismatches" "$6" 0
 unload_mod rklp_test_cc
 end_test
