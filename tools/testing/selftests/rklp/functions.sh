@@ -108,6 +108,18 @@ load_lp() {
 	loop_until "[ \"\$(cat $SYSFS_RKLP/$1/transition)\" = 0 ]" || fail "$1: transition stuck"
 }
 
+# load_lp_nowait NAME: load a patch module; do not wait for its transition.
+load_lp_nowait() {
+	load_mod "$@" || return 1
+	loop_until "[ -d $SYSFS_RKLP/$1 ]" || { fail "$1: no sysfs dir"; return 1; }
+}
+
+# set_pre_patch_ret MOD RET: what MOD's pre_patch callbacks return from now.
+set_pre_patch_ret() {
+	log "% echo $2 > /sys/module/$1/parameters/pre_patch_ret"
+	echo "$2" >"/sys/module/$1/parameters/pre_patch_ret" || fail "cannot set pre_patch_ret"
+}
+
 # load_failing_mod NAME: insmod must fail; its error goes to the log.
 load_failing_mod() {
 	name=$1; shift
