@@ -9,6 +9,7 @@ use klp::{KlpFunc, KlpObject, KlpPatch};
 
 /// `rklp_test_patch_module!(Type, "name", "description", |module| { ... })`:
 /// a module whose init runs the block (which enables a patch).
+#[allow(unused_macros)]
 macro_rules! rklp_test_patch_module {
     ($ty:ident, $name:tt, $desc:tt, |$m:ident| $body:block) => {
         module! {
@@ -59,6 +60,7 @@ macro_rules! rklp_test_param {
         static $var: [$atomic; $n] = [const { <$atomic>::new($init) }; $n];
         static $num: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
         const _: () = {
+            #[allow(dead_code)]
             struct Arr(kernel::bindings::kparam_array);
             // SAFETY: a read-only descriptor; the kernel writes only the
             // values it points to, under the module's parameter lock.
