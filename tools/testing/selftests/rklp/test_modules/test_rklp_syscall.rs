@@ -21,8 +21,19 @@ static NPIDS: AtomicU32 = AtomicU32::new(0);
 
 #[no_mangle]
 extern "C" fn lp_sys_getpid(_regs: *const c_void) -> c_long {
-    let task = kernel::current!();
-    let pid = task.pid();
+    // The task's fields are read in C: bindgen's `task_struct` layout is
+    // not the compiler's in this kernel (Task::pid() reads 0).
+    let nr = |t| {
+        // SAFETY: `current` is valid; a null namespace means the task's own.
+        unsafe {
+            kernel::bindings::__task_pid_nr_ns(
+                kernel::bindings::get_current(),
+                t,
+                core::ptr::null_mut(),
+            )
+        }
+    };
+    let pid = nr(kernel::bindings::pid_type_PIDTYPE_PID);
     if NPIDS_PENDING.load(Ordering::Relaxed) > 0 {
         let n = NPIDS.load(Ordering::Relaxed) as usize;
         for p in KLP_PIDS[..n.min(MAX_PIDS)].iter() {
@@ -35,7 +46,8 @@ extern "C" fn lp_sys_getpid(_regs: *const c_void) -> c_long {
             }
         }
     }
-    task.group_leader().pid() as c_long
+    // task_tgid_vnr(current)
+    nr(kernel::bindings::pid_type_PIDTYPE_TGID) as c_long
 }
 
 unsafe extern "C" fn npids_show(
