@@ -10,6 +10,9 @@ struct rklp_patch_desc;
 int rklp_enable_patch(struct module *mod, const struct rklp_patch_desc *desc);
 EXPORT_SYMBOL_GPL(rklp_enable_patch);
 
+int rklp_loaded_module_state(const char *name);
+EXPORT_SYMBOL_GPL(rklp_loaded_module_state);
+
 typedef int (*rklp_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
 typedef void (*rklp_shadow_dtor_t)(void *obj, void *shadow_data);
 void *rklp_shadow_get(void *obj, unsigned long id);

@@ -32,6 +32,7 @@ type FindModule = unsafe extern "C" fn(*const c_char) -> *mut b::module;
 /// # Invariants
 ///
 /// Every field points to the kernel function of that name and type.
+#[derive(Clone, Copy)]
 pub(crate) struct Kallsyms {
     lookup: LookupName,
     on_each_match: OnEachMatch,

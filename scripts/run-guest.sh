@@ -26,7 +26,13 @@ cp "$RKLP_ROOT"/tools/testing/selftests/rklp/test_modules/*.ko "$root/lib/rklp/"
 cp "$KOUT/samples/livepatch/livepatch-sample.ko" "$root/lib/rklp/"
 install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
 cp -r "$RKLP_ROOT/tools/testing/selftests/rklp" "$root/rklp/selftests"
-rm -rf "$root/rklp/selftests/test_modules"
+rm -rf "$root/rklp/selftests/test_modules" "$root"/rklp/selftests/*.c
+# User-space helpers of the selftests: no compiler in the guest, so build
+# them here, statically.
+for c in "$RKLP_ROOT"/tools/testing/selftests/rklp/*.c; do
+	[ -e "$c" ] || continue
+	gcc -static -O2 -Wall -o "$root/rklp/selftests/$(basename "$c" .c)" "$c"
+done
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/initrd-$mode.gz"
 
 log=$BUILD/guest-$mode.log

@@ -161,6 +161,26 @@ pub unsafe extern "C" fn rklp_enable_patch(
     }
 }
 
+/// `MODULE_STATE_*` of the loaded module `name`, or `-ENOENT`: what
+/// upstream's callbacks read from `obj->mod->state` (rklp's callbacks get
+/// the object's name). Does not take the core mutex: callbacks may call it.
+///
+/// # Safety
+///
+/// `name` must be a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn rklp_loaded_module_state(name: *const kernel::ffi::c_char) -> c_int {
+    let Some(core) = state::core() else {
+        return ENODEV.to_errno();
+    };
+    // SAFETY: NUL-terminated (contract).
+    let name = unsafe { kernel::str::CStr::from_char_ptr(name) };
+    match core.syms.module_state(name) {
+        Some(s) => s as c_int,
+        None => ENOENT.to_errno(),
+    }
+}
+
 fn enable_patch(
     module: *mut kernel::bindings::module,
     desc: *const sys::patch_desc::RklpPatchDesc,

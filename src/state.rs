@@ -42,6 +42,9 @@ pub(crate) struct Core {
     pub(crate) state: Mutex<CoreState>,
     /// `/sys/kernel/rklp`.
     pub(crate) root: KobjDir,
+    /// Symbol lookup without the mutex (for `rklp_loaded_module_state`, which
+    /// callbacks call while the mutex is held).
+    pub(crate) syms: Kallsyms,
     /// Shadow variables (shadow.rs).
     #[pin]
     pub(crate) shadows: crate::shadow::Shadows,
@@ -178,6 +181,7 @@ pub(crate) fn new_core(
         pin_init!(Core {
             state <- new_mutex!(CoreState::new(kallsyms, task_syms), "rklp_mutex"),
             root,
+            syms: kallsyms,
             shadows <- kernel::new_spinlock!(KVec::new(), "rklp_shadows"),
         }),
         GFP_KERNEL,

@@ -66,6 +66,7 @@ pub mod klp {
         ) -> *mut c_void;
         fn rklp_shadow_free(obj: *mut c_void, id: u64, dtor: Option<ShadowDtor>);
         fn rklp_shadow_free_all(id: u64, dtor: Option<ShadowDtor>);
+        fn rklp_loaded_module_state(name: *const u8) -> i32;
         fn rklp_enable_patch(
             module: *mut core::ffi::c_void,
             desc: *const abi::RklpPatchDesc,
@@ -166,6 +167,33 @@ pub mod klp {
     }
     unsafe extern "C" fn cb_post_unpatch<C: KlpCallbacks>(p: *const u8) {
         C::post_unpatch(cb_name(p))
+    }
+
+    /// The state of a loaded module (`enum module_state`).
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum ModuleState {
+        /// `MODULE_STATE_LIVE`: normal state.
+        Live,
+        /// `MODULE_STATE_COMING`: fully formed, running its init.
+        Coming,
+        /// `MODULE_STATE_GOING`: going away.
+        Going,
+        /// `MODULE_STATE_UNFORMED`: still being set up.
+        Unformed,
+    }
+
+    /// The state of the loaded module `name`, `None` if it is not loaded:
+    /// what upstream's callbacks read from `obj->mod->state` (rklp's get the
+    /// object's name). May be called from callbacks.
+    pub fn module_state(name: &CStr) -> Option<ModuleState> {
+        // SAFETY: `name` is NUL-terminated.
+        match unsafe { rklp_loaded_module_state(name.as_char_ptr().cast()) } {
+            0 => Some(ModuleState::Live),
+            1 => Some(ModuleState::Coming),
+            2 => Some(ModuleState::Going),
+            3 => Some(ModuleState::Unformed),
+            _ => None,
+        }
     }
 
     /// vmlinux or one module, and the functions to replace in it.

@@ -108,6 +108,18 @@ load_lp() {
 	loop_until "[ \"\$(cat $SYSFS_RKLP/$1/transition)\" = 0 ]" || fail "$1: transition stuck"
 }
 
+# load_lp_nowait NAME: load a patch module; do not wait for its transition.
+load_lp_nowait() {
+	load_mod "$@" || return 1
+	loop_until "[ -d $SYSFS_RKLP/$1 ]" || { fail "$1: no sysfs dir"; return 1; }
+}
+
+# set_pre_patch_ret MOD RET: what MOD's pre_patch callbacks return from now.
+set_pre_patch_ret() {
+	log "% echo $2 > /sys/module/$1/parameters/pre_patch_ret"
+	echo "$2" >"/sys/module/$1/parameters/pre_patch_ret" || fail "cannot set pre_patch_ret"
+}
+
 # load_failing_mod NAME: insmod must fail; its error goes to the log.
 load_failing_mod() {
 	name=$1; shift
@@ -187,4 +199,47 @@ stall_busy_patch() {
 	loop_until "[ -d $SYSFS_RKLP/$1 ]" || fail "no sysfs dir"
 	sleep 0.5
 	check_file "$SYSFS_RKLP/$1/transition" 1
+}
+
+# set_ftrace_enabled [--fail] VALUE: as upstream's, with the sysctl's error
+# in procps' words; without --fail a refusal skips the test.
+set_ftrace_enabled() {
+	_can_fail=0
+	if [ "$1" = "--fail" ]; then
+		_can_fail=1
+		shift
+	fi
+	_err=$( (echo "$1" >/proc/sys/kernel/ftrace_enabled) 2>&1)
+	_result=$(cat /proc/sys/kernel/ftrace_enabled)
+	if [ "$_result" != "$1" ]; then
+		if [ $_can_fail = 1 ]; then
+			log "rklp: sysctl: setting key \"kernel.ftrace_enabled\": ${_err##*: }"
+			return
+		fi
+		skip "failed to set kernel.ftrace_enabled = $1"
+	fi
+	log "rklp: kernel.ftrace_enabled = $_result"
+}
+
+# Function tracer helpers (upstream 7.x functions.sh).
+trace_function() {
+	echo 0 >$TRACING/tracing_on
+	echo >$TRACING/trace
+	echo function >$TRACING/current_tracer || fail "no function tracer"
+	echo "$1" >$TRACING/set_ftrace_filter || fail "cannot trace $1"
+	echo 1 >$TRACING/tracing_on
+}
+
+# check_traced_functions FUNC...: each appears in the trace.
+check_traced_functions() {
+	for _f in "$@"; do
+		grep -q "$_f <-" $TRACING/trace || fail "function $_f was not traced"
+	done
+}
+
+cleanup_tracing() {
+	echo 0 >$TRACING/tracing_on
+	echo nop >$TRACING/current_tracer
+	echo >$TRACING/set_ftrace_filter
+	echo >$TRACING/trace
 }

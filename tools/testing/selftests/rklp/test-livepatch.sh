@@ -147,3 +147,187 @@ rklp: 'test_rklp_mod': unpatching complete
 % rmmod rklp_test_target
 rklp_test_target: rklp_test_target_exit"
 end_test
+
+# Upstream's tools/testing/selftests/livepatch/test-livepatch.sh (Linux
+# 6.12), ported: same cases and expected log, "rklp: " for "livepatch: ",
+# rklp's test modules for test_klp_* (test_klp_syscall: test_rklp_syscall,
+# which patches __x64_sys_getpid).
+
+MOD_LIVEPATCH1=test_rklp_livepatch
+MOD_LIVEPATCH2=test_rklp_syscall
+MOD_LIVEPATCH3=test_rklp_callbacks_demo
+MOD_REPLACE=test_rklp_atomic_replace
+
+start_test "basic function patching"
+
+load_lp $MOD_LIVEPATCH1
+
+check_file /proc/cmdline "$MOD_LIVEPATCH1: this has been live patched"
+
+disable_lp $MOD_LIVEPATCH1
+unload_mod $MOD_LIVEPATCH1
+
+check_file /proc/cmdline "$ORIG_CMDLINE"
+
+check_result "% insmod $MOD_LIVEPATCH1.ko 
+rklp: enabling patch '$MOD_LIVEPATCH1'
+rklp: '$MOD_LIVEPATCH1': initializing patching transition
+rklp: '$MOD_LIVEPATCH1': starting patching transition
+rklp: '$MOD_LIVEPATCH1': completing patching transition
+rklp: '$MOD_LIVEPATCH1': patching complete
+% echo 0 > /sys/kernel/rklp/$MOD_LIVEPATCH1/enabled
+rklp: '$MOD_LIVEPATCH1': initializing unpatching transition
+rklp: '$MOD_LIVEPATCH1': starting unpatching transition
+rklp: '$MOD_LIVEPATCH1': completing unpatching transition
+rklp: '$MOD_LIVEPATCH1': unpatching complete
+% rmmod $MOD_LIVEPATCH1"
+end_test
+
+
+# - load a livepatch that modifies the output from /proc/cmdline and
+#   verify correct behavior
+# - load another livepatch and verify that both livepatches are active
+# - unload the second livepatch and verify that the first is still active
+# - unload the first livepatch and verify none are active
+
+start_test "multiple livepatches"
+
+load_lp $MOD_LIVEPATCH1
+
+grep 'live patched' /proc/cmdline > /dev/kmsg
+grep 'live patched' /proc/meminfo > /dev/kmsg
+
+load_lp $MOD_REPLACE replace=0
+
+grep 'live patched' /proc/cmdline > /dev/kmsg
+grep 'live patched' /proc/meminfo > /dev/kmsg
+
+disable_lp $MOD_REPLACE
+unload_mod $MOD_REPLACE
+
+grep 'live patched' /proc/cmdline > /dev/kmsg
+grep 'live patched' /proc/meminfo > /dev/kmsg
+
+disable_lp $MOD_LIVEPATCH1
+unload_mod $MOD_LIVEPATCH1
+
+grep 'live patched' /proc/cmdline > /dev/kmsg
+grep 'live patched' /proc/meminfo > /dev/kmsg
+
+check_result "% insmod $MOD_LIVEPATCH1.ko 
+rklp: enabling patch '$MOD_LIVEPATCH1'
+rklp: '$MOD_LIVEPATCH1': initializing patching transition
+rklp: '$MOD_LIVEPATCH1': starting patching transition
+rklp: '$MOD_LIVEPATCH1': completing patching transition
+rklp: '$MOD_LIVEPATCH1': patching complete
+$MOD_LIVEPATCH1: this has been live patched
+% insmod $MOD_REPLACE.ko replace=0
+rklp: enabling patch '$MOD_REPLACE'
+rklp: '$MOD_REPLACE': initializing patching transition
+rklp: '$MOD_REPLACE': starting patching transition
+rklp: '$MOD_REPLACE': completing patching transition
+rklp: '$MOD_REPLACE': patching complete
+$MOD_LIVEPATCH1: this has been live patched
+$MOD_REPLACE: this has been live patched
+% echo 0 > /sys/kernel/rklp/$MOD_REPLACE/enabled
+rklp: '$MOD_REPLACE': initializing unpatching transition
+rklp: '$MOD_REPLACE': starting unpatching transition
+rklp: '$MOD_REPLACE': completing unpatching transition
+rklp: '$MOD_REPLACE': unpatching complete
+% rmmod $MOD_REPLACE
+$MOD_LIVEPATCH1: this has been live patched
+% echo 0 > /sys/kernel/rklp/$MOD_LIVEPATCH1/enabled
+rklp: '$MOD_LIVEPATCH1': initializing unpatching transition
+rklp: '$MOD_LIVEPATCH1': starting unpatching transition
+rklp: '$MOD_LIVEPATCH1': completing unpatching transition
+rklp: '$MOD_LIVEPATCH1': unpatching complete
+% rmmod $MOD_LIVEPATCH1"
+end_test
+
+
+# - load a livepatch that modifies the output from /proc/cmdline and
+#   verify correct behavior
+# - load two additional livepatches and check the number of livepatch modules
+#   applied
+# - load an atomic replace livepatch and check that the other three modules were
+#   disabled
+# - remove all livepatches besides the atomic replace one and verify that the
+#   atomic replace livepatch is still active
+# - remove the atomic replace livepatch and verify that none are active
+
+start_test "atomic replace livepatch"
+
+load_lp $MOD_LIVEPATCH1
+
+grep 'live patched' /proc/cmdline > /dev/kmsg
+grep 'live patched' /proc/meminfo > /dev/kmsg
+
+for mod in $MOD_LIVEPATCH2 $MOD_LIVEPATCH3; do
+	load_lp "$mod"
+done
+
+nmods=$(patch_dirs | wc -l)
+[ "$nmods" -eq 3 ] || fail "Expecting three modules listed, found $nmods"
+
+load_lp $MOD_REPLACE replace=1
+
+grep 'live patched' /proc/cmdline > /dev/kmsg
+grep 'live patched' /proc/meminfo > /dev/kmsg
+
+loop_until '[ "$(patch_dirs | wc -l)" -eq 1 ]' ||
+	fail "Expecting only one module listed, found $(patch_dirs | wc -l)"
+
+# These modules were disabled by the atomic replace
+for mod in $MOD_LIVEPATCH3 $MOD_LIVEPATCH2 $MOD_LIVEPATCH1; do
+	unload_mod "$mod"
+done
+
+grep 'live patched' /proc/cmdline > /dev/kmsg
+grep 'live patched' /proc/meminfo > /dev/kmsg
+
+disable_lp $MOD_REPLACE
+unload_mod $MOD_REPLACE
+
+grep 'live patched' /proc/cmdline > /dev/kmsg
+grep 'live patched' /proc/meminfo > /dev/kmsg
+
+check_result "% insmod $MOD_LIVEPATCH1.ko 
+rklp: enabling patch '$MOD_LIVEPATCH1'
+rklp: '$MOD_LIVEPATCH1': initializing patching transition
+rklp: '$MOD_LIVEPATCH1': starting patching transition
+rklp: '$MOD_LIVEPATCH1': completing patching transition
+rklp: '$MOD_LIVEPATCH1': patching complete
+$MOD_LIVEPATCH1: this has been live patched
+% insmod $MOD_LIVEPATCH2.ko 
+rklp: enabling patch '$MOD_LIVEPATCH2'
+rklp: '$MOD_LIVEPATCH2': initializing patching transition
+rklp: '$MOD_LIVEPATCH2': starting patching transition
+rklp: '$MOD_LIVEPATCH2': completing patching transition
+rklp: '$MOD_LIVEPATCH2': patching complete
+% insmod $MOD_LIVEPATCH3.ko 
+rklp: enabling patch '$MOD_LIVEPATCH3'
+rklp: '$MOD_LIVEPATCH3': initializing patching transition
+$MOD_LIVEPATCH3: pre_patch_callback: vmlinux
+rklp: '$MOD_LIVEPATCH3': starting patching transition
+rklp: '$MOD_LIVEPATCH3': completing patching transition
+$MOD_LIVEPATCH3: post_patch_callback: vmlinux
+rklp: '$MOD_LIVEPATCH3': patching complete
+% insmod $MOD_REPLACE.ko replace=1
+rklp: enabling patch '$MOD_REPLACE'
+rklp: '$MOD_REPLACE': initializing patching transition
+rklp: '$MOD_REPLACE': starting patching transition
+rklp: '$MOD_REPLACE': completing patching transition
+rklp: '$MOD_REPLACE': patching complete
+$MOD_REPLACE: this has been live patched
+% rmmod $MOD_LIVEPATCH3
+% rmmod $MOD_LIVEPATCH2
+% rmmod $MOD_LIVEPATCH1
+$MOD_REPLACE: this has been live patched
+% echo 0 > /sys/kernel/rklp/$MOD_REPLACE/enabled
+rklp: '$MOD_REPLACE': initializing unpatching transition
+rklp: '$MOD_REPLACE': starting unpatching transition
+rklp: '$MOD_REPLACE': completing unpatching transition
+rklp: '$MOD_REPLACE': unpatching complete
+% rmmod $MOD_REPLACE"
+end_test
+

@@ -15,6 +15,8 @@ check_mode $P/transition -r--r--r--
 check_file $P/transition 0
 check_mode $P/replace -r--r--r--
 check_file $P/replace 0
+check_mode $P/stack_order -r--r--r--
+check_file $P/stack_order 1
 check_mode $P/vmlinux drwxr-xr-x
 check_mode $P/vmlinux/patched -r--r--r--
 check_file $P/vmlinux/patched 1
@@ -22,6 +24,18 @@ check_mode "$P/vmlinux/cmdline_proc_show,1" drwxr-xr-x
 check_eq "func dir contents" "$(ls "$P/vmlinux/cmdline_proc_show,1")" ""
 disable_lp rklp_sample
 unload_mod rklp_sample
+check_result "% insmod rklp_sample.ko 
+rklp: enabling patch 'rklp_sample'
+rklp: 'rklp_sample': initializing patching transition
+rklp: 'rklp_sample': starting patching transition
+rklp: 'rklp_sample': completing patching transition
+rklp: 'rklp_sample': patching complete
+% echo 0 > /sys/kernel/rklp/rklp_sample/enabled
+rklp: 'rklp_sample': initializing unpatching transition
+rklp: 'rklp_sample': starting unpatching transition
+rklp: 'rklp_sample': completing unpatching transition
+rklp: 'rklp_sample': unpatching complete
+% rmmod rklp_sample"
 end_test
 
 start_test "sysfs writes: same value, force outside a transition, garbage"
@@ -37,4 +51,169 @@ check_file /proc/cmdline "this has been live patched"
 disable_lp rklp_sample
 unload_mod rklp_sample
 check_no_leftovers rklp_sample
+end_test
+
+# Upstream's test-sysfs.sh (Linux 6.12; stack_order from 6.14), ported.
+
+start_test "sysfs test object/patched"
+
+MOD_LIVEPATCH=test_rklp_callbacks_demo
+MOD_TARGET=rklp_test_callbacks_mod
+load_lp $MOD_LIVEPATCH
+
+# check the "patch" file changes as target module loads/unloads
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH/$MOD_TARGET/patched" "0"
+load_mod $MOD_TARGET
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH/$MOD_TARGET/patched" "1"
+unload_mod $MOD_TARGET
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH/$MOD_TARGET/patched" "0"
+
+disable_lp $MOD_LIVEPATCH
+unload_mod $MOD_LIVEPATCH
+
+check_result "% insmod test_rklp_callbacks_demo.ko 
+rklp: enabling patch 'test_rklp_callbacks_demo'
+rklp: 'test_rklp_callbacks_demo': initializing patching transition
+test_rklp_callbacks_demo: pre_patch_callback: vmlinux
+rklp: 'test_rklp_callbacks_demo': starting patching transition
+rklp: 'test_rklp_callbacks_demo': completing patching transition
+test_rklp_callbacks_demo: post_patch_callback: vmlinux
+rklp: 'test_rklp_callbacks_demo': patching complete
+% insmod rklp_test_callbacks_mod.ko 
+rklp: applying patch 'test_rklp_callbacks_demo' to loading module 'rklp_test_callbacks_mod'
+test_rklp_callbacks_demo: pre_patch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
+test_rklp_callbacks_demo: post_patch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
+rklp_test_callbacks_mod: rklp_test_callbacks_mod_init
+% rmmod rklp_test_callbacks_mod
+rklp_test_callbacks_mod: rklp_test_callbacks_mod_exit
+test_rklp_callbacks_demo: pre_unpatch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_GOING] Going away
+rklp: reverting patch 'test_rklp_callbacks_demo' on unloading module 'rklp_test_callbacks_mod'
+test_rklp_callbacks_demo: post_unpatch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_GOING] Going away
+% echo 0 > /sys/kernel/rklp/test_rklp_callbacks_demo/enabled
+rklp: 'test_rklp_callbacks_demo': initializing unpatching transition
+test_rklp_callbacks_demo: pre_unpatch_callback: vmlinux
+rklp: 'test_rklp_callbacks_demo': starting unpatching transition
+rklp: 'test_rklp_callbacks_demo': completing unpatching transition
+test_rklp_callbacks_demo: post_unpatch_callback: vmlinux
+rklp: 'test_rklp_callbacks_demo': unpatching complete
+% rmmod test_rklp_callbacks_demo"
+end_test
+
+start_test "sysfs test replace enabled"
+
+MOD_LIVEPATCH=test_rklp_atomic_replace
+load_lp $MOD_LIVEPATCH replace=1
+
+check_mode "$SYSFS_RKLP/$MOD_LIVEPATCH/replace" "-r--r--r--"
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH/replace" "1"
+
+disable_lp $MOD_LIVEPATCH
+unload_mod $MOD_LIVEPATCH
+
+check_result "% insmod $MOD_LIVEPATCH.ko replace=1
+rklp: enabling patch '$MOD_LIVEPATCH'
+rklp: '$MOD_LIVEPATCH': initializing patching transition
+rklp: '$MOD_LIVEPATCH': starting patching transition
+rklp: '$MOD_LIVEPATCH': completing patching transition
+rklp: '$MOD_LIVEPATCH': patching complete
+% echo 0 > /sys/kernel/rklp/$MOD_LIVEPATCH/enabled
+rklp: '$MOD_LIVEPATCH': initializing unpatching transition
+rklp: '$MOD_LIVEPATCH': starting unpatching transition
+rklp: '$MOD_LIVEPATCH': completing unpatching transition
+rklp: '$MOD_LIVEPATCH': unpatching complete
+% rmmod $MOD_LIVEPATCH"
+end_test
+
+start_test "sysfs test replace disabled"
+
+load_lp $MOD_LIVEPATCH replace=0
+
+check_mode "$SYSFS_RKLP/$MOD_LIVEPATCH/replace" "-r--r--r--"
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH/replace" "0"
+
+disable_lp $MOD_LIVEPATCH
+unload_mod $MOD_LIVEPATCH
+
+check_result "% insmod $MOD_LIVEPATCH.ko replace=0
+rklp: enabling patch '$MOD_LIVEPATCH'
+rklp: '$MOD_LIVEPATCH': initializing patching transition
+rklp: '$MOD_LIVEPATCH': starting patching transition
+rklp: '$MOD_LIVEPATCH': completing patching transition
+rklp: '$MOD_LIVEPATCH': patching complete
+% echo 0 > /sys/kernel/rklp/$MOD_LIVEPATCH/enabled
+rklp: '$MOD_LIVEPATCH': initializing unpatching transition
+rklp: '$MOD_LIVEPATCH': starting unpatching transition
+rklp: '$MOD_LIVEPATCH': completing unpatching transition
+rklp: '$MOD_LIVEPATCH': unpatching complete
+% rmmod $MOD_LIVEPATCH"
+end_test
+
+start_test "sysfs test stack_order value"
+
+MOD_LIVEPATCH=test_rklp_livepatch
+MOD_LIVEPATCH2=test_rklp_callbacks_demo
+MOD_LIVEPATCH3=test_rklp_syscall
+
+load_lp $MOD_LIVEPATCH
+check_mode "$SYSFS_RKLP/$MOD_LIVEPATCH/stack_order" "-r--r--r--"
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH/stack_order" "1"
+
+load_lp $MOD_LIVEPATCH2
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH2/stack_order" "2"
+
+load_lp $MOD_LIVEPATCH3
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH3/stack_order" "3"
+
+disable_lp $MOD_LIVEPATCH2
+unload_mod $MOD_LIVEPATCH2
+
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH/stack_order" "1"
+check_file "$SYSFS_RKLP/$MOD_LIVEPATCH3/stack_order" "2"
+
+disable_lp $MOD_LIVEPATCH3
+unload_mod $MOD_LIVEPATCH3
+
+disable_lp $MOD_LIVEPATCH
+unload_mod $MOD_LIVEPATCH
+
+check_result "% insmod $MOD_LIVEPATCH.ko 
+rklp: enabling patch '$MOD_LIVEPATCH'
+rklp: '$MOD_LIVEPATCH': initializing patching transition
+rklp: '$MOD_LIVEPATCH': starting patching transition
+rklp: '$MOD_LIVEPATCH': completing patching transition
+rklp: '$MOD_LIVEPATCH': patching complete
+% insmod $MOD_LIVEPATCH2.ko 
+rklp: enabling patch '$MOD_LIVEPATCH2'
+rklp: '$MOD_LIVEPATCH2': initializing patching transition
+$MOD_LIVEPATCH2: pre_patch_callback: vmlinux
+rklp: '$MOD_LIVEPATCH2': starting patching transition
+rklp: '$MOD_LIVEPATCH2': completing patching transition
+$MOD_LIVEPATCH2: post_patch_callback: vmlinux
+rklp: '$MOD_LIVEPATCH2': patching complete
+% insmod $MOD_LIVEPATCH3.ko 
+rklp: enabling patch '$MOD_LIVEPATCH3'
+rklp: '$MOD_LIVEPATCH3': initializing patching transition
+rklp: '$MOD_LIVEPATCH3': starting patching transition
+rklp: '$MOD_LIVEPATCH3': completing patching transition
+rklp: '$MOD_LIVEPATCH3': patching complete
+% echo 0 > /sys/kernel/rklp/$MOD_LIVEPATCH2/enabled
+rklp: '$MOD_LIVEPATCH2': initializing unpatching transition
+$MOD_LIVEPATCH2: pre_unpatch_callback: vmlinux
+rklp: '$MOD_LIVEPATCH2': starting unpatching transition
+rklp: '$MOD_LIVEPATCH2': completing unpatching transition
+$MOD_LIVEPATCH2: post_unpatch_callback: vmlinux
+rklp: '$MOD_LIVEPATCH2': unpatching complete
+% rmmod $MOD_LIVEPATCH2
+% echo 0 > /sys/kernel/rklp/$MOD_LIVEPATCH3/enabled
+rklp: '$MOD_LIVEPATCH3': initializing unpatching transition
+rklp: '$MOD_LIVEPATCH3': starting unpatching transition
+rklp: '$MOD_LIVEPATCH3': completing unpatching transition
+rklp: '$MOD_LIVEPATCH3': unpatching complete
+% rmmod $MOD_LIVEPATCH3
+% echo 0 > /sys/kernel/rklp/$MOD_LIVEPATCH/enabled
+rklp: '$MOD_LIVEPATCH': initializing unpatching transition
+rklp: '$MOD_LIVEPATCH': starting unpatching transition
+rklp: '$MOD_LIVEPATCH': completing unpatching transition
+rklp: '$MOD_LIVEPATCH': unpatching complete
+% rmmod $MOD_LIVEPATCH"
 end_test

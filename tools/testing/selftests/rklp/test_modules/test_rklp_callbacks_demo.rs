@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Test: per-object callbacks on vmlinux and rklp_test_target (no
-//! functions), after upstream's test_klp_callbacks_demo.
+//! Test: per-object callbacks, after upstream's test_klp_callbacks_demo:
+//! callbacks on vmlinux, rklp_test_callbacks_mod (no functions) and
+//! rklp_test_callbacks_busy (whose busymod_work_func is replaced); each
+//! prints the object and, for modules, the module's state. Parameter
+//! `pre_patch_ret`: what pre_patch returns (0 or a -errno).
 
+use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::CStr;
@@ -10,36 +14,57 @@ use kernel::str::CStr;
 include!("rklp_test.rs");
 use klp::KlpCallbacks;
 
-fn name(obj: Option<&CStr>) -> &CStr {
-    obj.unwrap_or(c_str!("vmlinux"))
+rklp_test_param!(PRE_PATCH_RET: AtomicI32 = 0, param_ops_int, "pre_patch_ret", 0o644);
+
+fn callback_info(callback: &str, obj: Option<&CStr>) {
+    match obj {
+        Some(m) => pr_info!("{}: {} -> {}\n", callback, m, module_state_str(m)),
+        None => pr_info!("{}: vmlinux\n", callback),
+    }
 }
 
 struct Demo;
 
 impl KlpCallbacks for Demo {
     fn pre_patch(obj: Option<&CStr>) -> Result {
-        pr_info!("pre_patch_callback: {}\n", name(obj));
-        Ok(())
+        callback_info("pre_patch_callback", obj);
+        match PRE_PATCH_RET.load(Ordering::Relaxed) {
+            0 => Ok(()),
+            e => Err(Error::from_errno(e)),
+        }
     }
     fn post_patch(obj: Option<&CStr>) {
-        pr_info!("post_patch_callback: {}\n", name(obj));
+        callback_info("post_patch_callback", obj);
     }
     fn pre_unpatch(obj: Option<&CStr>) {
-        pr_info!("pre_unpatch_callback: {}\n", name(obj));
+        callback_info("pre_unpatch_callback", obj);
     }
     fn post_unpatch(obj: Option<&CStr>) {
-        pr_info!("post_unpatch_callback: {}\n", name(obj));
+        callback_info("post_unpatch_callback", obj);
     }
+}
+
+#[no_mangle]
+extern "C" fn patched_work_func(_work: *mut kernel::bindings::work_struct) {
+    pr_info!("patched_work_func\n");
 }
 
 rklp_test_patch_module!(
     TestCallbacksDemo,
     "test_rklp_callbacks_demo",
-    "rklp test: callbacks",
+    "rklp test: callbacks demo",
     |module| {
         KlpPatch::new()
             .object(KlpObject::vmlinux().callbacks::<Demo>())?
-            .object(KlpObject::module(c_str!("rklp_test_target")).callbacks::<Demo>())?
+            .object(KlpObject::module(c_str!("rklp_test_callbacks_mod")).callbacks::<Demo>())?
+            .object(
+                KlpObject::module(c_str!("rklp_test_callbacks_busy"))
+                    .callbacks::<Demo>()
+                    .func(KlpFunc::new(
+                        c_str!("busymod_work_func"),
+                        patched_work_func as extern "C" fn(_) -> _,
+                    ))?,
+            )?
             .enable(module)?;
     }
 );

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rklp selftest helper after upstream's (7.x) test_klp_kprobe.c: a kprobe
+ * on cmdline_proc_show, with a post_handler (kprobes then attach through an
+ * IPMODIFY ftrace_ops, which conflicts with a live patch) or without (it
+ * coexists).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/kprobes.h>
+
+static bool has_post_handler = true;
+module_param(has_post_handler, bool, 0444);
+MODULE_PARM_DESC(has_post_handler, "register a post_handler (default=true)");
+
+static void __kprobes post_handler(struct kprobe *k, struct pt_regs *r,
+				   unsigned long flags)
+{
+}
+
+static struct kprobe kp = {
+	.symbol_name = "cmdline_proc_show",
+};
+
+static int __init rklp_test_kprobe_init(void)
+{
+	if (has_post_handler)
+		kp.post_handler = post_handler;
+	return register_kprobe(&kp);
+}
+
+static void __exit rklp_test_kprobe_exit(void)
+{
+	unregister_kprobe(&kp);
+}
+
+module_init(rklp_test_kprobe_init);
+module_exit(rklp_test_kprobe_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("rklp selftest: kprobe on cmdline_proc_show");

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Test: a second callbacks patch (vmlinux only), after upstream's
+//! test_klp_callbacks_demo2. Parameter `replace`: atomic replace.
+
+use core::sync::atomic::{AtomicI32, Ordering};
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+include!("rklp_test.rs");
+use klp::KlpCallbacks;
+
+rklp_test_param!(REPLACE: AtomicI32 = 0, param_ops_int, "replace", 0o644);
+
+fn callback_info(callback: &str, obj: Option<&CStr>) {
+    match obj {
+        Some(m) => pr_info!("{}: {} -> {}\n", callback, m, module_state_str(m)),
+        None => pr_info!("{}: vmlinux\n", callback),
+    }
+}
+
+struct Demo2;
+
+impl KlpCallbacks for Demo2 {
+    fn pre_patch(obj: Option<&CStr>) -> Result {
+        callback_info("pre_patch_callback", obj);
+        Ok(())
+    }
+    fn post_patch(obj: Option<&CStr>) {
+        callback_info("post_patch_callback", obj);
+    }
+    fn pre_unpatch(obj: Option<&CStr>) {
+        callback_info("pre_unpatch_callback", obj);
+    }
+    fn post_unpatch(obj: Option<&CStr>) {
+        callback_info("post_unpatch_callback", obj);
+    }
+}
+
+rklp_test_patch_module!(
+    TestCallbacksDemo2,
+    "test_rklp_callbacks_demo2",
+    "rklp test: callbacks demo (2)",
+    |module| {
+        let mut patch = KlpPatch::new().object(KlpObject::vmlinux().callbacks::<Demo2>())?;
+        if REPLACE.load(Ordering::Relaxed) != 0 {
+            patch = patch.replace();
+        }
+        patch.enable(module)?;
+    }
+);
