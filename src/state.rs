@@ -45,6 +45,10 @@ pub(crate) struct Core {
     /// Shadow variables (shadow.rs).
     #[pin]
     pub(crate) shadows: crate::shadow::Shadows,
+    /// System states, for the C ABI (system_state.rs; own lock: callbacks
+    /// run under `state`'s).
+    #[pin]
+    pub(crate) system_states: crate::system_state::StateRegistry,
 }
 
 static CORE: AtomicPtr<Core> = AtomicPtr::new(core::ptr::null_mut());
@@ -179,6 +183,10 @@ pub(crate) fn new_core(
             state <- new_mutex!(CoreState::new(kallsyms, task_syms), "rklp_mutex"),
             root,
             shadows <- kernel::new_spinlock!(KVec::new(), "rklp_shadows"),
+            system_states <- kernel::new_spinlock!(
+                crate::system_state::Registry::new(),
+                "rklp_system_states"
+            ),
         }),
         GFP_KERNEL,
     )
