@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# System states: the 4 cases of upstream's test-state.sh, with rklp's test
+# System states: the 4 cases of upstream's test-state.sh (then one of rklp's), with rklp's test
 # modules (test_rklp_state: state 1 version 1; test_rklp_state2 and 3:
 # version 2, taking the state over). Their callbacks save console_loglevel
 # in the state's data, raise it to 15, and restore it: checked as well.
@@ -174,5 +174,26 @@ $P2: post_unpatch_callback: vmlinux
 $P2: free_loglevel_state: freeing space for the stored console_loglevel
 rklp: '$P2': unpatching complete
 % rmmod $P2"
+check_no_leftovers $P2
+end_test
+
+# rklp's: the rule for patches without the state.
+start_test "a replace patch must carry the installed states, others need not"
+load_lp $P2
+load_failing_mod test_rklp_replace
+[ ! -e "/sys/module/test_rklp_replace" ] || fail "module test_rklp_replace left loaded"
+load_lp rklp_sample
+check_file /proc/cmdline "this has been live patched"
+check_eq "patches" "$(patch_dirs)" "$SYSFS_RKLP/rklp_sample
+$SYSFS_RKLP/$P2"
+disable_lp rklp_sample
+unload_mod rklp_sample
+disable_lp $P2
+check_loglevel $LOGLEVEL
+unload_mod $P2
+test_dmesg | grep -q "not compatible" ||
+	fail "no incompatibility message for test_rklp_replace"
+test_dmesg | grep -q "rklp_sample.*not compatible" &&
+	fail "rklp_sample refused"
 check_no_leftovers $P2
 end_test
