@@ -28,6 +28,10 @@
 /// rest (empty patch, empty object, a function listed twice, unknown or
 /// ambiguous symbols, functions ftrace cannot patch) is refused by rklp at
 /// `enable` with `EINVAL` and a message in dmesg.
+///
+/// System states: declare them with [`klp::KlpPatch::state`]; callbacks
+/// reach their `data` with [`klp::get_state`] and, during a transition, the
+/// installed patches' with [`klp::get_prev_state`].
 #[allow(dead_code, unreachable_pub)]
 pub mod klp {
     use core::ffi::c_void;
