@@ -27,3 +27,9 @@ EXPORT_SYMBOL_GPL(rklp_shadow_alloc);
 EXPORT_SYMBOL_GPL(rklp_shadow_get_or_alloc);
 EXPORT_SYMBOL_GPL(rklp_shadow_free);
 EXPORT_SYMBOL_GPL(rklp_shadow_free_all);
+
+struct rklp_state;
+struct rklp_state *rklp_get_state(struct module *mod, unsigned long id);
+struct rklp_state *rklp_get_prev_state(unsigned long id);
+EXPORT_SYMBOL_GPL(rklp_get_state);
+EXPORT_SYMBOL_GPL(rklp_get_prev_state);

@@ -39,6 +39,12 @@ impl ModuleRef {
         Ok(Self { ptr })
     }
 
+    /// The module's address, as an identity (e.g. the patch handle of the
+    /// C ABI: a patch module passes its `THIS_MODULE`).
+    pub(crate) fn addr(&self) -> usize {
+        self.ptr.as_ptr() as usize
+    }
+
     /// The module's name.
     pub(crate) fn name(&self) -> Result<CString> {
         // SAFETY: the module is pinned (invariant) so its name is valid.

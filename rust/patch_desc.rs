@@ -11,8 +11,8 @@ mod abi {
     include!("../include/rklp/abi.rs");
 }
 pub(crate) use abi::{
-    RklpCallbacks, RklpPatchDesc, RKLP_ABI_VERSION, RKLP_PATCH_IMMEDIATE, RKLP_PATCH_KNOWN_FLAGS,
-    RKLP_PATCH_REPLACE,
+    RklpCallbacks, RklpPatchDesc, RklpState, RKLP_ABI_VERSION, RKLP_PATCH_IMMEDIATE,
+    RKLP_PATCH_KNOWN_FLAGS, RKLP_PATCH_REPLACE,
 };
 
 /// A validated view of a patch descriptor.
@@ -32,6 +32,16 @@ pub(crate) struct ObjectDesc<'a> {
     funcs: &'a [abi::RklpFuncDesc],
     /// Callbacks (code in the patch module, pinned with the patch).
     pub(crate) callbacks: abi::RklpCallbacks,
+}
+
+/// A copy of one state descriptor.
+pub(crate) struct StateDesc {
+    /// Identifier.
+    pub(crate) id: u64,
+    /// Version.
+    pub(crate) version: u32,
+    /// Initial `data` (an opaque value for the patch module).
+    pub(crate) data: usize,
 }
 
 /// A view of one function descriptor.
@@ -80,6 +90,8 @@ impl<'a> PatchDesc<'a> {
             return Err(EINVAL);
         }
         // SAFETY: per the contract; checked for null.
+        unsafe { slice(desc.states, desc.nr_states) }?;
+        // SAFETY: per the contract; checked for null.
         let objs = unsafe { slice(desc.objs, desc.nr_objs) }?;
         for o in objs {
             // SAFETY: per the contract; checked for null.
@@ -96,6 +108,17 @@ impl<'a> PatchDesc<'a> {
     /// `RKLP_PATCH_*` flags.
     pub(crate) fn flags(&self) -> u32 {
         self.desc.flags
+    }
+
+    /// The declared system states: (id, version, initial data).
+    pub(crate) fn states(&self) -> impl Iterator<Item = StateDesc> + 'a {
+        // SAFETY: checked in `from_raw` (type invariant).
+        let states = unsafe { slice(self.desc.states, self.desc.nr_states) }.unwrap_or(&[]);
+        states.iter().map(|s| StateDesc {
+            id: s.id,
+            version: s.version,
+            data: s.data as usize,
+        })
     }
 
     /// The objects.

@@ -8,6 +8,7 @@ use crate::sys::kallsyms::{Kallsyms, Lookup};
 use crate::sys::kobject::KobjDir;
 use crate::sys::module_ref::ModuleRef;
 use crate::sys::patch_desc::{call, PatchDesc, RklpCallbacks};
+use crate::system_state::PatchStates;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
@@ -70,6 +71,8 @@ pub(crate) struct Patch {
     pub(crate) replace: bool,
     /// Switched all at once in stop_machine (immediate mode).
     pub(crate) immediate: bool,
+    /// The system states this patch changes (system_state.rs).
+    pub(crate) states: PatchStates,
     /// A transition was forced while this patch existed: its module may
     /// still be in use and is never released.
     pub(crate) forced: bool,
@@ -155,6 +158,8 @@ impl Patch {
             pr_err!("patch '{}': unknown flags {:#x}\n", &*name, desc.flags());
             return Err(EINVAL);
         }
+        let mut states = PatchStates::new(&name, desc.states())?;
+        states.register(module.addr())?;
         let mut objs = KVec::new();
         for o in desc.objects() {
             if let Some(n) = o.name {
@@ -209,6 +214,7 @@ impl Patch {
                 enabled: false,
                 replace: desc.flags() & crate::sys::patch_desc::RKLP_PATCH_REPLACE != 0,
                 immediate: desc.flags() & crate::sys::patch_desc::RKLP_PATCH_IMMEDIATE != 0,
+                states,
                 dir: None,
                 forced: false,
                 module: Some(module),

@@ -7,6 +7,7 @@ use crate::patch::Patch;
 use crate::patching::object_loaded;
 use crate::state::CoreState;
 use crate::sys::kobject::KobjDir;
+use crate::system_state;
 use crate::task_state::{PATCHED, UNPATCHED};
 use crate::transition;
 use crate::{immediate, immediate::OP_NONE};
@@ -18,6 +19,8 @@ use kernel::prelude::*;
 /// transition. On failure nothing is left behind and the error goes back to
 /// the patch module's insmod.
 pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>) -> Result {
+    // First, as upstream's klp_enable_patch.
+    system_state::check_compatible(st, &patch)?;
     if st.transition.is_some() {
         pr_err!(
             "cannot enable patch '{}': another patch is in transition\n",
@@ -51,7 +54,17 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
     }
     patch.check_no_duplicate_locations()?;
     crate::sysfs::create_patch_dirs(&mut patch, root)?;
+    system_state::begin_transition(st, st.patches.len())?;
+    let res = enable_prepared(st, patch);
+    if st.transition.is_none() {
+        // Done (immediate mode, completed at once) or failed.
+        system_state::end_transition();
+    }
+    res
+}
 
+/// The rest of `enable`, for a resolved patch with its sysfs directories.
+fn enable_prepared(st: &mut CoreState, mut patch: KBox<Patch>) -> Result {
     pr_notice!("enabling patch '{}'\n", &*patch.name);
     crate::rklp_debug!("'{}': initializing patching transition\n", &*patch.name);
     if patch.immediate {
@@ -77,9 +90,20 @@ pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
         );
         return Err(EBUSY);
     }
-    if st.patches[idx].immediate {
-        return disable_immediate(st, idx);
+    system_state::begin_transition(st, idx)?;
+    let res = if st.patches[idx].immediate {
+        disable_immediate(st, idx)
+    } else {
+        disable_transition(st, idx)
+    };
+    if st.transition.is_none() {
+        system_state::end_transition();
     }
+    res
+}
+
+/// Starts the unpatching transition of `st.patches[idx]`.
+fn disable_transition(st: &mut CoreState, idx: usize) -> Result {
     crate::rklp_debug!(
         "'{}': initializing unpatching transition\n",
         &*st.patches[idx].name

@@ -26,6 +26,7 @@ mod patching;
 mod shadow;
 mod state;
 mod sysfs;
+mod system_state;
 mod task_state;
 mod transition;
 

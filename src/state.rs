@@ -48,6 +48,10 @@ pub(crate) struct Core {
     /// Shadow variables (shadow.rs).
     #[pin]
     pub(crate) shadows: crate::shadow::Shadows,
+    /// System states, for the C ABI (system_state.rs; own lock: callbacks
+    /// run under `state`'s).
+    #[pin]
+    pub(crate) system_states: crate::system_state::StateRegistry,
 }
 
 static CORE: AtomicPtr<Core> = AtomicPtr::new(core::ptr::null_mut());
@@ -183,6 +187,10 @@ pub(crate) fn new_core(
             root,
             syms: kallsyms,
             shadows <- kernel::new_spinlock!(KVec::new(), "rklp_shadows"),
+            system_states <- kernel::new_spinlock!(
+                crate::system_state::Registry::new(),
+                "rklp_system_states"
+            ),
         }),
         GFP_KERNEL,
     )

@@ -408,6 +408,7 @@ impl TaskWorkFn for Kick {
 fn complete(st: &mut CoreState) {
     let Some(idx) = patch_index(st) else {
         st.transition = None;
+        crate::system_state::end_transition();
         return;
     };
     let tr = st.transition.take().expect("no transition");
@@ -435,6 +436,8 @@ fn complete(st: &mut CoreState) {
         pr_notice!("'{}': unpatching complete\n", &*patch.name);
         st.defer_free(patch);
     }
+    // After the post callbacks: they may look at the previous states.
+    crate::system_state::end_transition();
 }
 
 /// Marks (or unmarks) every entry of `patch` as in transition.

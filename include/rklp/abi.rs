@@ -6,7 +6,7 @@
 // does, and rklp copies what it needs at registration.
 
 /// Version of the descriptor layout below; rklp refuses any other.
-pub const RKLP_ABI_VERSION: u32 = 2;
+pub const RKLP_ABI_VERSION: u32 = 3;
 
 /// One function to replace (`struct rklp_func_desc`).
 #[repr(C)]
@@ -48,6 +48,21 @@ pub struct RklpObjectDesc {
     pub callbacks: RklpCallbacks,
 }
 
+/// A system state the patch modifies (`struct rklp_state`, as upstream's
+/// `struct klp_state`). In a descriptor it declares the state; rklp copies
+/// it into a `struct rklp_state` of its own, which `rklp_get_state()` and
+/// `rklp_get_prev_state()` return and whose `data` callbacks may use.
+#[repr(C)]
+pub struct RklpState {
+    /// Identifier of the state (non-zero, unique in the patch).
+    pub id: u64,
+    /// Version of the change of the state; a later patch must carry the
+    /// same or a higher one.
+    pub version: u32,
+    /// For the patch's use (copied from the descriptor at registration).
+    pub data: *mut core::ffi::c_void,
+}
+
 /// A whole patch (`struct rklp_patch_desc`).
 #[repr(C)]
 pub struct RklpPatchDesc {
@@ -59,6 +74,10 @@ pub struct RklpPatchDesc {
     pub objs: *const RklpObjectDesc,
     /// Number of entries in `objs`.
     pub nr_objs: usize,
+    /// The system states this patch modifies (ABI 3).
+    pub states: *const RklpState,
+    /// Number of entries in `states`.
+    pub nr_states: usize,
 }
 
 /// Switch all tasks at once in stop_machine instead of task by task.

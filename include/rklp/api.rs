@@ -28,6 +28,10 @@
 /// rest (empty patch, empty object, a function listed twice, unknown or
 /// ambiguous symbols, functions ftrace cannot patch) is refused by rklp at
 /// `enable` with `EINVAL` and a message in dmesg.
+///
+/// System states: declare them with [`klp::KlpPatch::state`]; callbacks
+/// reach their `data` with [`klp::get_state`] and, during a transition, the
+/// installed patches' with [`klp::get_prev_state`].
 #[allow(dead_code, unreachable_pub)]
 pub mod klp {
     use core::ffi::c_void;
@@ -71,6 +75,17 @@ pub mod klp {
             module: *mut core::ffi::c_void,
             desc: *const abi::RklpPatchDesc,
         ) -> i32;
+        fn rklp_get_state(module: *mut c_void, id: u64) -> *mut abi::RklpState;
+        fn rklp_get_prev_state(id: u64) -> *mut abi::RklpState;
+    }
+
+    // Only the address is used, so the layout (which has zero-sized C
+    // structs, hence the lint) does not matter.
+    #[allow(improper_ctypes)]
+    extern "C" {
+        /// This module (what the `module!` macro's `THIS_MODULE` wraps):
+        /// its patch's handle.
+        static __this_module: kernel::types::Opaque<kernel::bindings::module>;
     }
 
     /// A function that can replace a patched one: an `extern "C"` function
@@ -248,9 +263,118 @@ pub mod klp {
         }
     }
 
+    /// A system state the patch changes (upstream's `struct klp_state`):
+    /// `id` names it (non-zero, once per patch), `version` says which
+    /// version of the change this patch makes. rklp refuses to enable a
+    /// patch that cannot deal with the states installed patches changed:
+    /// same id with a lower version, or (for a [`KlpPatch::replace`] patch)
+    /// a state it does not carry.
+    #[derive(Clone, Copy)]
+    pub struct KlpState {
+        id: u64,
+        version: u32,
+    }
+
+    impl KlpState {
+        /// State `id`, changed in version `version`.
+        pub const fn new(id: u64, version: u32) -> Self {
+            Self { id, version }
+        }
+    }
+
+    /// A system state as rklp keeps it for an installed patch: its id,
+    /// version, and a `data` slot for the patch (upstream's `klp_state`
+    /// pointers). Returned by [`get_state`] and [`get_prev_state`].
+    ///
+    /// Valid while its patch exists; it cannot be sent, shared or cloned,
+    /// so keep it only in the callback or function that looked it up.
+    /// `data` is the patch's: rklp never reads or frees it.
+    ///
+    /// # Invariants
+    ///
+    /// `ptr` points to a `struct rklp_state` owned by rklp's copy of an
+    /// installed patch, which outlives this value (see the functions that
+    /// return one).
+    pub struct SystemState {
+        ptr: NonNull<abi::RklpState>,
+        _not_send: PhantomData<*mut ()>,
+    }
+
+    impl SystemState {
+        fn from_raw(p: *mut abi::RklpState) -> Option<Self> {
+            NonNull::new(p).map(|ptr| Self {
+                ptr,
+                _not_send: PhantomData,
+            })
+        }
+
+        /// The state's id.
+        pub fn id(&self) -> u64 {
+            // SAFETY: valid (type invariant); `id` never changes.
+            unsafe { (*self.ptr.as_ptr()).id }
+        }
+
+        /// The version of the change.
+        pub fn version(&self) -> u32 {
+            // SAFETY: valid (type invariant); `version` never changes.
+            unsafe { (*self.ptr.as_ptr()).version }
+        }
+
+        fn data_atomic(&self) -> &core::sync::atomic::AtomicPtr<c_void> {
+            // SAFETY: valid (type invariant), aligned; rklp itself only
+            // accesses `data` atomically (it keeps it as an AtomicPtr).
+            unsafe {
+                core::sync::atomic::AtomicPtr::from_ptr(core::ptr::addr_of_mut!(
+                    (*self.ptr.as_ptr()).data
+                ))
+            }
+        }
+
+        /// The patch's data (null until set).
+        pub fn data(&self) -> *mut c_void {
+            self.data_atomic()
+                .load(core::sync::atomic::Ordering::Acquire)
+        }
+
+        /// Sets the patch's data. Whatever it pointed to before is not
+        /// freed: that is up to the patch (e.g. in `post_unpatch`).
+        pub fn set_data(&self, data: *mut c_void) {
+            self.data_atomic()
+                .store(data, core::sync::atomic::Ordering::Release)
+        }
+    }
+
+    fn this_module() -> *mut c_void {
+        // SAFETY: only the address of this module's `struct module`, which
+        // the kernel defines for every module, is taken.
+        unsafe { __this_module.get().cast() }
+    }
+
+    /// This module's patch's state `id` (upstream `klp_get_state(&patch,
+    /// id)`), from its callbacks or replacement functions; `None` if the
+    /// patch does not declare it (or is not registered yet or any more).
+    pub fn get_state(id: u64) -> Option<SystemState> {
+        // SAFETY: a lookup by this module's address; the result is a state
+        // of this module's patch, which exists as long as the callbacks and
+        // replacement functions that may call this (type invariant).
+        SystemState::from_raw(unsafe { rklp_get_state(this_module(), id) })
+    }
+
+    /// During a transition (so in callbacks), the state `id` of the latest
+    /// patch installed before the one in transition (upstream
+    /// `klp_get_prev_state`): `None` if no such patch declares it. Outside a
+    /// transition rklp warns once and returns `None`. Valid until the
+    /// transition ends: use it within the callback.
+    pub fn get_prev_state(id: u64) -> Option<SystemState> {
+        // SAFETY: a lookup; rklp keeps the returned state's patch until the
+        // transition completes, after the last callback of it.
+        SystemState::from_raw(unsafe { rklp_get_prev_state(id) })
+    }
+
     /// A whole patch.
     pub struct KlpPatch {
         objs: KVec<KlpObject>,
+        states: KVec<abi::RklpState>,
         flags: u32,
     }
 
@@ -265,6 +389,7 @@ pub mod klp {
         pub fn new() -> Self {
             Self {
                 objs: KVec::new(),
+                states: KVec::new(),
                 flags: 0,
             }
         }
@@ -287,6 +412,20 @@ pub mod klp {
         pub fn replace(mut self) -> Self {
             self.flags |= abi::RKLP_PATCH_REPLACE;
             self
+        }
+
+        /// Declares a system state this patch changes. rklp keeps a copy
+        /// whose `data` the callbacks reach with [`get_state`].
+        pub fn state(mut self, s: KlpState) -> Result<Self> {
+            self.states.push(
+                abi::RklpState {
+                    id: s.id,
+                    version: s.version,
+                    data: core::ptr::null_mut(),
+                },
+                GFP_KERNEL,
+            )?;
+            Ok(self)
         }
 
         /// Adds an object.
@@ -316,6 +455,8 @@ pub mod klp {
                 flags: self.flags,
                 objs: objs.as_ptr(),
                 nr_objs: objs.len(),
+                states: self.states.as_ptr(),
+                nr_states: self.states.len(),
             };
             // SAFETY: `module` is our THIS_MODULE, in init; `desc` and all it
             // points to live until this call returns (rklp copies it).

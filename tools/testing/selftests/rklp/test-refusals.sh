@@ -25,6 +25,10 @@ refusal_test test_rklp_bad_notrace "refuse a function without ftrace location" \
 	"rklp: failed to find location for function 'native_sched_clock'" "Invalid parameters"
 refusal_test test_rklp_bad_dup "refuse the same function twice in one patch" \
 	"rklp: patch 'test_rklp_bad_dup': function 'version_proc_show' is listed twice in object 'vmlinux'" "Invalid parameters"
+refusal_test test_rklp_bad_state_dup "refuse the same system state twice in one patch" \
+	"rklp: patch 'test_rklp_bad_state_dup': system state 7 is listed twice" "Invalid parameters"
+refusal_test test_rklp_bad_state_id0 "refuse system state id 0" \
+	"rklp: patch 'test_rklp_bad_state_id0': system state id 0 is reserved" "Invalid parameters"
 
 start_test "refuse rmmod rklp while a patch exists"
 load_lp rklp_sample

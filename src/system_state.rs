@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! System states, as kernel/livepatch/state.c: a patch declares the states
+//! of the system it changes as (id, version); each has a `data` slot for the
+//! patch's callbacks. A new patch must be able to deal with the states the
+//! installed patches changed (`is_patch_compatible`, checked at enable):
+//! for every state of every installed patch, a patch carrying the same id
+//! must have the same or a higher version, and an atomic replace patch must
+//! carry it.
+//!
+//! C ABI (exported; typed for Rust in include/rklp/api.rs, `klp::KlpState`):
+//!
+//! * `rklp_get_state(module, id)`: the state `id` of the patch of `module`
+//!   (a patch module's `THIS_MODULE` is its patch handle), or null;
+//! * `rklp_get_prev_state(id)`: during a transition, the state `id` of the
+//!   latest patch installed before the one in transition, or null.
+//!
+//! Callbacks run under the core mutex, so neither function may take it:
+//! they read [`Registry`], a spinlock-protected index kept beside the core
+//! state. Both return addresses of [`SystemState`]s owned by rklp's
+//! patches (the `data` the patch module sets lives there, not in the
+//! module): valid while that patch exists, which for a patch's own states
+//! covers its callbacks and replacement functions, and for the previous
+//! states the transition they were looked up in.
+
+use crate::patch::Patch;
+use crate::state::CoreState;
+use crate::sys::patch_desc::{RklpState, StateDesc};
+use core::ffi::c_void;
+use core::mem::{align_of, offset_of, size_of};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use kernel::alloc::flags::{GFP_ATOMIC, GFP_KERNEL};
+use kernel::prelude::*;
+use kernel::str::CStr;
+use kernel::sync::SpinLock;
+
+/// One state of a patch, as rklp keeps it. Same layout as the ABI's
+/// `struct rklp_state` (checked below), so its address is handed out as
+/// one; `data` is atomic because the patch module writes it through that
+/// address while other code may read it.
+#[repr(C)]
+pub(crate) struct SystemState {
+    /// Identifier (non-zero).
+    pub(crate) id: u64,
+    /// Version.
+    pub(crate) version: u32,
+    data: AtomicPtr<c_void>,
+}
+
+const _: () = assert!(
+    size_of::<SystemState>() == size_of::<RklpState>()
+        && align_of::<SystemState>() == align_of::<RklpState>()
+        && offset_of!(SystemState, id) == offset_of!(RklpState, id)
+        && offset_of!(SystemState, version) == offset_of!(RklpState, version)
+        && offset_of!(SystemState, data) == offset_of!(RklpState, data)
+);
+
+impl SystemState {
+    /// The address handed out through the C ABI.
+    fn as_abi(&self) -> *mut RklpState {
+        self as *const SystemState as *mut RklpState
+    }
+}
+
+/// The system states of one patch, findable by its module (through the
+/// [`Registry`]) while they exist.
+///
+/// # Invariants
+///
+/// `list` is never resized after [`PatchStates::new`], so the states'
+/// addresses are stable. If `registered`, the registry holds `list`'s
+/// address under the patch's module; `Drop` removes it before `list` is
+/// freed.
+pub(crate) struct PatchStates {
+    list: KVec<SystemState>,
+    registered: bool,
+}
+
+impl PatchStates {
+    /// Copies a patch's state declarations, refusing id 0 (upstream's
+    /// terminator) and ids listed twice with `-EINVAL` and a message.
+    pub(crate) fn new(patch: &CStr, descs: impl Iterator<Item = StateDesc>) -> Result<Self> {
+        let mut list = KVec::<SystemState>::new();
+        for d in descs {
+            if d.id == 0 {
+                pr_err!("patch '{}': system state id 0 is reserved\n", patch);
+                return Err(EINVAL);
+            }
+            if list.iter().any(|s| s.id == d.id) {
+                pr_err!("patch '{}': system state {} is listed twice\n", patch, d.id);
+                return Err(EINVAL);
+            }
+            list.push(
+                SystemState {
+                    id: d.id,
+                    version: d.version,
+                    data: AtomicPtr::new(d.data as *mut c_void),
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        Ok(Self {
+            list,
+            registered: false,
+        })
+    }
+
+    /// Makes the states reachable by `rklp_get_state(module, id)`.
+    pub(crate) fn register(&mut self, module: usize) -> Result {
+        if self.list.is_empty() {
+            return Ok(());
+        }
+        let reg = registry().ok_or(ENODEV)?;
+        let entry = Some(Registered {
+            module,
+            states: self.list.as_ptr() as usize,
+            len: self.list.len(),
+        });
+        let mut r = reg.lock();
+        if let Some(slot) = r.patches.iter_mut().find(|e| e.is_none()) {
+            *slot = entry;
+        } else {
+            r.patches.push(entry, GFP_ATOMIC)?;
+        }
+        self.registered = true;
+        Ok(())
+    }
+
+    /// The state `id`, if the patch declares it (upstream klp_get_state).
+    pub(crate) fn get(&self, id: u64) -> Option<&SystemState> {
+        self.list.iter().find(|s| s.id == id)
+    }
+
+    /// All states, in declaration order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &SystemState> {
+        self.list.iter()
+    }
+}
+
+impl Drop for PatchStates {
+    fn drop(&mut self) {
+        if !self.registered {
+            return;
+        }
+        let Some(reg) = registry() else { return };
+        let me = self.list.as_ptr() as usize;
+        let mut r = reg.lock();
+        if let Some(slot) = r
+            .patches
+            .iter_mut()
+            .find(|e| e.as_ref().is_some_and(|e| e.states == me))
+        {
+            *slot = None;
+        }
+    }
+}
+
+/// One registered patch's states.
+struct Registered {
+    /// Its module (the patch handle).
+    module: usize,
+    /// Address and length of its `PatchStates::list`.
+    states: usize,
+    len: usize,
+}
+
+/// What the C ABI reads without the core mutex.
+///
+/// # Invariants
+///
+/// Every `Registered` entry (a `None` slot is free) describes the live, never-resized state list of
+/// an existing patch (see [`PatchStates`]). `prev` is `Some` only between
+/// [`begin_transition`] and [`end_transition`], which run under the core
+/// mutex, and then holds addresses of states of patches that stay alive
+/// until `end_transition` (patches installed before the one in transition:
+/// they cannot be disabled during it, and replaced ones are freed only by
+/// the free work, after the transition completed).
+pub(crate) struct Registry {
+    patches: KVec<Option<Registered>>,
+    /// The previous states of the running transition: (id, address) of
+    /// the latest installed patch's state with that id.
+    prev: Option<KVec<(u64, usize)>>,
+}
+
+/// The registry, beside the core state (it has its own lock).
+pub(crate) type StateRegistry = SpinLock<Registry>;
+
+impl Registry {
+    /// An empty registry.
+    pub(crate) fn new() -> Self {
+        Self {
+            patches: KVec::new(),
+            prev: None,
+        }
+    }
+}
+
+fn registry() -> Option<&'static StateRegistry> {
+    crate::state::core().map(|c| &c.system_states)
+}
+
+/// Upstream klp_is_patch_compatible: every state of every installed patch
+/// must be handled by `patch` (same id, same or higher version), except
+/// that a non-replace patch may leave a state alone.
+pub(crate) fn is_patch_compatible(st: &CoreState, patch: &Patch) -> bool {
+    st.patches.iter().all(|old| {
+        old.states.iter().all(|os| match patch.states.get(os.id) {
+            None => !patch.replace,
+            Some(s) => s.version >= os.version,
+        })
+    })
+}
+
+/// Refuses an incompatible patch with upstream's message.
+pub(crate) fn check_compatible(st: &CoreState, patch: &Patch) -> Result {
+    if is_patch_compatible(st, patch) {
+        return Ok(());
+    }
+    pr_err!(
+        "Livepatch patch ({}) is not compatible with the already installed livepatches.\n",
+        &*patch.name
+    );
+    Err(EINVAL)
+}
+
+/// A transition of the patch at `st.patches[upto]` (or of a new patch, for
+/// `upto == st.patches.len()`) begins: from now until [`end_transition`],
+/// `rklp_get_prev_state` sees the states of `st.patches[..upto]`.
+pub(crate) fn begin_transition(st: &CoreState, upto: usize) -> Result {
+    let mut prev = KVec::<(u64, usize)>::new();
+    for p in st.patches.iter().take(upto) {
+        for s in p.states.iter() {
+            let addr = s as *const SystemState as usize;
+            match prev.iter_mut().find(|e| e.0 == s.id) {
+                // A later patch has the latest information.
+                Some(e) => e.1 = addr,
+                None => prev.push((s.id, addr), GFP_KERNEL)?,
+            }
+        }
+    }
+    let reg = registry().ok_or(ENODEV)?;
+    let old = core::mem::replace(&mut reg.lock().prev, Some(prev));
+    drop(old);
+    Ok(())
+}
+
+/// The transition completed or was cancelled (idempotent).
+pub(crate) fn end_transition() {
+    let Some(reg) = registry() else { return };
+    let old = reg.lock().prev.take();
+    drop(old);
+}
+
+/// `klp_get_state()`: the state `id` of the patch of `module` (the patch
+/// module's `THIS_MODULE`), or null.
+#[no_mangle]
+pub(crate) extern "C" fn rklp_get_state(module: *mut c_void, id: u64) -> *mut RklpState {
+    let Some(reg) = registry() else {
+        return core::ptr::null_mut();
+    };
+    let r = reg.lock();
+    for e in r
+        .patches
+        .iter()
+        .flatten()
+        .filter(|e| e.module == module as usize)
+    {
+        // SAFETY: a registered list is alive and not resized (invariant of
+        // `Registry`); the lock keeps it registered while we read it.
+        let list = unsafe { core::slice::from_raw_parts(e.states as *const SystemState, e.len) };
+        if let Some(s) = list.iter().find(|s| s.id == id) {
+            return s.as_abi();
+        }
+    }
+    core::ptr::null_mut()
+}
+
+static PREV_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// `klp_get_prev_state()`: during a transition, the state `id` of the latest
+/// patch installed before the one in transition, or null (also outside a
+/// transition, with a warning, as upstream's WARN_ON_ONCE).
+#[no_mangle]
+pub(crate) extern "C" fn rklp_get_prev_state(id: u64) -> *mut RklpState {
+    let Some(reg) = registry() else {
+        return core::ptr::null_mut();
+    };
+    let r = reg.lock();
+    let Some(prev) = r.prev.as_ref() else {
+        drop(r);
+        if !PREV_WARNED.swap(true, Ordering::Relaxed) {
+            pr_warn!("rklp_get_prev_state() called outside a transition\n");
+        }
+        return core::ptr::null_mut();
+    };
+    prev.iter()
+        .find(|e| e.0 == id)
+        .map_or(core::ptr::null_mut(), |e| e.1 as *mut RklpState)
+}
