@@ -206,6 +206,21 @@ impl Kallsyms {
         (loc != 0).then_some(loc)
     }
 
+    /// The `kernel.ftrace_enabled` sysctl (`None` if the kernel has none).
+    /// Only used to explain an `-EBUSY` from ftrace.
+    pub(crate) fn ftrace_enabled(&self) -> Option<bool> {
+        // SAFETY: type invariant; `name` is NUL-terminated.
+        let a = unsafe { (self.lookup)(c_str!("ftrace_enabled").as_char_ptr()) } as usize;
+        if a == 0 {
+            return None;
+        }
+        // SAFETY: `ftrace_enabled` is a vmlinux `int` (include/linux/ftrace.h:
+        // `extern int ftrace_enabled`), always mapped and suitably aligned;
+        // a racy read is fine for a diagnostic.
+        let v = unsafe { core::ptr::read_volatile(a as *const c_int) };
+        Some(v != 0)
+    }
+
     /// `MODULE_STATE_*` of the module called `name`, or `None` if not loaded.
     pub(crate) fn module_state(&self, name: &CStr) -> Option<u32> {
         // SAFETY: type invariant; the helper disables preemption around

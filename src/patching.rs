@@ -9,6 +9,7 @@ use crate::patch::Object;
 use crate::state::CoreState;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
+use kernel::str::CStr;
 
 /// `MODULE_STATE_LIVE` and `MODULE_STATE_COMING` (include/linux/module.h).
 const MODULE_STATE_LIVE: u32 = 0;
@@ -119,6 +120,9 @@ fn report_filter_failure(st: &mut CoreState, objs: &[Object], ips: &[usize], err
                         &*f.old_name,
                         e.to_errno()
                     );
+                    if e == EBUSY {
+                        explain_busy(st, &f.old_name);
+                    }
                     return i;
                 }
             }
@@ -126,6 +130,20 @@ fn report_filter_failure(st: &mut CoreState, objs: &[Object], ips: &[usize], err
     }
     pr_err!("failed to update the ftrace filter ({})\n", err.to_errno());
     0
+}
+
+/// Says why ftrace refused with `-EBUSY`: the sysctl that turns ftrace off
+/// refuses permanent ops such as rklp's, and only one ftrace user may change
+/// the instruction pointer of a function.
+fn explain_busy(st: &CoreState, name: &CStr) {
+    if !st.filter.registered() && st.kallsyms.ftrace_enabled() == Some(false) {
+        pr_err!("ftrace is disabled (sysctl kernel.ftrace_enabled is 0)\n");
+    } else {
+        pr_err!(
+            "'{}' is already redirected by another ftrace user (the in-kernel livepatch, a kprobe with a post_handler, or another live-patching core)\n",
+            name
+        );
+    }
 }
 
 /// Takes the functions of the patched objects among `objs` out of the hash
