@@ -115,3 +115,13 @@ fn module_state_str(name: &kernel::str::CStr) -> &'static str {
         None => "[not loaded]",
     }
 }
+
+/// Prints a callback as upstream's test_klp_callbacks_demo{,2}
+/// `callback_info()`: the object and, for a module, its state.
+#[allow(dead_code)]
+fn callback_info(callback: &str, obj: Option<&kernel::str::CStr>) {
+    match obj {
+        Some(m) => pr_info!("{}: {} -> {}\n", callback, m, module_state_str(m)),
+        None => pr_info!("{}: vmlinux\n", callback),
+    }
+}

@@ -16,13 +16,6 @@ use klp::KlpCallbacks;
 
 rklp_test_param!(PRE_PATCH_RET: AtomicI32 = 0, param_ops_int, "pre_patch_ret", 0o644);
 
-fn callback_info(callback: &str, obj: Option<&CStr>) {
-    match obj {
-        Some(m) => pr_info!("{}: {} -> {}\n", callback, m, module_state_str(m)),
-        None => pr_info!("{}: vmlinux\n", callback),
-    }
-}
-
 struct Demo;
 
 impl KlpCallbacks for Demo {

@@ -12,13 +12,6 @@ use klp::KlpCallbacks;
 
 rklp_test_param!(REPLACE: AtomicI32 = 0, param_ops_int, "replace", 0o644);
 
-fn callback_info(callback: &str, obj: Option<&CStr>) {
-    match obj {
-        Some(m) => pr_info!("{}: {} -> {}\n", callback, m, module_state_str(m)),
-        None => pr_info!("{}: vmlinux\n", callback),
-    }
-}
-
 struct Demo2;
 
 impl KlpCallbacks for Demo2 {
