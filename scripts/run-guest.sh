@@ -25,6 +25,7 @@ cp "$RKLP_ROOT/rklp.ko" "$RKLP_ROOT"/samples/*.ko "$root/lib/rklp/"
 cp "$RKLP_ROOT"/tools/testing/selftests/rklp/test_modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
 cp "$KOUT/samples/livepatch/livepatch-sample.ko" "$root/lib/rklp/"
 install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
+install -m 0755 "$RKLP_ROOT/tools/rklp/rklp" "$root/bin/rklp"
 cp -r "$RKLP_ROOT/tools/testing/selftests/rklp" "$root/rklp/selftests"
 rm -rf "$root/rklp/selftests/test_modules" "$root"/rklp/selftests/*.c
 # User-space helpers of the selftests: no compiler in the guest, so build

@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The rklp command-line tool (tools/rklp/rklp, installed as /bin/rklp).
+. ./functions.sh
+
+# run_cli EXPECTED_RC CMD...: runs the tool, keeps its output in $out.
+run_cli() {
+	_want=$1; shift
+	out=$(rklp "$@" 2>&1)
+	_rc=$?
+	[ "$_rc" = "$_want" ] || fail "rklp $*: exit $_rc, expected $_want: $out"
+}
+
+start_test "rklp tool: load, list, info, state, unload"
+run_cli 0 list
+check_eq "list (empty)" "$out" "no patches"
+run_cli 0 load $MODDIR/rklp_sample.ko
+check_eq "load" "$out" "rklp: patch 'rklp_sample' enabled"
+grep -q "this has been live patched" /proc/cmdline || fail "not patched"
+run_cli 0 list
+check_eq "list" "$out" "rklp_sample enabled=1 transition=0 replace=0"
+run_cli 0 info rklp_sample
+check_eq "info" "$out" "enabled: 1
+transition: 0
+replace: 0
+stack_order: 1
+object vmlinux: patched=1 functions: cmdline_proc_show,1"
+run_cli 0 state $$
+check_eq "state outside a transition" "$out" "$$ -1"
+run_cli 1 load $MODDIR/rklp_sample.ko
+check_eq "second load" "$out" "rklp: patch 'rklp_sample' is already loaded"
+run_cli 0 unload rklp_sample
+check_eq "unload" "$out" "rklp: patch module 'rklp_sample' removed"
+grep -q "this has been live patched" /proc/cmdline && fail "still patched"
+run_cli 0 list
+check_eq "list after unload" "$out" "no patches"
+check_no_leftovers rklp_sample
+end_test
+
+start_test "rklp tool: bad input is refused with a message and exit status"
+run_cli 1 info nosuch
+check_eq "info of a missing patch" "$out" "rklp: no patch 'nosuch' (see 'rklp list')"
+run_cli 1 disable ../..
+check_eq "path in a patch name" "$out" "rklp: bad patch name '../..'"
+run_cli 1 load /nonexistent.ko
+check_eq "missing file" "$out" "rklp: no such module file '/nonexistent.ko'"
+run_cli 1 state abc
+check_eq "bad pid" "$out" "rklp: bad pid 'abc'"
+run_cli 1 load -t x $MODDIR/rklp_sample.ko
+check_eq "bad timeout" "$out" "rklp: bad timeout 'x'"
+run_cli 2 frobnicate
+case "$out" in
+"rklp: unknown command 'frobnicate'"*"rklp list"*) ;;
+*) fail "unknown command: $out" ;;
+esac
+run_cli 1 load $MODDIR/test_rklp_bad_nosym.ko
+case "$out" in
+*"insmod $MODDIR/test_rklp_bad_nosym.ko failed (see dmesg)"*) ;;
+*) fail "failing patch: $out" ;;
+esac
+check_no_leftovers test_rklp_bad_nosym
+end_test
+
+start_test "rklp tool: a stalled transition times out naming the task"
+echo 60000 >$SYSFS_RKLP/kick_delay_ms
+load_mod rklp_test_busy
+echo 1 >/sys/module/rklp_test_busy/parameters/block
+sleep 0.3
+run_cli 1 load -t 1 $MODDIR/test_rklp_busy.ko
+case "$out" in
+*"patching transition of 'test_rklp_busy' did not finish within 1 s; stalled tasks:"*"rklp_busy sleeping in function rklp_test_busy_func"*) ;;
+*) fail "stalled load: $out" ;;
+esac
+run_cli 0 stalled
+case "$out" in
+*"rklp_busy sleeping in function rklp_test_busy_func"*) ;;
+*) fail "stalled: $out" ;;
+esac
+# Reverse it with the tool: the kthread never left the original function,
+# so the reversed transition completes at once.
+run_cli 0 disable test_rklp_busy
+check_eq "disable (reverse)" "$out" "rklp: patch 'test_rklp_busy' disabled"
+echo 0 >/sys/module/rklp_test_busy/parameters/block
+run_cli 0 unload test_rklp_busy
+check_no_leftovers test_rklp_busy
+unload_mod rklp_test_busy
+run_cli 0 kick-delay 15000
+check_eq "kick delay" "$out" 15000
+end_test
