@@ -3,6 +3,7 @@
 #
 #   make demo     install deps, build kernel + modules, show a live patch in QEMU
 #   make check    same set-up, then run the selftests in QEMU
+#   make bench    same set-up, then benchmark rklp against upstream livepatch
 #   make modules  build rklp.ko, the sample and the test modules
 #   make kernel   build (or reuse) the cached test kernel
 #
@@ -14,7 +15,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check clean fmt fmt-check
+.PHONY: all deps kernel modules demo check bench clean fmt fmt-check
 
 all: modules
 
@@ -32,6 +33,10 @@ demo: modules
 
 check: modules
 	@$(RKLP_DIR)/scripts/run-guest.sh check
+
+# Not part of check: prints ratios of rklp against upstream livepatch.
+bench: modules
+	@$(RKLP_DIR)/scripts/run-guest.sh bench
 
 # rustfmt with the kernel's .rustfmt.toml (crate roots pull in their modules).
 RUST_ROOTS := src/rklp_core.rs samples/*.rs tools/testing/selftests/rklp/test_modules/*.rs include/rklp/*.rs

@@ -1,6 +1,6 @@
 #!/bin/busybox sh
 # /init of the rklp test guest (busybox initramfs). Runs the demo or the
-# selftests, then reboots (QEMU runs with -no-reboot, so it exits).
+# selftests or the benchmarks, then reboots (QEMU runs with -no-reboot, so it exits).
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp
 /bin/busybox --install -s 2>/dev/null
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
@@ -16,6 +16,7 @@ demo) sh /rklp/demo.sh; rc=$? ;;
 check)
 	[ -n "$rklp_tests" ] && export TESTS="$(echo "$rklp_tests" | tr , " ")"
 	cd /rklp/selftests && sh ./run_tests.sh; rc=$? ;;
+bench) cd /rklp/selftests && sh ./bench.sh; rc=$? ;;
 *) echo "rklp-guest: unknown mode"; rc=2 ;;
 esac
 echo "rklp-guest: done rc=$rc"

@@ -1,11 +1,12 @@
 #!/bin/bash
 # Pack an initramfs (busybox, modules, scripts) and boot the test kernel in
-# QEMU (TCG) to run the demo or the selftests. Exit 0 only if the guest ran
-# to the end and reported success.
-#   run-guest.sh demo|check
+# QEMU (TCG) to run the demo, the selftests or the benchmarks. Exit 0 only if
+# the guest ran to the end and reported success.
+#   run-guest.sh demo|check|bench
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-mode=${1:?usage: run-guest.sh demo|check}
+mode=${1:?usage: run-guest.sh demo|check|bench}
+case "$mode" in demo|check|bench) ;; *) echo "usage: run-guest.sh demo|check|bench" >&2; exit 2 ;; esac
 KOUT=$RKLP_CACHE/kernel-$(rklp_kernel_key)
 BUILD=$RKLP_ROOT/build
 root=$BUILD/initramfs-$mode
@@ -45,7 +46,13 @@ set +e
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2,sockets=2,cores=1 -m 1G \
 	-kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$BUILD/initrd-$mode.gz" \
 	-append "$append" -nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
-	sed -u 's/\r$//' | tee "$log" | { if [ "$mode" = demo ]; then grep -v '^\[' ; else grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest)'; fi; }
+	sed -u 's/\r$//' | tee "$log" | {
+		case "$mode" in
+		demo) grep -v '^\[' ;;
+		bench) grep -E '^(#|bench:|rklp-guest)' ;;
+		*) grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest)' ;;
+		esac
+	}
 qrc=${PIPESTATUS[0]}
 set -e
 if [ "$qrc" = 124 ]; then
@@ -71,5 +78,5 @@ if [ "$mode" = check ]; then
 	if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
 	[ "$fail" = 0 ] && [ "$grc" = 0 ]
 else
-	if [ "$grc" = 0 ] && [ $crashed = 0 ]; then echo "rklp: demo OK"; else echo "rklp: demo FAILED"; exit 1; fi
+	if [ "$grc" = 0 ] && [ $crashed = 0 ]; then echo "rklp: $mode OK"; else echo "rklp: $mode FAILED"; exit 1; fi
 fi

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+
+// Shared by test_rklp_bench*.rs (`include!("rklp_bench_patch.rs")`): the
+// rklp side of the benchmarks (tools/testing/selftests/rklp/bench.sh), a
+// patch of rklp_bench_fn() in rklp_bench_target with a replacement
+// equivalent to the original and to livepatch_bench.c's.
+
+include!("rklp_test.rs");
+
+/// `rklp_bench_patch!(Type, "module name", replacement_fn)`.
+macro_rules! rklp_bench_patch {
+    ($ty:ident, $name:tt, $new:ident) => {
+        #[no_mangle]
+        extern "C" fn $new(x: core::ffi::c_ulong) -> core::ffi::c_ulong {
+            x.wrapping_mul(3).wrapping_add(1)
+        }
+
+        rklp_test_patch_module!(
+            $ty,
+            $name,
+            "rklp benchmark: patch of rklp_bench_fn",
+            |module| {
+                KlpPatch::new()
+                    .object(KlpObject::module(kernel::c_str!("rklp_bench_target")).func(
+                        KlpFunc::new(
+                            kernel::c_str!("rklp_bench_fn"),
+                            $new as extern "C" fn(_) -> _,
+                        ),
+                    )?)?
+                    .enable(module)?;
+            }
+        );
+    };
+}
