@@ -10,58 +10,55 @@ use kernel::error::{code::EINVAL, Result};
 pub(crate) trait Handler {
     /// Called for every traced call of a filtered function, with the ftrace
     /// location `ip` and recursion protection held (preemption disabled).
-    fn handle(ip: usize, regs: &mut Regs<'_>, ctx: &HandlerCtx);
+    /// Returns where the call continues instead of the original body, if
+    /// it is redirected.
+    fn redirect(ip: usize, ctx: &HandlerCtx) -> Option<usize>;
 }
 
 /// Proof that the code holding it runs inside rklp's ftrace handler, with
 /// preemption disabled: the read side of rklp's handler data (see
-/// `func_hash.rs`). Only `trampoline` creates one.
+/// `func_hash.rs`). Only [`ftrace_handler!`]'s entry point creates one.
 pub(crate) struct HandlerCtx {
     _p: (),
 }
 
-/// The saved registers of a traced call; lets the handler redirect it.
-pub(crate) struct Regs<'a> {
-    fregs: *mut b::ftrace_regs,
-    _p: core::marker::PhantomData<&'a mut b::ftrace_regs>,
-}
-
-impl Regs<'_> {
-    /// Makes the traced call continue at `addr` instead of the original body.
+impl HandlerCtx {
+    /// # Safety
+    ///
+    /// Only for the entry point called by `rklp_ftrace_entry()` (helpers.c),
+    /// which holds ftrace's recursion lock (preemption disabled) around it.
+    #[doc(hidden)]
     #[inline(always)]
-    pub(crate) fn set_ip(&mut self, addr: usize) {
-        // SAFETY: `fregs` is the live ftrace_regs of this call (type invariant
-        // of `Regs`, only built in `trampoline`), and our ops has IPMODIFY.
-        unsafe { b::rklp_ftrace_regs_set_ip(self.fregs, addr) };
+    pub(crate) unsafe fn assume_in_handler() -> Self {
+        Self { _p: () }
     }
 }
 
-/// `ftrace_func_t` for handler `H`.
-///
-/// # Safety
-///
-/// Only ftrace may call this, with a valid `fregs` for the current call.
-unsafe extern "C" fn trampoline<H: Handler>(
-    ip: usize,
-    parent_ip: usize,
-    _op: *mut b::ftrace_ops,
-    fregs: *mut b::ftrace_regs,
-) {
-    // SAFETY: plain inline helper; disables preemption on success.
-    let bit = unsafe { b::rklp_ftrace_recursion_trylock(ip, parent_ip) };
-    if bit < 0 {
-        return;
-    }
-    let mut regs = Regs {
-        fregs,
-        _p: core::marker::PhantomData,
+/// Defines the Rust half of rklp's ftrace handler: `rklp_ftrace_redirect`,
+/// called by the C half, `rklp_ftrace_entry()` in helpers.c (the ops'
+/// `func`). The C half keeps the per-call static inlines (recursion lock,
+/// register access) inline, so a traced call costs one call into Rust
+/// instead of three calls out of it.
+macro_rules! ftrace_handler {
+    ($h:ty) => {
+        /// The Rust half of the ftrace handler (see `sys::ftrace`).
+        ///
+        /// # Safety
+        ///
+        /// Only called by `rklp_ftrace_entry()`, with ftrace's recursion
+        /// lock held.
+        #[no_mangle]
+        pub(crate) unsafe extern "C" fn rklp_ftrace_redirect(ip: usize) -> usize {
+            // SAFETY: our only caller holds the recursion lock (see above).
+            let ctx = unsafe { $crate::sys::ftrace::HandlerCtx::assume_in_handler() };
+            <$h as $crate::sys::ftrace::Handler>::redirect(ip, &ctx).unwrap_or(0)
+        }
     };
-    H::handle(ip, &mut regs, &HandlerCtx { _p: () });
-    // SAFETY: `bit` came from the successful trylock above.
-    unsafe { b::rklp_ftrace_recursion_unlock(bit) };
 }
+pub(crate) use ftrace_handler;
 
-/// A statically allocated `ftrace_ops` whose callback is `H::handle`.
+/// A statically allocated `ftrace_ops` whose callback is
+/// `rklp_ftrace_entry()`, which calls the [`ftrace_handler!`].
 ///
 /// # Invariants
 ///
@@ -76,14 +73,15 @@ pub(crate) struct FtraceOps {
 unsafe impl Sync for FtraceOps {}
 
 impl FtraceOps {
-    /// An ops calling `H`, IPMODIFY (it redirects calls) and PERMANENT (so
-    /// `kernel.ftrace_enabled=0` cannot silently drop live patches), as
-    /// upstream livepatch sets them (kernel/livepatch/patch.c).
-    pub(crate) const fn new<H: Handler>() -> Self {
+    /// An ops calling the [`ftrace_handler!`], IPMODIFY (it redirects
+    /// calls) and PERMANENT (so `kernel.ftrace_enabled=0` cannot silently
+    /// drop live patches), as upstream livepatch sets them
+    /// (kernel/livepatch/patch.c).
+    pub(crate) const fn new() -> Self {
         // SAFETY: ftrace_ops is a C struct for which all-zero is the
         // documented static initial state (ftrace_ops_init fills the rest).
         let mut ops: b::ftrace_ops = unsafe { core::mem::zeroed() };
-        ops.func = Some(trampoline::<H>);
+        ops.func = Some(b::rklp_ftrace_entry);
         ops.flags = (b::FTRACE_OPS_FL_IPMODIFY | b::FTRACE_OPS_FL_PERMANENT) as _;
         Self {
             ops: UnsafeCell::new(ops),

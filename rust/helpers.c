@@ -12,20 +12,28 @@
 #include <linux/sched/task.h>
 #include <linux/trace_recursion.h>
 
-notrace int rklp_ftrace_recursion_trylock(unsigned long ip, unsigned long parent_ip)
-{
-	/* Also disables preemption: the handler's read side is this section. */
-	return ftrace_test_recursion_trylock(ip, parent_ip);
-}
+/* The Rust half (sys::ftrace::ftrace_handler!, src/handler.rs). */
+unsigned long rklp_ftrace_redirect(unsigned long ip);
 
-notrace void rklp_ftrace_recursion_unlock(int bit)
+/*
+ * The ops' func: ftrace's recursion lock (which also disables preemption:
+ * the handler's read side) and the register write are static inlines, so
+ * they stay here and a traced call makes one call, into Rust, which decides
+ * where the call goes (0: the original body).
+ */
+notrace void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
+			       struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
+	unsigned long new_ip;
+	int bit;
+
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (bit < 0)
+		return;
+	new_ip = rklp_ftrace_redirect(ip);
+	if (new_ip)
+		ftrace_regs_set_instruction_pointer(fregs, new_ip);
 	ftrace_test_recursion_unlock(bit);
-}
-
-notrace void rklp_ftrace_regs_set_ip(struct ftrace_regs *fregs, unsigned long ip)
-{
-	ftrace_regs_set_instruction_pointer(fregs, ip);
 }
 
 notrace bool rklp_in_nmi(void)

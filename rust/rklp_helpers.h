@@ -22,10 +22,9 @@
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 
-/* ftrace: inline helpers used by the handler. All are notrace. */
-int rklp_ftrace_recursion_trylock(unsigned long ip, unsigned long parent_ip);
-void rklp_ftrace_recursion_unlock(int bit);
-void rklp_ftrace_regs_set_ip(struct ftrace_regs *fregs, unsigned long ip);
+/* ftrace: the C half of the handler (the ops' func). notrace. */
+void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
+		       struct ftrace_ops *op, struct ftrace_regs *fregs);
 bool rklp_in_nmi(void);
 
 /* workqueue macros */

@@ -6,9 +6,9 @@
 //! The handler looks the traced function up in [`FUNC_HASH`] and redirects
 //! the call to the top entry's replacement.
 
-use crate::func_hash::FUNC_HASH;
+use crate::func_hash::{Entry, FUNC_HASH};
 use crate::immediate;
-use crate::sys::ftrace::{FtraceOps, Handler, HandlerCtx, Regs};
+use crate::sys::ftrace::{ftrace_handler, FtraceOps, Handler, HandlerCtx};
 use crate::task_state::{current_state, UNPATCHED};
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
@@ -17,36 +17,46 @@ struct RklpHandler;
 
 impl Handler for RklpHandler {
     #[inline(always)]
-    fn handle(ip: usize, regs: &mut Regs<'_>, ctx: &HandlerCtx) {
-        let Some(mut entry) = FUNC_HASH.lookup(ip, ctx) else {
+    fn redirect(ip: usize, ctx: &HandlerCtx) -> Option<usize> {
+        let Some(entry) = FUNC_HASH.lookup(ip, ctx) else {
             // Filtered but not (or no longer) in the hash: run the original.
-            return;
+            return None;
         };
-        // Only the top entry can be in transition (one transition at a
-        // time, and a lower patch's transition does not change what runs).
         // Acquire pairs with the Release fence after the task states were
-        // initialised (transition::init_task_states), so the state read
-        // below is the one of this transition. NMIs and IRQs see the state
-        // of the task they interrupted (`current`).
+        // initialised (transition::init_task_states) and with the immediate
+        // switch's publication of `op`; see `decide_in_switch`.
         let op = entry.op.load(Ordering::Acquire);
-        let use_below = if op != immediate::OP_NONE {
-            !immediate::use_new_version(op, crate::sys::in_nmi())
-        } else {
-            entry.transition.load(Ordering::Acquire) && current_state() == UNPATCHED
-        };
-        if use_below {
-            match entry.below(ctx) {
-                Some(below) => entry = below,
-                None => return,
-            }
+        if op != immediate::OP_NONE || entry.transition.load(Ordering::Acquire) {
+            return decide_in_switch(entry, op, ctx);
         }
-        if entry.new_func != 0 {
-            regs.set_ip(entry.new_func);
-        }
+        // The common case, kept free of calls so it needs no stack frame.
+        // 0: a no-op entry, which runs the original.
+        (entry.new_func != 0).then_some(entry.new_func)
     }
 }
 
-static OPS: FtraceOps = FtraceOps::new::<RklpHandler>();
+/// The handler while `entry`'s patch is switching (transition or immediate
+/// operation): picks the entry itself or the one below. Only the top entry
+/// can be in transition (one transition at a time, and a lower patch's
+/// transition does not change what runs). NMIs and IRQs see the state of
+/// the task they interrupted (`current`).
+#[cold]
+#[inline(never)]
+fn decide_in_switch<'a>(mut entry: &'a Entry, op: u8, ctx: &'a HandlerCtx) -> Option<usize> {
+    let use_below = if op != immediate::OP_NONE {
+        !immediate::use_new_version(op, crate::sys::in_nmi())
+    } else {
+        current_state() == UNPATCHED
+    };
+    if use_below {
+        entry = entry.below(ctx)?;
+    }
+    (entry.new_func != 0).then_some(entry.new_func)
+}
+
+ftrace_handler!(RklpHandler);
+
+static OPS: FtraceOps = FtraceOps::new();
 
 /// The ops' filter and registration state.
 ///
