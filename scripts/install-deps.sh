@@ -12,7 +12,7 @@ SUDO=""
 
 PKGS="linux-source-6.12 rustc-web rust-web-src libclang-19-dev flex bison bc
       libelf-dev libssl-dev cpio dwarves kmod rsync busybox-static xz-utils
-      make gcc"
+      make gcc libc6-dev"
 
 missing=""
 for p in $PKGS; do
