@@ -37,13 +37,6 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
         return Err(EEXIST);
     }
     if patch.replace {
-        if patch.immediate {
-            pr_err!(
-                "patch '{}': atomic replace is not supported in immediate mode\n",
-                &*patch.name
-            );
-            return Err(EINVAL);
-        }
         patch.add_nops(&st.patches)?;
     }
     // Resolve every loaded object before touching anything.
@@ -172,6 +165,11 @@ fn enable_immediate(st: &mut CoreState, mut patch: KBox<Patch>) -> Result {
     crate::sys::taint_livepatch();
     patch.enabled = true;
     crate::rklp_debug!("'{}': completing patching transition\n", &*patch.name);
+    if patch.replace {
+        // Everything switched at once, no-ops included: the replaced
+        // patches' entries are now below and unused.
+        transition::replace_others(st, &mut patch);
+    }
     for o in patch.objs.iter().filter(|o| o.is_resolved()) {
         o.post_patch();
     }

@@ -487,7 +487,7 @@ pub(crate) fn force(st: &mut CoreState) -> Result {
 /// Completes an atomic replace: every other patch is taken out (no
 /// callbacks, as upstream) and freed, then the no-ops, which now only stand
 /// for the original code, are dropped.
-fn replace_others(st: &mut CoreState, patch: &mut Patch) {
+pub(crate) fn replace_others(st: &mut CoreState, patch: &mut Patch) {
     for mut old in core::mem::replace(&mut st.patches, KVec::new()) {
         crate::patching::unpatch_objects(st, old.objs.as_mut_slice());
         old.enabled = false;

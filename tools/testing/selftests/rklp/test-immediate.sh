@@ -71,6 +71,74 @@ unload_mod rklp_test_busy
 check_no_leftovers test_rklp_busy_imm
 end_test
 
+start_test "immediate atomic replace"
+ORIG_VERSION=$(cat /proc/version)
+load_lp rklp_sample
+load_lp test_rklp_multi
+load_lp test_rklp_replace immediate=1
+check_eq "patches" "$(patch_dirs)" "$SYSFS_RKLP/test_rklp_replace"
+check_file /proc/cmdline "$ORIG_CMDLINE"
+check_file /proc/version "$ORIG_VERSION"
+check_file /proc/meminfo "test_rklp_replace: meminfo replaced"
+check_eq "enabled functions" "$(ftrace_enabled_functions | wc -l)" 1
+unload_mod rklp_sample
+unload_mod test_rklp_multi
+disable_lp test_rklp_replace
+grep -q '^MemTotal:' /proc/meminfo || fail "/proc/meminfo not restored"
+unload_mod test_rklp_replace
+check_no_leftovers test_rklp_replace
+check_result "% insmod rklp_sample.ko 
+rklp: enabling patch 'rklp_sample'
+rklp: 'rklp_sample': initializing patching transition
+rklp: 'rklp_sample': starting patching transition
+rklp: 'rklp_sample': completing patching transition
+rklp: 'rklp_sample': patching complete
+% insmod test_rklp_multi.ko 
+rklp: enabling patch 'test_rklp_multi'
+rklp: 'test_rklp_multi': initializing patching transition
+rklp: 'test_rklp_multi': starting patching transition
+rklp: 'test_rklp_multi': completing patching transition
+rklp: 'test_rklp_multi': patching complete
+% insmod test_rklp_replace.ko immediate=1
+rklp: enabling patch 'test_rklp_replace'
+rklp: 'test_rklp_replace': initializing patching transition
+rklp: 'test_rklp_replace': starting patching transition
+rklp: 'test_rklp_replace': completing patching transition
+rklp: 'test_rklp_replace': patching complete
+% rmmod rklp_sample
+% rmmod test_rklp_multi
+% echo 0 > /sys/kernel/rklp/test_rklp_replace/enabled
+rklp: 'test_rklp_replace': initializing unpatching transition
+rklp: 'test_rklp_replace': starting unpatching transition
+rklp: 'test_rklp_replace': completing unpatching transition
+rklp: 'test_rklp_replace': unpatching complete
+% rmmod test_rklp_replace"
+end_test
+
+start_test "immediate atomic replace: -EBUSY while a task sleeps in a replaced patch"
+load_mod rklp_test_busy
+load_lp test_rklp_busy_imm
+echo 1 >$BUSY/block
+sleep 0.3
+load_failing_mod test_rklp_replace immediate=1
+[ ! -e $SYSFS_RKLP/test_rklp_replace ] || fail "failed patch left its sysfs dir"
+[ ! -e /sys/module/test_rklp_replace ] || fail "failed patch module loaded"
+check_eq "enabled functions" "$(ftrace_enabled_functions | awk '{ print $1 }')" rklp_test_busy_func
+check_eq "rklp refcnt" "$(cat /sys/module/rklp/refcnt)" 1
+check_eq "patches" "$(patch_dirs)" "$SYSFS_RKLP/test_rklp_busy_imm"
+check_file $SYSFS_RKLP/test_rklp_busy_imm/enabled 1
+ftrace_enabled_functions | grep -q '^rklp_test_busy_func' || fail "replaced patch no longer applied"
+grep -q '^MemTotal:' /proc/meminfo || fail "/proc/meminfo changed"
+test_dmesg | grep -q "'test_rklp_replace': cannot switch immediately: task rklp_busy:.* is in function 'rklp_test_busy_func'" ||
+	fail "no message naming the task and the replaced function"
+echo 0 >$BUSY/block
+sleep 0.3
+disable_lp test_rklp_busy_imm
+unload_mod test_rklp_busy_imm
+unload_mod rklp_test_busy
+check_no_leftovers test_rklp_busy_imm
+end_test
+
 start_test "NMI guard: immediate switches under an NMI flood never mix versions"
 load_mod rklp_test_nmi armed=1 period_us=${NMI_PERIOD_US:-400}
 sleep 0.5
