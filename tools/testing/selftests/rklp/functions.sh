@@ -169,6 +169,24 @@ check_mode() {
 }
 
 # The patch directories of rklp and livepatch (not rklp's own files).
+# check_replace_took_over ORIG_CMDLINE ORIG_VERSION: test_rklp_replace has
+# replaced rklp_sample (cmdline) and test_rklp_multi (cmdline, version):
+# only it is left and only meminfo is patched; the replaced modules unload
+# without being disabled; disabling it restores meminfo; nothing is left.
+check_replace_took_over() {
+	check_eq "patches" "$(patch_dirs)" "$SYSFS_RKLP/test_rklp_replace"
+	check_file /proc/cmdline "$1"
+	check_file /proc/version "$2"
+	check_file /proc/meminfo "test_rklp_replace: meminfo replaced"
+	check_eq "enabled functions" "$(ftrace_enabled_functions | wc -l)" 1
+	unload_mod rklp_sample
+	unload_mod test_rklp_multi
+	disable_lp test_rklp_replace
+	grep -q '^MemTotal:' /proc/meminfo || fail "/proc/meminfo not restored"
+	unload_mod test_rklp_replace
+	check_no_leftovers test_rklp_replace
+}
+
 patch_dirs() {
 	for d in "$SYSFS_RKLP"/* "$SYSFS_KLP"/*; do
 		[ -d "$d" ] && echo "$d"

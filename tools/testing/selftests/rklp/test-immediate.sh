@@ -76,17 +76,7 @@ ORIG_VERSION=$(cat /proc/version)
 load_lp rklp_sample
 load_lp test_rklp_multi
 load_lp test_rklp_replace immediate=1
-check_eq "patches" "$(patch_dirs)" "$SYSFS_RKLP/test_rklp_replace"
-check_file /proc/cmdline "$ORIG_CMDLINE"
-check_file /proc/version "$ORIG_VERSION"
-check_file /proc/meminfo "test_rklp_replace: meminfo replaced"
-check_eq "enabled functions" "$(ftrace_enabled_functions | wc -l)" 1
-unload_mod rklp_sample
-unload_mod test_rklp_multi
-disable_lp test_rklp_replace
-grep -q '^MemTotal:' /proc/meminfo || fail "/proc/meminfo not restored"
-unload_mod test_rklp_replace
-check_no_leftovers test_rklp_replace
+check_replace_took_over "$ORIG_CMDLINE" "$ORIG_VERSION"
 check_result "% insmod rklp_sample.ko 
 rklp: enabling patch 'rklp_sample'
 rklp: 'rklp_sample': initializing patching transition

@@ -14,19 +14,9 @@ check_file $SYSFS_RKLP/rklp_sample/stack_order 1
 check_file $SYSFS_RKLP/test_rklp_multi/stack_order 2
 check_file $SYSFS_RKLP/test_rklp_multi/replace 0
 load_lp test_rklp_replace
-check_eq "patches" "$(patch_dirs)" "$SYSFS_RKLP/test_rklp_replace"
 check_file $SYSFS_RKLP/test_rklp_replace/replace 1
 check_file $SYSFS_RKLP/test_rklp_replace/stack_order 1
-check_file /proc/cmdline "$ORIG_CMDLINE"
-check_file /proc/version "$ORIG_VERSION"
-check_file /proc/meminfo "test_rklp_replace: meminfo replaced"
-check_eq "enabled functions" "$(ftrace_enabled_functions | wc -l)" 1
-unload_mod rklp_sample
-unload_mod test_rklp_multi
-disable_lp test_rklp_replace
-grep -q '^MemTotal:' /proc/meminfo || fail "/proc/meminfo not restored"
-unload_mod test_rklp_replace
-check_no_leftovers test_rklp_replace
+check_replace_took_over "$ORIG_CMDLINE" "$ORIG_VERSION"
 test_dmesg | grep -q "post_unpatch\\|pre_unpatch" && fail "replaced patches ran callbacks"
 end_test
 
