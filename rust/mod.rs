@@ -15,6 +15,7 @@ pub(crate) mod shadow_mem;
 pub(crate) mod stop_machine;
 pub(crate) mod task;
 pub(crate) mod tracepoint;
+pub(crate) mod vec;
 pub(crate) mod work;
 
 /// Marks the kernel tainted with `TAINT_LIVEPATCH` (the 'K' flag).

@@ -88,37 +88,22 @@ impl CoreState {
         }
     }
 
-    /// Removes and returns patch `idx`, keeping the others in order.
+    /// Removes and returns patch `idx`, keeping the others in order. Does
+    /// not allocate, so a following [`CoreState::insert_patch`] cannot fail.
     pub(crate) fn take_patch(&mut self, idx: usize) -> KBox<Patch> {
-        let old = core::mem::replace(&mut self.patches, KVec::new());
-        let mut taken = None;
-        for (i, p) in old.into_iter().enumerate() {
-            if i == idx {
-                taken = Some(p);
-            } else if let Err(e) = self.patches.push(p, GFP_KERNEL) {
-                // Cannot happen: capacity only shrinks. Keep going safely.
-                pr_err!("patch list: {:?}\n", e);
-            }
-        }
-        taken.expect("take_patch: index out of range")
+        crate::sys::vec::remove(&mut self.patches, idx)
     }
 
     /// Puts a patch taken with `take_patch` back at `idx`.
     pub(crate) fn insert_patch(&mut self, idx: usize, patch: KBox<Patch>) {
-        let old = core::mem::replace(&mut self.patches, KVec::new());
-        let mut patch = Some(patch);
-        for (i, p) in old.into_iter().enumerate() {
-            if i == idx {
-                if let Some(q) = patch.take() {
-                    let _ = self.patches.push(q, GFP_KERNEL);
-                }
-            }
-            let _ = self.patches.push(p, GFP_KERNEL);
-        }
-        if let Some(q) = patch.take() {
-            if self.patches.push(q, GFP_KERNEL).is_err() {
-                pr_err!("patch list: out of memory\n");
-            }
+        if let Err(patch) = crate::sys::vec::insert(&mut self.patches, idx, patch, GFP_KERNEL) {
+            // Only without a preceding take_patch. Its entries may be in the
+            // hash: leaking is safer than freeing what handlers may run.
+            pr_err!(
+                "patch list: out of memory, leaking patch '{}'\n",
+                &*patch.name
+            );
+            core::mem::forget(patch);
         }
     }
 
