@@ -120,15 +120,19 @@ impl Kallsyms {
         }
     }
 
-    /// Address of kernel symbol `name` (for helpers that are not exported).
-    pub(crate) fn addr_of(&self, name: &CStr) -> Result<usize> {
+    /// Address of kernel symbol `name`, if kallsyms has it.
+    fn find(&self, name: &CStr) -> Option<usize> {
         // SAFETY: type invariant; `name` is NUL-terminated.
         let a = unsafe { (self.lookup)(name.as_char_ptr()) } as usize;
-        if a == 0 {
+        (a != 0).then_some(a)
+    }
+
+    /// Address of kernel symbol `name` (for helpers that are not exported).
+    pub(crate) fn addr_of(&self, name: &CStr) -> Result<usize> {
+        self.find(name).ok_or_else(|| {
             pr_err!("cannot resolve kernel symbol '{}'\n", name);
-            return Err(ENOENT);
-        }
-        Ok(a)
+            ENOENT
+        })
     }
 
     /// Finds function `name` in vmlinux (`module == None`) or in a loaded
@@ -209,11 +213,7 @@ impl Kallsyms {
     /// The `kernel.ftrace_enabled` sysctl (`None` if the kernel has none).
     /// Only used to explain an `-EBUSY` from ftrace.
     pub(crate) fn ftrace_enabled(&self) -> Option<bool> {
-        // SAFETY: type invariant; `name` is NUL-terminated.
-        let a = unsafe { (self.lookup)(c_str!("ftrace_enabled").as_char_ptr()) } as usize;
-        if a == 0 {
-            return None;
-        }
+        let a = self.find(c_str!("ftrace_enabled"))?;
         // SAFETY: `ftrace_enabled` is a vmlinux `int` (include/linux/ftrace.h:
         // `extern int ftrace_enabled`), always mapped and suitably aligned;
         // a racy read is fine for a diagnostic.
