@@ -3,6 +3,7 @@
 #
 #   make demo     install deps, build kernel + modules, show a live patch in QEMU
 #   make check    same set-up, then run the selftests in QEMU
+#   make check-debug  the selftests on the debug kernel (lockdep, KASAN, ...)
 #   make bench    same set-up, then benchmark rklp against upstream livepatch
 #   make modules  build rklp.ko, the sample and the test modules
 #   make kernel   build (or reuse) the cached test kernel
@@ -15,7 +16,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check bench clean fmt fmt-check
+.PHONY: all deps kernel modules demo check check-debug bench clean fmt fmt-check
 
 all: modules
 
@@ -33,6 +34,13 @@ demo: modules
 
 check: modules
 	@$(RKLP_DIR)/scripts/run-guest.sh check
+
+# The same suite on a kernel with lockdep, KASAN, UBSAN, kmemleak, debug
+# objects, hung-task and lockup detectors (configs/rklp-debug.config).
+check-debug: deps
+	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/build-kernel.sh
+	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/build-modules.sh
+	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/run-guest.sh check
 
 # Not part of check: prints ratios of rklp against upstream livepatch.
 bench: modules

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build (or reuse) the rklp test kernel: Debian's linux-source-6.12 with
-# tinyconfig + configs/rklp-test.config. The result lives in
+# tinyconfig + configs/rklp-test.config (+ configs/rklp-debug.config when
+# RKLP_FLAVOUR=debug). The result lives in
 # $RKLP_CACHE/kernel-<key>, keyed by package version and fragment, so a
 # warm machine skips this step. Prints the build dir on the last line.
 set -euo pipefail
@@ -35,11 +36,18 @@ mkdir -p "$KOUT"
 # shellcheck disable=SC2086
 mk() { make -C "$KSRC" O="$KOUT" $RKLP_MAKE_TOOLS "$@"; }
 mk -s tinyconfig >/dev/null
+# shellcheck disable=SC2086
 "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOUT" "$KOUT/.config" \
-	"$RKLP_ROOT/configs/rklp-test.config" >/dev/null
+	$RKLP_FRAGMENTS >/dev/null
 mk -s olddefconfig >/dev/null
-# Every line of the fragment must have survived Kconfig.
+# Every line of the fragments must have survived Kconfig (a later fragment
+# overrides an earlier one: only the last line of each option counts).
 bad=0
+# shellcheck disable=SC2086
+cat $RKLP_FRAGMENTS | grep -E '^(CONFIG_|# CONFIG_)' |
+	sed -E 's/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1 &/; s/^(CONFIG_[A-Za-z0-9_]+)=.*/\1 &/' |
+	awk '{ k = $1; sub(/^[^ ]+ /, ""); v[k] = $0; if (!(k in o)) { o[k] = n++ } }
+	     END { for (k in v) print v[k] }' >"$KOUT/.rklp-expected"
 while read -r line; do
 	case "$line" in
 	CONFIG_*=*) grep -qx "$line" "$KOUT/.config" || { echo "rklp: config lost: $line"; bad=1; } ;;
@@ -47,7 +55,7 @@ while read -r line; do
 		opt=${line#\# }; opt=${opt%% *}
 		! grep -q "^$opt=" "$KOUT/.config" || { echo "rklp: config forced on: $opt"; bad=1; } ;;
 	esac
-done <"$RKLP_ROOT/configs/rklp-test.config"
+done <"$KOUT/.rklp-expected"
 if [ $bad = 1 ]; then
 	mk rustavailable || true
 	exit 1
@@ -55,7 +63,7 @@ fi
 
 jobs=$(( $(nproc) + 1 ))
 log=$KOUT/build.log
-echo "rklp: building kernel in $KOUT (-j$jobs, ~11 min on 2 cores; log $log)"
+echo "rklp: building $RKLP_FLAVOUR kernel in $KOUT (-j$jobs, ~11 min on 2 cores; log $log)"
 start=$SECONDS
 mk -j"$jobs" bzImage modules >"$log" 2>&1 &
 pid=$!

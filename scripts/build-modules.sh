@@ -1,11 +1,18 @@
 #!/bin/bash
-# Build rklp.ko, the sample and the test modules against the cached kernel.
+# Build rklp.ko, the sample and the test modules against the cached kernel
+# (RKLP_FLAVOUR=debug: against the debug kernel, in a copy of the tree).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 KOUT=$RKLP_CACHE/kernel-$(rklp_kernel_key)
 [ -f "$KOUT/.rklp-complete" ] || { echo "rklp: no kernel in $KOUT; run 'make kernel'"; exit 1; }
-export RKLP_DIR=$RKLP_ROOT
+if [ "$RKLP_MODDIR" != "$RKLP_ROOT" ]; then
+	mkdir -p "$RKLP_MODDIR"
+	rsync -a --delete --exclude=/build --exclude=/.git --exclude='*.o' --exclude='*.ko' \
+		--exclude='.*.cmd' --exclude='*.mod*' --exclude=Module.symvers --exclude=modules.order \
+		"$RKLP_ROOT/" "$RKLP_MODDIR/"
+fi
+export RKLP_DIR=$RKLP_MODDIR
 start=$SECONDS
 # shellcheck disable=SC2086
-make -C "$KOUT" $RKLP_MAKE_TOOLS M="$RKLP_ROOT" -j"$(nproc)" modules
+make -C "$KOUT" $RKLP_MAKE_TOOLS M="$RKLP_MODDIR" -j"$(nproc)" modules
 echo "rklp: modules built in $(( SECONDS - start )) s"

@@ -11,6 +11,13 @@ mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 echo "rklp-guest: kernel $(uname -r), $(nproc) CPUs, mode '$rklp_mode'"
+KMEMLEAK=/sys/kernel/debug/kmemleak
+# Debug kernel: forget what boot left behind, so the final scan reports only
+# what the run leaked.
+if [ -n "$rklp_debug" ] && [ -w $KMEMLEAK ]; then
+	echo scan >$KMEMLEAK
+	echo clear >$KMEMLEAK
+fi
 case "$rklp_mode" in
 demo) sh /rklp/demo.sh; rc=$? ;;
 check)
@@ -19,6 +26,17 @@ check)
 bench) cd /rklp/selftests && sh ./bench.sh; rc=$? ;;
 *) echo "rklp-guest: unknown mode"; rc=2 ;;
 esac
+if [ -n "$rklp_debug" ] && [ -w $KMEMLEAK ]; then
+	# Two scans, apart: an object must look unreferenced for at least
+	# kmemleak's minimum age (5 s) before it is reported.
+	sleep 6
+	echo scan >$KMEMLEAK
+	sleep 6
+	echo scan >$KMEMLEAK
+	n=$(grep -c '^unreferenced object' $KMEMLEAK)
+	echo "kmemleak: $n unreferenced objects after the run"
+	cat $KMEMLEAK
+fi
 echo "rklp-guest: done rc=$rc"
 sync
 reboot -f

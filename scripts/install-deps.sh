@@ -12,7 +12,7 @@ SUDO=""
 
 PKGS="linux-source-6.12 rustc-web rust-web-src libclang-19-dev flex bison bc
       libelf-dev libssl-dev cpio dwarves kmod rsync busybox-static xz-utils
-      make gcc libc6-dev"
+      make gcc libc6-dev clang-19 lld-19 llvm-19"
 
 missing=""
 for p in $PKGS; do

@@ -1,15 +1,19 @@
 #!/bin/bash
 # Pack an initramfs (busybox, modules, scripts) and boot the test kernel in
 # QEMU (TCG) to run the demo, the selftests or the benchmarks. Exit 0 only if
-# the guest ran to the end and reported success.
-#   run-guest.sh demo|check|bench
+# the guest ran to the end and reported success, and the kernel reported no
+# WARN, BUG, lockdep, KASAN, UBSAN, hung task, RCU stall or kmemleak leak.
+#   run-guest.sh demo|check|bench     (RKLP_FLAVOUR=debug: the debug kernel)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 mode=${1:?usage: run-guest.sh demo|check|bench}
 case "$mode" in demo|check|bench) ;; *) echo "usage: run-guest.sh demo|check|bench" >&2; exit 2 ;; esac
 KOUT=$RKLP_CACHE/kernel-$(rklp_kernel_key)
 BUILD=$RKLP_ROOT/build
-root=$BUILD/initramfs-$mode
+M=$RKLP_MODDIR
+tag=$mode
+[ "$RKLP_FLAVOUR" = test ] || tag=$mode-$RKLP_FLAVOUR
+root=$BUILD/initramfs-$tag
 rm -rf "$root"
 mkdir -p "$root"/{bin,lib/rklp,rklp}
 cp /bin/busybox "$root/bin/busybox"
@@ -22,8 +26,8 @@ for lib in $(ldd /usr/bin/kmod | grep -o '/lib[^ ]*'); do
 done
 for t in insmod rmmod lsmod modinfo modprobe; do ln -s /bin/kmod "$root/sbin/$t"; done
 install -m 0755 "$RKLP_ROOT/scripts/guest-init.sh" "$root/init"
-cp "$RKLP_ROOT/rklp.ko" "$RKLP_ROOT"/samples/*.ko "$root/lib/rklp/"
-cp "$RKLP_ROOT"/tools/testing/selftests/rklp/test_modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
+cp "$M/rklp.ko" "$M"/samples/*.ko "$root/lib/rklp/"
+cp "$M"/tools/testing/selftests/rklp/test_modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
 cp "$KOUT/samples/livepatch/livepatch-sample.ko" "$root/lib/rklp/"
 install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
 install -m 0755 "$RKLP_ROOT/tools/rklp/rklp" "$root/bin/rklp"
@@ -35,13 +39,21 @@ for c in "$RKLP_ROOT"/tools/testing/selftests/rklp/*.c; do
 	[ -e "$c" ] || continue
 	gcc -static -O2 -Wall -o "$root/rklp/selftests/$(basename "$c" .c)" "$c"
 done
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/initrd-$mode.gz"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/initrd-$tag.gz"
 
-log=$BUILD/guest-$mode.log
+log=$BUILD/guest-$tag.log
+mem=1G
 timeout_s=${RKLP_GUEST_TIMEOUT:-1200}
-echo "rklp: booting QEMU (TCG, 2 CPUs) for '$mode'; serial log in $log"
+extra=""
+if [ "$RKLP_FLAVOUR" = debug ]; then
+	# KASAN's shadow and lockdep's tables need room; everything runs slower.
+	mem=2G
+	timeout_s=${RKLP_GUEST_TIMEOUT:-3600}
+	extra=" rklp_debug=1 kasan_multi_shot"
+fi
+echo "rklp: booting QEMU (TCG, 2 CPUs, $RKLP_FLAVOUR kernel) for '$mode'; serial log in $log"
 khz=$(awk '/cpu MHz/ {printf "%d", $4 * 1000; exit}' /proc/cpuinfo)
-append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS} tsc=reliable${khz:+ tsc_early_khz=$khz}"
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS} tsc=reliable${khz:+ tsc_early_khz=$khz}$extra"
 set +e
 # Single-threaded TCG by default: under multi-threaded TCG a vCPU has been
 # seen executing an int3 that ftrace's text_poke_bp() had already removed
@@ -49,14 +61,14 @@ set +e
 # consistency checker), with upstream livepatch alone as well as with rklp.
 # RKLP_TCG_THREAD=multi runs one host thread per vCPU.
 tcg_thread=${RKLP_TCG_THREAD:-single}
-timeout "$timeout_s" qemu-system-x86_64 -accel tcg,thread=$tcg_thread -cpu max -smp 2,sockets=2,cores=1 -m 1G \
-	-kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$BUILD/initrd-$mode.gz" \
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg,thread=$tcg_thread -cpu max -smp 2,sockets=2,cores=1 -m $mem \
+	-kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$BUILD/initrd-$tag.gz" \
 	-append "$append" -nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
 	sed -u 's/\r$//' | tee "$log" | {
 		case "$mode" in
 		demo) grep -v '^\[' ;;
 		bench) grep -E '^(#|bench:|rklp-guest)' ;;
-		*) grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest)' ;;
+		*) grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest|kmemleak)' ;;
 		esac
 	}
 qrc=${PIPESTATUS[0]}
@@ -64,9 +76,14 @@ set -e
 if [ "$qrc" = 124 ]; then
 	echo "rklp: guest TIMED OUT after ${timeout_s}s"
 fi
-if grep -qE 'Kernel panic|BUG:|Oops|general protection|WARNING: CPU' "$log"; then
-	echo "rklp: the guest kernel crashed or warned:"
-	grep -E -A20 'Kernel panic|BUG:|Oops|general protection|WARNING: CPU' "$log" | head -60
+# What a kernel says when something is wrong: oopses and panics, WARN and
+# BUG, lockdep (WARNING: possible ..., inconsistent lock state, suspicious RCU
+# usage), KASAN and UBSAN, debugobjects, hung tasks, RCU stalls, lockups and
+# (debug kernel, scanned at the end by guest-init.sh) kmemleak.
+reports='Kernel panic|BUG:|Oops|general protection|WARNING:|UBSAN:|ODEBUG:|DEBUG_LOCKS_WARN_ON|INFO: task .* blocked for more than|rcu: INFO:|detected stall|soft lockup|hard LOCKUP|unreferenced object|list_(add|del) corruption'
+if grep -qE "$reports" "$log"; then
+	echo "rklp: the guest kernel crashed or reported a problem:"
+	grep -E -A30 "$reports" "$log" | head -120
 	crashed=1
 else
 	crashed=0

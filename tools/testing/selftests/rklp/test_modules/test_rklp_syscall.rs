@@ -72,6 +72,11 @@ static NPIDS_ATTR: Attr = Attr(kernel::bindings::kobj_attribute {
     attr: kernel::bindings::attribute {
         name: c_str!("npids").as_char_ptr(),
         mode: 0o444,
+        // With lockdep, `attribute` also has lock class key fields; a static
+        // attribute leaves them zero (lockdep then keys it by address).
+        // SAFETY: every other field of `attribute` is an integer, a bitfield
+        // or a pointer, for which zero is valid.
+        ..unsafe { core::mem::zeroed() }
     },
     show: Some(npids_show),
     store: None,
