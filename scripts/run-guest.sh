@@ -80,7 +80,7 @@ fi
 # BUG, lockdep (WARNING: possible ..., inconsistent lock state, suspicious RCU
 # usage), KASAN and UBSAN, debugobjects, hung tasks, RCU stalls, lockups and
 # (debug kernel, scanned at the end by guest-init.sh) kmemleak.
-reports='Kernel panic|BUG:|Oops|general protection|WARNING:|UBSAN:|ODEBUG:|DEBUG_LOCKS_WARN_ON|INFO: task .* blocked for more than|rcu: INFO:|detected stall|soft lockup|hard LOCKUP|unreferenced object|list_(add|del) corruption'
+reports='Kernel panic|BUG:|Oops|general protection|WARNING:|UBSAN:|ODEBUG:|DEBUG_LOCKS_WARN_ON|INFO: task .* blocked for more than|rcu: INFO:|detected stall|soft lockup|hard LOCKUP|unreferenced object 0x|list_(add|del) corruption'
 if grep -qE "$reports" "$log"; then
 	echo "rklp: the guest kernel crashed or reported a problem:"
 	grep -E -A30 "$reports" "$log" | head -120
