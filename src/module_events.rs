@@ -26,6 +26,8 @@ impl ModuleEvents for RklpModuleEvents {
         let Some(core) = core() else { return Ok(()) };
         let mut guard = core.state.lock();
         let st = &mut *guard;
+        // A module of this name that went before is freed by now.
+        st.forget_gone_module(module);
         // Take the patch list out so objects and the hash writer can be
         // borrowed at once; put it back before returning.
         let mut patches = core::mem::replace(&mut st.patches, KVec::new());
@@ -123,5 +125,8 @@ impl ModuleEvents for RklpModuleEvents {
             }
         }
         st.patches = patches;
+        // Its exit() has run: new patches must leave it alone although it is
+        // still in MODULE_STATE_GOING until it is freed.
+        st.add_gone_module(module);
     }
 }
