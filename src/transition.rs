@@ -176,6 +176,22 @@ pub(crate) fn build_checks(st: &CoreState, patch: &Patch, target: u8) -> Result<
     Ok(checks)
 }
 
+/// Rebuilds the checks of the running transition after a module of `patch`
+/// came or went, so that they cover exactly its patched objects (upstream
+/// re-reads `obj->patched` on every check). Nothing to do if `patch` is not
+/// in transition. On failure the checks are unchanged.
+pub(crate) fn refresh_checks(st: &mut CoreState, patch: &Patch) -> Result {
+    let target = match st.transition.as_ref() {
+        Some(tr) if tr.is_patch(patch) => tr.target,
+        _ => return Ok(()),
+    };
+    let checks = build_checks(st, patch, target)?;
+    if let Some(tr) = st.transition.as_mut() {
+        tr.checks = checks;
+    }
+    Ok(())
+}
+
 /// Every live record, in chunks of RCU read sections.
 fn for_each_record(mut f: impl FnMut(&Record, &TaskRef)) -> bool {
     let Some(t) = tasks() else { return true };

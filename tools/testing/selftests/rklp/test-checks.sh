@@ -5,6 +5,65 @@
 # after the patching side clears `transition`; modules being removed.
 . ./functions.sh
 
+HOLD=/sys/module/rklp_test_hold/parameters
+P=$SYSFS_RKLP/test_rklp_late
+
+# show_stalled: the stalled tasks, for the log (the file may move).
+show_stalled() {
+	for f in $SYSFS_RKLP/stalled /sys/kernel/debug/rklp/stalled; do
+		[ -r $f ] && sed 's/^/#   stalled: /' $f
+	done
+}
+
+start_test "module loaded during a patching transition: a task in its old function holds the transition"
+load_mod rklp_test_hold
+echo 1 >$HOLD/block
+sleep 0.3
+load_lp_nowait test_rklp_late
+sleep 0.3
+check_file $P/transition 1
+load_mod rklp_test_late
+# The unswitched kthread leaves the old rklp_test_hold_func() straight into
+# the old rklp_test_late_func() (no switch point between), and sleeps there.
+echo 0 >$HOLD/block
+loop_until "[ \"\$(cat $HOLD/late_version)\" = 1 ]" || fail "kthread did not enter the old late function"
+sleep 1
+show_stalled
+check_file $P/transition 1
+echo 0 >$HOLD/late_block
+loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition did not complete after the task left"
+disable_lp test_rklp_late
+unload_mod test_rklp_late
+unload_mod rklp_test_late
+unload_mod rklp_test_hold
+check_no_leftovers test_rklp_late
+end_test
+
+start_test "module loaded during an unpatching transition: a task in the new function holds the transition"
+load_mod rklp_test_hold
+load_lp test_rklp_late
+echo 1 >$HOLD/block
+sleep 0.3
+log "% echo 0 > $P/enabled"
+echo 0 >$P/enabled
+sleep 0.3
+check_file $P/transition 1
+load_mod rklp_test_late
+# The kthread, still patched, goes from the new hold function into the new
+# late function (the patch module's code) and sleeps there.
+echo 0 >$HOLD/block
+loop_until "[ \"\$(cat $HOLD/late_version)\" = 2 ]" || fail "kthread did not enter the new late function"
+sleep 1
+show_stalled
+check_file $P/transition 1
+echo 0 >$HOLD/late_block
+loop_until "[ ! -d $P ]" || fail "unpatching did not complete after the task left"
+unload_mod test_rklp_late
+unload_mod rklp_test_late
+unload_mod rklp_test_hold
+check_no_leftovers test_rklp_late
+end_test
+
 GOING=/sys/module/rklp_test_going/parameters
 start_test "a module in GOING state is patched at enable and unpatched when it goes"
 load_mod rklp_test_going
