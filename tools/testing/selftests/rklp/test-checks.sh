@@ -89,3 +89,54 @@ unload_mod test_rklp_going
 check_no_leftovers test_rklp_going
 end_test
 
+# The handler's slow path, for the kprobe of rklp_test_handler.
+HSYM=$(awk '$3 ~ /handler16decide_in_switch/ && $4 == "[rklp]" { print $3; exit }' /proc/kallsyms)
+H=/sys/module/rklp_test_handler/parameters
+PH=$SYSFS_RKLP/test_rklp_handler
+
+# The victim runs on CPU 1; keep this script, and rklp's transition work
+# (whose timer migrates away from an idle CPU), on CPU 0, which a spinner
+# keeps busy for $1 s: the work must not wait behind what CPU 1 is made to
+# do.
+cpu0_busy() {
+	taskset -p 1 $$ >/dev/null
+	taskset 1 timeout "$1" sh -c 'while :; do :; done' >/dev/null 2>&1 &
+	BUSY_PID=$!
+}
+cpu0_done() {
+	kill $BUSY_PID 2>/dev/null
+	wait $BUSY_PID 2>/dev/null
+	taskset -p 3 $$ >/dev/null
+}
+
+start_test "a task preempted inside rklp's handler after its decision is not switched"
+[ -n "$HSYM" ] || fail "no handler symbol in /proc/kallsyms"
+cpu0_busy 30
+load_mod rklp_test_handler handler_sym="$HSYM"
+load_lp test_rklp_handler
+loop_until "[ \"\$(cat $H/last_version)\" = 2 ]" || fail "victim does not run the new version"
+# The victim now calls the function in a tight loop on CPU 1 (always
+# running, so it stays patched), and is preempted by the hog inside the
+# handler on its first call once unpatching starts, having chosen the new
+# version. Its stack then shows the original function's __fentry__ call.
+echo 1 >$H/preempt
+echo 1 >$H/spin
+sleep 0.2
+log "% echo 0 > $PH/enabled"
+echo 0 >$PH/enabled
+loop_until "[ \"\$(cat $H/caught)\" != 0 ]" || fail "victim not caught in the handler"
+sleep 1
+show_stalled
+# Before the fix the victim was switched and unpatching completed while it
+# was about to run the patch's code.
+check_file $PH/transition 1
+echo 1 >$H/release
+loop_until "[ \"\$(cat $H/caught)\" = 2 ]" || fail "victim did not resume"
+check_file $H/caught_version 2
+loop_until "[ ! -d $PH ]" || fail "unpatching did not complete after the victim left"
+cpu0_done
+unload_mod test_rklp_handler
+unload_mod rklp_test_handler
+check_no_leftovers test_rklp_handler
+end_test
+
