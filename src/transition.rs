@@ -499,6 +499,11 @@ fn complete(st: &mut CoreState) {
             replace_others(st, &mut patch);
         }
         set_entries_transition(st, &patch, false);
+        // A handler that read `transition` before it was cleared may not
+        // read its task's state yet: the next transition's
+        // init_task_states could change it under it (upstream's
+        // klp_synchronize_transition() in klp_complete_transition()).
+        crate::sys::synchronize_handlers();
         for o in patch.objs.iter().filter(|o| o.is_resolved()) {
             o.post_patch();
         }

@@ -140,3 +140,45 @@ unload_mod rklp_test_handler
 check_no_leftovers test_rklp_handler
 end_test
 
+start_test "no task reads a new transition's state through a cleared 'transition'"
+[ -n "$HSYM" ] || fail "no handler symbol in /proc/kallsyms"
+cpu0_busy 30
+load_mod rklp_test_handler handler_sym="$HSYM"
+echo 1 >$H/hold
+sleep 0.3
+load_lp_nowait test_rklp_handler
+# The holder keeps the patching transition open; the victim switches.
+loop_until "[ \"\$(cat $H/last_version)\" = 2 ]" || fail "victim does not run the new version"
+check_file $PH/transition 1
+# The victim's next call stops between the handler's read of `transition`
+# and its read of the task state.
+echo 1 >$H/stall
+loop_until "[ \"\$(cat $H/caught)\" = 1 ]" || fail "victim not caught in the handler"
+# Complete the transition, then start the next patching transition (which
+# sets every task to unpatched) while the victim is still stopped there.
+# Completion by the transition work could wait until the victim's CPU is
+# free again; reversing twice completes it in this shell's write instead:
+# the victim, running, keeps the reversed (unpatching) transition open while
+# the holder leaves.
+log "% echo 0 > $PH/enabled"
+echo 0 >$PH/enabled
+echo 0 >$H/hold
+sleep 0.3
+check_file $PH/transition 1
+log "% echo 1 > $PH/enabled"
+echo 1 >$PH/enabled
+check_file $PH/transition 0
+load_lp_nowait rklp_sample
+echo 1 >$H/release
+loop_until "[ \"\$(cat $H/caught)\" = 2 ]" || fail "victim did not resume"
+# Patched before and after: the call must not have run the original.
+check_file $H/caught_version 2
+loop_until "[ \"\$(cat $SYSFS_RKLP/rklp_sample/transition)\" = 0 ]" || fail "rklp_sample: transition stuck"
+cpu0_done
+disable_lp rklp_sample
+disable_lp test_rklp_handler
+unload_mod rklp_sample
+unload_mod test_rklp_handler
+unload_mod rklp_test_handler
+check_no_leftovers test_rklp_handler
+end_test
