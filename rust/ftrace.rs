@@ -118,3 +118,15 @@ impl FtraceOps {
         super::to_result(unsafe { b::unregister_ftrace_function(self.ptr()) })
     }
 }
+
+/// Size of the `call __fentry__` at a function's ftrace location: a task
+/// inside that call (in the trampoline or the handler) has the location
+/// plus this as a return address on its stack.
+pub(crate) const FENTRY_CALL_SIZE: usize = b::MCOUNT_INSN_SIZE as usize;
+
+/// Address of the handler's C half, `rklp_ftrace_entry()` (the only part of
+/// the handler that can be preempted: its recursion unlock re-enables
+/// preemption).
+pub(crate) fn handler_entry() -> usize {
+    b::rklp_ftrace_entry as *const () as usize
+}

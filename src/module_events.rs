@@ -26,6 +26,8 @@ impl ModuleEvents for RklpModuleEvents {
         let Some(core) = core() else { return Ok(()) };
         let mut guard = core.state.lock();
         let st = &mut *guard;
+        // A module of this name that went before is freed by now.
+        st.forget_gone_module(module);
         // Take the patch list out so objects and the hash writer can be
         // borrowed at once; put it back before returning.
         let mut patches = core::mem::replace(&mut st.patches, KVec::new());
@@ -82,6 +84,24 @@ impl ModuleEvents for RklpModuleEvents {
                 }
             }
         }
+        if res.is_ok() {
+            // The transition must also wait for tasks in the functions just
+            // patched: a task that has not switched may enter one now.
+            if let Some(p) = patches
+                .iter()
+                .find(|p| st.transition.as_ref().is_some_and(|t| t.is_patch(p)))
+            {
+                if let Err(e) = crate::transition::refresh_checks(st, p) {
+                    pr_warn!(
+                        "patch '{}' failed for module '{}', refusing to load module '{}'\n",
+                        &*p.name,
+                        module,
+                        module
+                    );
+                    res = Err(e);
+                }
+            }
+        }
         if res.is_err() {
             // Undo what this load already patched: the module will not run.
             for p in patches.iter_mut() {
@@ -122,6 +142,17 @@ impl ModuleEvents for RklpModuleEvents {
                 }
             }
         }
+        if let Some(p) = patches
+            .iter()
+            .find(|p| st.transition.as_ref().is_some_and(|t| t.is_patch(p)))
+        {
+            // Stop checking the module's functions. On failure the old
+            // checks stay: a superset, which can only delay the transition.
+            let _ = crate::transition::refresh_checks(st, p);
+        }
         st.patches = patches;
+        // Its exit() has run: new patches must leave it alone although it is
+        // still in MODULE_STATE_GOING until it is freed.
+        st.add_gone_module(module);
     }
 }

@@ -11,18 +11,22 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
-/// `MODULE_STATE_LIVE` and `MODULE_STATE_COMING` (include/linux/module.h).
+/// `MODULE_STATE_*` (include/linux/module.h).
 const MODULE_STATE_LIVE: u32 = 0;
 const MODULE_STATE_COMING: u32 = 1;
+const MODULE_STATE_GOING: u32 = 2;
 
-/// Whether `obj` is loaded: vmlinux always; a module when live or coming.
+/// Whether `obj` is loaded: vmlinux always; a module when live or coming, or
+/// going but before rklp's going notifier (its code runs until its exit()
+/// has finished; upstream patches it too, `mod->klp_alive`).
 pub(crate) fn object_loaded(st: &CoreState, obj: &Object) -> bool {
     match &obj.name {
         None => true,
-        Some(n) => matches!(
-            st.kallsyms.module_state(n),
-            Some(MODULE_STATE_LIVE) | Some(MODULE_STATE_COMING)
-        ),
+        Some(n) => match st.kallsyms.module_state(n) {
+            Some(MODULE_STATE_LIVE) | Some(MODULE_STATE_COMING) => true,
+            Some(MODULE_STATE_GOING) => !st.module_gone(n),
+            _ => false,
+        },
     }
 }
 

@@ -15,6 +15,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::new_mutex;
 use kernel::prelude::*;
+use kernel::str::{CStr, CString};
 use kernel::sync::Mutex;
 
 /// Everything the core mutex protects.
@@ -33,6 +34,12 @@ pub(crate) struct CoreState {
     pub(crate) task_syms: TaskSyms,
     /// The running transition, if any.
     pub(crate) transition: Option<Transition>,
+    /// Modules in MODULE_STATE_GOING whose going notifier has run (upstream:
+    /// `!mod->klp_alive`); see [`crate::patching::object_loaded`].
+    gone_modules: KVec<CString>,
+    /// A name could not be added to `gone_modules`: treat every GOING
+    /// module as gone.
+    gone_unknown: bool,
 }
 
 /// The core: state and the sysfs root `/sys/kernel/rklp`.
@@ -80,6 +87,8 @@ impl CoreState {
         Self {
             task_syms,
             transition: None,
+            gone_modules: KVec::new(),
+            gone_unknown: false,
             patches: KVec::new(),
             to_free: KVec::new(),
             hash: HashWriter::new_once(),
@@ -107,6 +116,36 @@ impl CoreState {
         }
     }
 
+    /// Records that the going notifier of `name` has run; forgets the names
+    /// of modules that are no longer loaded.
+    pub(crate) fn add_gone_module(&mut self, name: &CStr) {
+        let ks = &self.kallsyms;
+        retain_names(&mut self.gone_modules, |n| {
+            ks.module_state(n).is_some() && n.as_bytes() != name.as_bytes()
+        });
+        let pushed = CString::try_from(name)
+            .map_err(|_| ENOMEM)
+            .and_then(|n| self.gone_modules.push(n, GFP_KERNEL).map_err(|_| ENOMEM));
+        if pushed.is_err() {
+            pr_err!("out of memory: modules being removed will not be patched\n");
+            self.gone_unknown = true;
+        }
+    }
+
+    /// A module called `name` is coming: a former one of that name is gone.
+    pub(crate) fn forget_gone_module(&mut self, name: &CStr) {
+        retain_names(&mut self.gone_modules, |n| n.as_bytes() != name.as_bytes());
+    }
+
+    /// Whether the going notifier of the (GOING) module `name` has run.
+    pub(crate) fn module_gone(&self, name: &CStr) -> bool {
+        self.gone_unknown
+            || self
+                .gone_modules
+                .iter()
+                .any(|n| n.as_bytes() == name.as_bytes())
+    }
+
     /// Queues a disabled patch for freeing.
     pub(crate) fn defer_free(&mut self, patch: KBox<Patch>) {
         if let Err(e) = self.to_free.push(patch, GFP_KERNEL) {
@@ -122,6 +161,18 @@ impl CoreState {
         self.patches
             .iter()
             .position(|p| p.dir.as_ref().map(|d| d.id()) == Some(dir))
+    }
+}
+
+/// Keeps the names for which `keep` holds (6.12's `KVec` has no `retain`).
+fn retain_names(v: &mut KVec<CString>, mut keep: impl FnMut(&CStr) -> bool) {
+    let mut i = 0;
+    while i < v.len() {
+        if keep(&v[i]) {
+            i += 1;
+        } else {
+            drop(crate::sys::vec::remove(v, i));
+        }
     }
 }
 

@@ -34,6 +34,7 @@ use crate::sys::work::WorkFn;
 use crate::task_state::{tasks, Record, PATCHED, UNPATCHED};
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
+use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::CString;
 
@@ -71,6 +72,9 @@ pub(crate) struct Transition {
     /// PATCHED or UNPATCHED.
     pub(crate) target: u8,
     checks: KVec<Check>,
+    /// Where a task stopped inside a traced call has its decision pending
+    /// (see [`in_handler_checks`]).
+    in_handler: KVec<Check>,
     /// Retries since start / since the last kick.
     retries: u32,
     last_kick: u32,
@@ -81,6 +85,9 @@ pub(crate) enum Reason {
     None,
     Running,
     Unreliable,
+    /// Stopped between its handler's decision and the jump (see
+    /// [`in_handler_checks`]).
+    InHandler,
     SleepingIn(usize),
 }
 
@@ -90,7 +97,8 @@ impl Reason {
             Reason::None => 0,
             Reason::Running => 1,
             Reason::Unreliable => 2,
-            Reason::SleepingIn(i) => 3 + *i as u32,
+            Reason::InHandler => 3,
+            Reason::SleepingIn(i) => 4 + *i as u32,
         }
     }
 }
@@ -116,19 +124,24 @@ impl Transition {
             0 => write!(out, "not checked yet"),
             1 => write!(out, "running"),
             2 => write!(out, "unreliable stack"),
-            n => match self.checks.get((n - 3) as usize) {
+            3 => write!(out, "inside rklp's ftrace handler"),
+            n => match self.checks.get((n - 4) as usize) {
                 Some(c) => write!(out, "sleeping in function {}", &*c.name),
                 None => write!(out, "sleeping in a patched function"),
             },
         }
     }
 
-    /// Whether a reliable trace contains a function being changed.
+    /// Whether a reliable trace contains a function being changed, or the
+    /// handler's call of one.
     fn check_stack(&self, frames: &[usize]) -> Reason {
-        match find_hit(&self.checks, frames) {
-            Some(i) => Reason::SleepingIn(i),
-            None => Reason::None,
+        if let Some(i) = find_hit(&self.checks, frames) {
+            return Reason::SleepingIn(i);
         }
+        if find_hit(&self.in_handler, frames).is_some() {
+            return Reason::InHandler;
+        }
+        Reason::None
     }
 
     /// Checks the current task's own stack (it is running, but stable).
@@ -176,6 +189,67 @@ pub(crate) fn build_checks(st: &CoreState, patch: &Patch, target: u8) -> Result<
     Ok(checks)
 }
 
+/// A task stopped (preempted) inside rklp's handler after its decision, or
+/// in the ftrace trampoline on the way to the chosen function, shows the
+/// traced function's call of `__fentry__` on its stack, not the version it
+/// is about to run: it must not switch, or it may run the other version
+/// with the new state (or freed code, after unpatching). Such a task has on
+/// its stack the handler's C half (the only place the handler can be
+/// preempted, at `ftrace_test_recursion_unlock()`) or, in the trampoline,
+/// the return address of a transition function's `__fentry__` call.
+pub(crate) fn in_handler_checks(st: &CoreState, patch: &Patch) -> Result<KVec<Check>> {
+    let mut checks = KVec::new();
+    let entry = crate::sys::ftrace::handler_entry();
+    // rklp's own symbol: its size is known; if not, its first byte only.
+    let size = st.kallsyms.symbol_size(entry).unwrap_or(1);
+    let name = CString::try_from(c_str!("rklp_ftrace_entry")).map_err(|_| ENOMEM)?;
+    checks.push(
+        Check {
+            start: entry,
+            size,
+            name,
+        },
+        GFP_KERNEL,
+    )?;
+    for o in patch.objs.iter() {
+        for f in o
+            .funcs
+            .iter()
+            .filter(|f| f.entry.is_some() && f.ftrace_loc != 0)
+        {
+            let name = CString::try_from(&*f.old_name).map_err(|_| ENOMEM)?;
+            let start = f.ftrace_loc + crate::sys::ftrace::FENTRY_CALL_SIZE;
+            checks.push(
+                Check {
+                    start,
+                    size: 1,
+                    name,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+    }
+    Ok(checks)
+}
+
+/// Rebuilds the checks of the running transition after a module of `patch`
+/// came or went, so that they cover exactly its patched objects (upstream
+/// re-reads `obj->patched` on every check). Nothing to do if `patch` is not
+/// in transition. On failure the checks are unchanged.
+pub(crate) fn refresh_checks(st: &mut CoreState, patch: &Patch) -> Result {
+    let target = match st.transition.as_ref() {
+        Some(tr) if tr.is_patch(patch) => tr.target,
+        _ => return Ok(()),
+    };
+    let checks = build_checks(st, patch, target)?;
+    let in_handler = in_handler_checks(st, patch)?;
+    if let Some(tr) = st.transition.as_mut() {
+        tr.checks = checks;
+        tr.in_handler = in_handler;
+    }
+    Ok(())
+}
+
 /// Every live record, in chunks of RCU read sections.
 fn for_each_record(mut f: impl FnMut(&Record, &TaskRef)) -> bool {
     let Some(t) = tasks() else { return true };
@@ -210,6 +284,7 @@ fn direction(target: u8) -> &'static str {
 /// at once, else leaves it to the transition work.
 pub(crate) fn start(st: &mut CoreState, idx: usize, target: u8) -> Result {
     let checks = build_checks(st, &st.patches[idx], target)?;
+    let in_handler = in_handler_checks(st, &st.patches[idx])?;
     pr_notice!(
         "'{}': starting {} transition\n",
         &*st.patches[idx].name,
@@ -219,6 +294,7 @@ pub(crate) fn start(st: &mut CoreState, idx: usize, target: u8) -> Result {
         patch: patch_id(&st.patches[idx]),
         target,
         checks,
+        in_handler,
         retries: 0,
         last_kick: 0,
     });
@@ -423,6 +499,11 @@ fn complete(st: &mut CoreState) {
             replace_others(st, &mut patch);
         }
         set_entries_transition(st, &patch, false);
+        // A handler that read `transition` before it was cleared may not
+        // read its task's state yet: the next transition's
+        // init_task_states could change it under it (upstream's
+        // klp_synchronize_transition() in klp_complete_transition()).
+        crate::sys::synchronize_handlers();
         for o in patch.objs.iter().filter(|o| o.is_resolved()) {
             o.post_patch();
         }

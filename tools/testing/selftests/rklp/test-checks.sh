@@ -1,0 +1,184 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# What a transition must wait for: functions of modules that load or unload
+# during it, tasks stopped inside rklp's ftrace handler; a grace period
+# after the patching side clears `transition`; modules being removed.
+. ./functions.sh
+
+HOLD=/sys/module/rklp_test_hold/parameters
+P=$SYSFS_RKLP/test_rklp_late
+
+# show_stalled: the stalled tasks, for the log (the file may move).
+show_stalled() {
+	for f in $SYSFS_RKLP/stalled /sys/kernel/debug/rklp/stalled; do
+		[ -r $f ] && sed 's/^/#   stalled: /' $f
+	done
+}
+
+start_test "module loaded during a patching transition: a task in its old function holds the transition"
+load_mod rklp_test_hold
+echo 1 >$HOLD/block
+sleep 0.3
+load_lp_nowait test_rklp_late
+sleep 0.3
+check_file $P/transition 1
+load_mod rklp_test_late
+# The unswitched kthread leaves the old rklp_test_hold_func() straight into
+# the old rklp_test_late_func() (no switch point between), and sleeps there.
+echo 0 >$HOLD/block
+loop_until "[ \"\$(cat $HOLD/late_version)\" = 1 ]" || fail "kthread did not enter the old late function"
+sleep 1
+show_stalled
+check_file $P/transition 1
+echo 0 >$HOLD/late_block
+loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition did not complete after the task left"
+disable_lp test_rklp_late
+unload_mod test_rklp_late
+unload_mod rklp_test_late
+unload_mod rklp_test_hold
+check_no_leftovers test_rklp_late
+end_test
+
+start_test "module loaded during an unpatching transition: a task in the new function holds the transition"
+load_mod rklp_test_hold
+load_lp test_rklp_late
+echo 1 >$HOLD/block
+sleep 0.3
+log "% echo 0 > $P/enabled"
+echo 0 >$P/enabled
+sleep 0.3
+check_file $P/transition 1
+load_mod rklp_test_late
+# The kthread, still patched, goes from the new hold function into the new
+# late function (the patch module's code) and sleeps there.
+echo 0 >$HOLD/block
+loop_until "[ \"\$(cat $HOLD/late_version)\" = 2 ]" || fail "kthread did not enter the new late function"
+sleep 1
+show_stalled
+check_file $P/transition 1
+echo 0 >$HOLD/late_block
+loop_until "[ ! -d $P ]" || fail "unpatching did not complete after the task left"
+unload_mod test_rklp_late
+unload_mod rklp_test_late
+unload_mod rklp_test_hold
+check_no_leftovers test_rklp_late
+end_test
+
+GOING=/sys/module/rklp_test_going/parameters
+start_test "a module in GOING state is patched at enable and unpatched when it goes"
+load_mod rklp_test_going
+log "% rmmod rklp_test_going &"
+( rmmod rklp_test_going; echo $? >/tmp/going_rc ) &
+loop_until "[ \"\$(cat $GOING/exiting 2>/dev/null)\" = Y ]" || fail "exit() did not start"
+check_file $GOING/last_version 1
+load_lp test_rklp_going
+# Its exit() still runs: the new version must be called.
+n=0
+while [ "$(cat $GOING/last_version)" != 2 ] && [ $n -lt 20 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+check_file $GOING/last_version 2
+echo 0 >$GOING/exit_block
+wait
+check_file /tmp/going_rc 0
+loop_until "[ ! -e /sys/module/rklp_test_going ]" || fail "rklp_test_going still loaded"
+test_dmesg | grep -q "reverting patch 'test_rklp_going' on unloading module 'rklp_test_going'" ||
+	fail "not unpatched when it went"
+disable_lp test_rklp_going
+unload_mod test_rklp_going
+check_no_leftovers test_rklp_going
+end_test
+
+# The handler's slow path, for the kprobe of rklp_test_handler.
+HSYM=$(awk '$3 ~ /handler16decide_in_switch/ && $4 == "[rklp]" { print $3; exit }' /proc/kallsyms)
+H=/sys/module/rklp_test_handler/parameters
+PH=$SYSFS_RKLP/test_rklp_handler
+
+# The victim runs on CPU 1; keep this script, and rklp's transition work
+# (whose timer migrates away from an idle CPU), on CPU 0, which a spinner
+# keeps busy for $1 s: the work must not wait behind what CPU 1 is made to
+# do.
+cpu0_busy() {
+	taskset -p 1 $$ >/dev/null
+	taskset 1 timeout "$1" sh -c 'while :; do :; done' >/dev/null 2>&1 &
+	BUSY_PID=$!
+}
+cpu0_done() {
+	kill $BUSY_PID 2>/dev/null
+	wait $BUSY_PID 2>/dev/null
+	taskset -p 3 $$ >/dev/null
+}
+
+start_test "a task preempted inside rklp's handler after its decision is not switched"
+[ -n "$HSYM" ] || fail "no handler symbol in /proc/kallsyms"
+cpu0_busy 30
+load_mod rklp_test_handler handler_sym="$HSYM"
+load_lp test_rklp_handler
+loop_until "[ \"\$(cat $H/last_version)\" = 2 ]" || fail "victim does not run the new version"
+# The victim now calls the function in a tight loop on CPU 1 (always
+# running, so it stays patched), and is preempted by the hog inside the
+# handler on its first call once unpatching starts, having chosen the new
+# version. Its stack then shows the original function's __fentry__ call.
+echo 1 >$H/preempt
+echo 1 >$H/spin
+sleep 0.2
+log "% echo 0 > $PH/enabled"
+echo 0 >$PH/enabled
+loop_until "[ \"\$(cat $H/caught)\" != 0 ]" || fail "victim not caught in the handler"
+sleep 1
+show_stalled
+# Before the fix the victim was switched and unpatching completed while it
+# was about to run the patch's code.
+check_file $PH/transition 1
+echo 1 >$H/release
+loop_until "[ \"\$(cat $H/caught)\" = 2 ]" || fail "victim did not resume"
+check_file $H/caught_version 2
+loop_until "[ ! -d $PH ]" || fail "unpatching did not complete after the victim left"
+cpu0_done
+unload_mod test_rklp_handler
+unload_mod rklp_test_handler
+check_no_leftovers test_rklp_handler
+end_test
+
+start_test "no task reads a new transition's state through a cleared 'transition'"
+[ -n "$HSYM" ] || fail "no handler symbol in /proc/kallsyms"
+cpu0_busy 30
+load_mod rklp_test_handler handler_sym="$HSYM"
+echo 1 >$H/hold
+sleep 0.3
+load_lp_nowait test_rklp_handler
+# The holder keeps the patching transition open; the victim switches.
+loop_until "[ \"\$(cat $H/last_version)\" = 2 ]" || fail "victim does not run the new version"
+check_file $PH/transition 1
+# The victim's next call stops between the handler's read of `transition`
+# and its read of the task state.
+echo 1 >$H/stall
+loop_until "[ \"\$(cat $H/caught)\" = 1 ]" || fail "victim not caught in the handler"
+# Complete the transition, then start the next patching transition (which
+# sets every task to unpatched) while the victim is still stopped there.
+# Completion by the transition work could wait until the victim's CPU is
+# free again; reversing twice completes it in this shell's write instead:
+# the victim, running, keeps the reversed (unpatching) transition open while
+# the holder leaves.
+log "% echo 0 > $PH/enabled"
+echo 0 >$PH/enabled
+echo 0 >$H/hold
+sleep 0.3
+check_file $PH/transition 1
+log "% echo 1 > $PH/enabled"
+echo 1 >$PH/enabled
+check_file $PH/transition 0
+load_lp_nowait rklp_sample
+echo 1 >$H/release
+loop_until "[ \"\$(cat $H/caught)\" = 2 ]" || fail "victim did not resume"
+# Patched before and after: the call must not have run the original.
+check_file $H/caught_version 2
+loop_until "[ \"\$(cat $SYSFS_RKLP/rklp_sample/transition)\" = 0 ]" || fail "rklp_sample: transition stuck"
+cpu0_done
+disable_lp rklp_sample
+disable_lp test_rklp_handler
+unload_mod rklp_sample
+unload_mod test_rklp_handler
+unload_mod rklp_test_handler
+check_no_leftovers test_rklp_handler
+end_test
