@@ -15,6 +15,11 @@ use kernel::prelude::*;
 include!(concat!(env!("RKLP_DIR"), "/include/rklp/api.rs"));
 use klp::{KlpFunc, KlpObject, KlpPatch};
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
+    c_str!("cmdline_proc_show"),
+    livepatch_cmdline_proc_show as extern "C" fn(_, _) -> _,
+)])]);
+
 module! {
     type: RklpSample,
     name: "rklp_sample",
@@ -42,12 +47,7 @@ struct RklpSample;
 
 impl kernel::Module for RklpSample {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        KlpPatch::new()
-            .object(KlpObject::vmlinux().func(KlpFunc::new(
-                c_str!("cmdline_proc_show"),
-                livepatch_cmdline_proc_show as extern "C" fn(_, _) -> _,
-            ))?)?
-            .enable(module)?;
+        PATCH.enable(module)?;
         Ok(RklpSample)
     }
 }

@@ -16,3 +16,6 @@ start=$SECONDS
 # shellcheck disable=SC2086
 make -C "$KOUT" $RKLP_MAKE_TOOLS M="$RKLP_MODDIR" -j"$(nproc)" modules
 echo "rklp: modules built in $(( SECONDS - start )) s"
+# A frame over 2 KB (e.g. a patch init that grows with its number of
+# functions) can overflow the 16 KB kernel stack: fail the build.
+"$RKLP_ROOT/scripts/check-frames.sh"

@@ -3,7 +3,8 @@
 // The C ABI between patch modules and rklp.ko. This file is compiled into
 // both sides (`include!`), so the layouts cannot drift apart. Patch modules
 // never build these structs by hand: the typed `KlpPatch` API in `api.rs`
-// does, and rklp copies what it needs at registration.
+// wraps them (its static tables are arrays of them), and rklp copies what it
+// needs at registration.
 
 /// Version of the descriptor layout below; rklp refuses any other.
 pub const RKLP_ABI_VERSION: u32 = 3;

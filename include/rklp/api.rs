@@ -9,27 +9,36 @@
 
 /// Describe a live patch and hand it to rklp.
 ///
+/// A patch is a `static` table, built at compile time, as C's
+/// `static struct klp_func funcs[]` / `klp_object objs[]` / `klp_patch`:
+///
 /// ```ignore
 /// #[no_mangle]
 /// extern "C" fn livepatch_cmdline_proc_show(m: *mut bindings::seq_file, v: *mut c_void) -> c_int { .. }
 ///
-/// KlpPatch::new()
-///     .object(KlpObject::vmlinux().func(KlpFunc::new(
-///         c_str!("cmdline_proc_show"),
-///         livepatch_cmdline_proc_show as extern "C" fn(_, _) -> _,
-///     ))?)?
-///     .enable(module)?;
+/// static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
+///     c_str!("cmdline_proc_show"),
+///     livepatch_cmdline_proc_show as extern "C" fn(_, _) -> _,
+/// )])]);
+///
+/// // in the module's init:
+/// PATCH.enable(module)?;
 /// ```
+///
+/// Every constructor is a `const fn`, so the tables live in the module's
+/// read-only data and `enable` uses a few dozen bytes of stack whatever the
+/// number of functions (a by-value builder needed a stack slot per step:
+/// 14,624 bytes for 100 functions, past the 16 KB kernel stack).
 ///
 /// What the types rule out at compile time: null or non-NUL-terminated
 /// names (`&'static CStr`), replacements that are not `extern "C"`
 /// functions (only those implement [`klp::Replacement`]), dangling names
-/// (`'static`), an unterminated or mis-sized array (there are none). The
-/// rest (empty patch, empty object, a function listed twice, unknown or
-/// ambiguous symbols, functions ftrace cannot patch) is refused by rklp at
-/// `enable` with `EINVAL` and a message in dmesg.
+/// and tables (`'static`), an unterminated or mis-sized array (slices carry
+/// their length). The rest (empty patch, empty object, a function listed
+/// twice, unknown or ambiguous symbols, functions ftrace cannot patch) is
+/// refused by rklp at `enable` with `EINVAL` and a message in dmesg.
 ///
-/// System states: declare them with [`klp::KlpPatch::state`]; callbacks
+/// System states: declare them with [`klp::KlpPatch::states`]; callbacks
 /// reach their `data` with [`klp::get_state`] and, during a transition, the
 /// installed patches' with [`klp::get_prev_state`].
 #[allow(dead_code, unreachable_pub)]
@@ -38,7 +47,6 @@ pub mod klp {
     use core::marker::PhantomData;
     use core::mem::ManuallyDrop;
     use core::ptr::NonNull;
-    use kernel::alloc::flags::GFP_KERNEL;
     use kernel::prelude::*;
     use kernel::str::CStr;
 
@@ -93,23 +101,17 @@ pub mod klp {
     ///
     /// # Safety
     ///
-    /// Implementors must be function pointers with the C calling convention:
-    /// ftrace jumps to them with the original call's registers.
-    pub unsafe trait Replacement: Copy {
-        /// The function's address.
-        fn addr(self) -> *const u8;
-    }
+    /// Implementors must be function pointers with the C calling convention
+    /// (so pointer-sized, holding the function's address): ftrace jumps to
+    /// them with the original call's registers.
+    pub unsafe trait Replacement: Copy {}
 
     macro_rules! impl_replacement {
         ($($a:ident),*) => {
             // SAFETY: an `extern "C"` function pointer.
-            unsafe impl<R, $($a),*> Replacement for extern "C" fn($($a),*) -> R {
-                fn addr(self) -> *const u8 { self as *const u8 }
-            }
+            unsafe impl<R, $($a),*> Replacement for extern "C" fn($($a),*) -> R {}
             // SAFETY: an `unsafe extern "C"` function pointer.
-            unsafe impl<R, $($a),*> Replacement for unsafe extern "C" fn($($a),*) -> R {
-                fn addr(self) -> *const u8 { self as *const u8 }
-            }
+            unsafe impl<R, $($a),*> Replacement for unsafe extern "C" fn($($a),*) -> R {}
         };
     }
     impl_replacement!();
@@ -120,27 +122,45 @@ pub mod klp {
     impl_replacement!(A, B, C, D, E);
     impl_replacement!(A, B, C, D, E, F);
 
-    /// One function to replace.
-    pub struct KlpFunc {
-        old_name: &'static CStr,
-        new_func: *const u8,
-        old_sympos: usize,
+    /// The address of function pointer `f`, in a `const fn` (trait methods
+    /// cannot be called there, casts of generic types cannot be written).
+    const fn fn_addr<F: Replacement>(f: F) -> *const u8 {
+        #[repr(C)]
+        union FnAddr<F: Copy> {
+            f: F,
+            addr: *const u8,
+        }
+        const {
+            assert!(core::mem::size_of::<F>() == core::mem::size_of::<*const u8>());
+        }
+        // SAFETY: `F` is a function pointer (contract of `Replacement`),
+        // the same size as `addr` (checked above): its bits are the address.
+        unsafe { FnAddr { f }.addr }
     }
+
+    /// One function to replace: an element of an object's `static` table
+    /// (layout: `struct rklp_func_desc`, the table is what rklp reads at `enable`).
+    #[repr(transparent)]
+    pub struct KlpFunc(abi::RklpFuncDesc);
+
+    // SAFETY: never changed after construction (no method takes `&mut`);
+    // it points to a `'static` name and to code.
+    unsafe impl Sync for KlpFunc {}
 
     impl KlpFunc {
         /// Replace `old_name` (which must be unique in its object) by `new_func`.
-        pub fn new<F: Replacement>(old_name: &'static CStr, new_func: F) -> Self {
-            Self {
-                old_name,
-                new_func: new_func.addr(),
+        pub const fn new<F: Replacement>(old_name: &'static CStr, new_func: F) -> Self {
+            Self(abi::RklpFuncDesc {
+                old_name: old_name.as_char_ptr().cast(),
+                new_func: fn_addr(new_func),
                 old_sympos: 0,
-            }
+            })
         }
 
         /// Pick the `pos`-th symbol called `old_name` in its object (1-based,
         /// in kallsyms order), for names that are not unique.
-        pub fn sympos(mut self, pos: core::num::NonZeroUsize) -> Self {
-            self.old_sympos = pos.get();
+        pub const fn sympos(mut self, pos: core::num::NonZeroUsize) -> Self {
+            self.0.old_sympos = pos.get();
             self
         }
     }
@@ -211,55 +231,56 @@ pub mod klp {
         }
     }
 
-    /// vmlinux or one module, and the functions to replace in it.
-    pub struct KlpObject {
-        name: Option<&'static CStr>,
-        funcs: KVec<abi::RklpFuncDesc>,
-        callbacks: abi::RklpCallbacks,
-    }
+    /// vmlinux or one module, and the functions to replace in it: an
+    /// element of a patch's `static` table (layout: `struct
+    /// rklp_object_desc`, the table is what rklp reads at `enable`).
+    #[repr(transparent)]
+    pub struct KlpObject(abi::RklpObjectDesc);
+
+    // SAFETY: never changed after construction; it points to `'static`
+    // names, tables and code.
+    unsafe impl Sync for KlpObject {}
 
     impl KlpObject {
-        /// Functions of the kernel image.
-        pub fn vmlinux() -> Self {
-            Self {
-                name: None,
-                funcs: KVec::new(),
-                callbacks: abi::RklpCallbacks::default(),
-            }
+        const fn with(name: Option<&'static CStr>, funcs: &'static [KlpFunc]) -> Self {
+            Self(abi::RklpObjectDesc {
+                name: match name {
+                    Some(n) => n.as_char_ptr().cast(),
+                    None => core::ptr::null(),
+                },
+                // `KlpFunc` is a transparent `RklpFuncDesc`.
+                funcs: funcs.as_ptr().cast(),
+                nr_funcs: funcs.len(),
+                callbacks: abi::RklpCallbacks {
+                    pre_patch: None,
+                    post_patch: None,
+                    pre_unpatch: None,
+                    post_unpatch: None,
+                },
+            })
         }
 
-        /// Functions of module `name` (patched when it is loaded).
-        pub fn module(name: &'static CStr) -> Self {
-            Self {
-                name: Some(name),
-                funcs: KVec::new(),
-                callbacks: abi::RklpCallbacks::default(),
-            }
+        /// Functions `funcs` of the kernel image (`&[]` for an object with
+        /// callbacks only).
+        pub const fn vmlinux(funcs: &'static [KlpFunc]) -> Self {
+            Self::with(None, funcs)
+        }
+
+        /// Functions `funcs` of module `name` (patched when it is loaded).
+        pub const fn module(name: &'static CStr, funcs: &'static [KlpFunc]) -> Self {
+            Self::with(Some(name), funcs)
         }
 
         /// Sets the object's callbacks (an object may have callbacks and no
         /// functions).
-        pub fn callbacks<C: KlpCallbacks>(mut self) -> Self {
-            self.callbacks = abi::RklpCallbacks {
+        pub const fn callbacks<C: KlpCallbacks>(mut self) -> Self {
+            self.0.callbacks = abi::RklpCallbacks {
                 pre_patch: Some(cb_pre_patch::<C>),
                 post_patch: Some(cb_post_patch::<C>),
                 pre_unpatch: Some(cb_pre_unpatch::<C>),
                 post_unpatch: Some(cb_post_unpatch::<C>),
             };
             self
-        }
-
-        /// Adds a function.
-        pub fn func(mut self, f: KlpFunc) -> Result<Self> {
-            self.funcs.push(
-                abi::RklpFuncDesc {
-                    old_name: f.old_name.as_char_ptr().cast(),
-                    new_func: f.new_func,
-                    old_sympos: f.old_sympos,
-                },
-                GFP_KERNEL,
-            )?;
-            Ok(self)
         }
     }
 
@@ -269,16 +290,21 @@ pub mod klp {
     /// patch that cannot deal with the states installed patches changed:
     /// same id with a lower version, or (for a [`KlpPatch::replace`] patch)
     /// a state it does not carry.
-    #[derive(Clone, Copy)]
-    pub struct KlpState {
-        id: u64,
-        version: u32,
-    }
+    #[repr(transparent)]
+    pub struct KlpState(abi::RklpState);
+
+    // SAFETY: never changed after construction; `data` is null (rklp
+    // copies the state and hands out its copy's `data`).
+    unsafe impl Sync for KlpState {}
 
     impl KlpState {
         /// State `id`, changed in version `version`.
         pub const fn new(id: u64, version: u32) -> Self {
-            Self { id, version }
+            Self(abi::RklpState {
+                id,
+                version,
+                data: core::ptr::null_mut(),
+            })
         }
     }
 
@@ -371,25 +397,25 @@ pub mod klp {
         SystemState::from_raw(unsafe { rklp_get_prev_state(id) })
     }
 
-    /// A whole patch.
+    /// A whole patch: its objects, states and flags. Usually a `static`;
+    /// it is `Copy`, so init can also pick flags at run time
+    /// (`let mut p = PATCH; if x { p = p.replace(); } p.enable(module)?`).
+    #[derive(Clone, Copy)]
     pub struct KlpPatch {
-        objs: KVec<KlpObject>,
-        states: KVec<abi::RklpState>,
+        objs: &'static [KlpObject],
+        states: &'static [KlpState],
         flags: u32,
     }
 
-    impl Default for KlpPatch {
-        fn default() -> Self {
-            Self::new()
-        }
-    }
+    // SAFETY: only `'static`, immutable tables (see `KlpObject`, `KlpState`).
+    unsafe impl Sync for KlpPatch {}
 
     impl KlpPatch {
-        /// An empty patch.
-        pub fn new() -> Self {
+        /// A patch of objects `objs`.
+        pub const fn new(objs: &'static [KlpObject]) -> Self {
             Self {
-                objs: KVec::new(),
-                states: KVec::new(),
+                objs,
+                states: &[],
                 flags: 0,
             }
         }
@@ -399,7 +425,7 @@ pub mod klp {
         /// instead of task by task. Enabling or disabling fails with `EBUSY`
         /// if that check (or an NMI running a function being switched) keeps
         /// failing.
-        pub fn immediate(mut self) -> Self {
+        pub const fn immediate(mut self) -> Self {
             self.flags |= abi::RKLP_PATCH_IMMEDIATE;
             self
         }
@@ -409,57 +435,36 @@ pub mod klp {
         /// to their original code; when the transition completes the earlier
         /// patches are gone (their modules can be removed, their callbacks
         /// do not run).
-        pub fn replace(mut self) -> Self {
+        pub const fn replace(mut self) -> Self {
             self.flags |= abi::RKLP_PATCH_REPLACE;
             self
         }
 
-        /// Declares a system state this patch changes. rklp keeps a copy
-        /// whose `data` the callbacks reach with [`get_state`].
-        pub fn state(mut self, s: KlpState) -> Result<Self> {
-            self.states.push(
-                abi::RklpState {
-                    id: s.id,
-                    version: s.version,
-                    data: core::ptr::null_mut(),
-                },
-                GFP_KERNEL,
-            )?;
-            Ok(self)
-        }
-
-        /// Adds an object.
-        pub fn object(mut self, o: KlpObject) -> Result<Self> {
-            self.objs.push(o, GFP_KERNEL)?;
-            Ok(self)
+        /// Declares the system states this patch changes. rklp keeps a copy
+        /// of each whose `data` the callbacks reach with [`get_state`].
+        pub const fn states(mut self, states: &'static [KlpState]) -> Self {
+            self.states = states;
+            self
         }
 
         /// Registers and enables the patch. Call from the patch module's
         /// init with its `THIS_MODULE`; rklp copies what it needs and pins
-        /// the module until the patch is disabled.
+        /// the module until the patch is disabled. No allocation, and the
+        /// same small stack frame for any number of functions.
         pub fn enable(&self, module: &'static ThisModule) -> Result {
-            let mut objs = KVec::with_capacity(self.objs.len(), GFP_KERNEL)?;
-            for o in self.objs.iter() {
-                objs.push(
-                    abi::RklpObjectDesc {
-                        name: o.name.map_or(core::ptr::null(), |n| n.as_char_ptr().cast()),
-                        funcs: o.funcs.as_ptr(),
-                        nr_funcs: o.funcs.len(),
-                        callbacks: o.callbacks,
-                    },
-                    GFP_KERNEL,
-                )?;
-            }
             let desc = abi::RklpPatchDesc {
                 abi_version: abi::RKLP_ABI_VERSION,
                 flags: self.flags,
-                objs: objs.as_ptr(),
-                nr_objs: objs.len(),
-                states: self.states.as_ptr(),
+                // `KlpObject` and `KlpState` are transparent wrappers of the
+                // descriptors.
+                objs: self.objs.as_ptr().cast(),
+                nr_objs: self.objs.len(),
+                states: self.states.as_ptr().cast(),
                 nr_states: self.states.len(),
             };
-            // SAFETY: `module` is our THIS_MODULE, in init; `desc` and all it
-            // points to live until this call returns (rklp copies it).
+            // SAFETY: `module` is our THIS_MODULE, in init; `desc` lives
+            // until this call returns (rklp copies it), what it points to is
+            // `'static` data of this module, which rklp pins.
             kernel::error::to_result(unsafe { rklp_enable_patch(module.as_ptr().cast(), &desc) })
         }
     }

@@ -148,6 +148,64 @@ rklp: 'test_rklp_mod': unpatching complete
 rklp_test_target: rklp_test_target_exit"
 end_test
 
+# A patch of 1000 functions (generated: test_modules/gen_many.sh), as a
+# cumulative patch has hundreds: with the old by-value builder the patch
+# module's init needed a stack slot per function and overflowed the kernel
+# stack at insmod. /proc/rklp_test_many calls all 1000 functions.
+MANY_N=1000
+MANY_ORIG="original=$MANY_N patched=0 other=0
+first=0 middle=$((MANY_N / 2)) last=$((MANY_N - 1))"
+MANY_NEW="original=0 patched=$MANY_N other=0
+first=1000000 middle=$((1000000 + MANY_N / 2)) last=$((1000000 + MANY_N - 1))"
+
+start_test "a patch of 1000 module functions"
+load_mod rklp_test_many
+check_file /proc/rklp_test_many "$MANY_ORIG"
+load_lp test_rklp_many
+check_file /proc/rklp_test_many "$MANY_NEW"
+check_eq "enabled functions" "$(ftrace_enabled_functions | grep -c '^rklp_many_')" $MANY_N
+check_eq "function dirs" "$(ls -d $SYSFS_RKLP/test_rklp_many/rklp_test_many/rklp_many_*,1 | wc -l)" $MANY_N
+check_file $SYSFS_RKLP/test_rklp_many/rklp_test_many/patched 1
+disable_lp test_rklp_many
+check_file /proc/rklp_test_many "$MANY_ORIG"
+unload_mod test_rklp_many
+unload_mod rklp_test_many
+check_no_leftovers test_rklp_many
+check_result "% insmod rklp_test_many.ko 
+rklp_test_many: rklp_test_many_init
+% insmod test_rklp_many.ko 
+rklp: enabling patch 'test_rklp_many'
+rklp: 'test_rklp_many': initializing patching transition
+rklp: 'test_rklp_many': starting patching transition
+rklp: 'test_rklp_many': completing patching transition
+rklp: 'test_rklp_many': patching complete
+% echo 0 > /sys/kernel/rklp/test_rklp_many/enabled
+rklp: 'test_rklp_many': initializing unpatching transition
+rklp: 'test_rklp_many': starting unpatching transition
+rklp: 'test_rklp_many': completing unpatching transition
+rklp: 'test_rklp_many': unpatching complete
+% rmmod test_rklp_many
+% rmmod rklp_test_many
+rklp_test_many: rklp_test_many_exit"
+end_test
+
+start_test "a patch of 1000 module functions (target loads later)"
+load_lp test_rklp_many
+check_file $SYSFS_RKLP/test_rklp_many/rklp_test_many/patched 0
+load_mod rklp_test_many
+check_file /proc/rklp_test_many "$MANY_NEW"
+check_file $SYSFS_RKLP/test_rklp_many/rklp_test_many/patched 1
+unload_mod rklp_test_many
+check_eq "enabled functions" "$(ftrace_enabled_functions | wc -l)" 0
+load_mod rklp_test_many
+check_file /proc/rklp_test_many "$MANY_NEW"
+disable_lp test_rklp_many
+check_file /proc/rklp_test_many "$MANY_ORIG"
+unload_mod test_rklp_many
+unload_mod rklp_test_many
+check_no_leftovers test_rklp_many
+end_test
+
 # Upstream's tools/testing/selftests/livepatch/test-livepatch.sh (Linux
 # 6.12), ported: same cases and expected log, "rklp: " for "livepatch: ",
 # rklp's test modules for test_klp_* (test_klp_syscall: test_rklp_syscall,

@@ -15,19 +15,20 @@ macro_rules! rklp_bench_patch {
             x.wrapping_mul(3).wrapping_add(1)
         }
 
+        static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(
+            kernel::c_str!("rklp_bench_target"),
+            &[KlpFunc::new(
+                kernel::c_str!("rklp_bench_fn"),
+                $new as extern "C" fn(_) -> _,
+            )],
+        )]);
+
         rklp_test_patch_module!(
             $ty,
             $name,
             "rklp benchmark: patch of rklp_bench_fn",
             |module| {
-                KlpPatch::new()
-                    .object(KlpObject::module(kernel::c_str!("rklp_bench_target")).func(
-                        KlpFunc::new(
-                            kernel::c_str!("rklp_bench_fn"),
-                            $new as extern "C" fn(_) -> _,
-                        ),
-                    )?)?
-                    .enable(module)?;
+                PATCH.enable(module)?;
             }
         );
     };

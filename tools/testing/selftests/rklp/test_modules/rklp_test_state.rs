@@ -137,13 +137,13 @@ impl KlpCallbacks for LoglevelCallbacks {
 }
 
 /// The patch: atomic replace, vmlinux callbacks only, one state.
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[]).callbacks::<LoglevelCallbacks>()])
+    .replace()
+    .states(&[KlpState::new(
+        CONSOLE_LOGLEVEL_STATE,
+        CONSOLE_LOGLEVEL_STATE_VERSION,
+    )]);
+
 fn enable_state_patch(module: &'static ThisModule) -> Result {
-    KlpPatch::new()
-        .replace()
-        .state(KlpState::new(
-            CONSOLE_LOGLEVEL_STATE,
-            CONSOLE_LOGLEVEL_STATE_VERSION,
-        ))?
-        .object(KlpObject::vmlinux().callbacks::<LoglevelCallbacks>())?
-        .enable(module)
+    PATCH.enable(module)
 }

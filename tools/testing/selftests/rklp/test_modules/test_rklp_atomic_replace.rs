@@ -25,15 +25,17 @@ extern "C" fn test_rklp_atomic_replace_meminfo_proc_show(
     )
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
+    c_str!("meminfo_proc_show"),
+    test_rklp_atomic_replace_meminfo_proc_show as extern "C" fn(_, _) -> _,
+)])]);
+
 rklp_test_patch_module!(
     TestAtomicReplace,
     "test_rklp_atomic_replace",
     "rklp test: atomic replace",
     |module| {
-        let mut patch = KlpPatch::new().object(KlpObject::vmlinux().func(KlpFunc::new(
-            c_str!("meminfo_proc_show"),
-            test_rklp_atomic_replace_meminfo_proc_show as extern "C" fn(_, _) -> _,
-        ))?)?;
+        let mut patch = PATCH;
         if REPLACE.load(Ordering::Relaxed) != 0 {
             patch = patch.replace();
         }

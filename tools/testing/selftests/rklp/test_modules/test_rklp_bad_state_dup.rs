@@ -10,15 +10,14 @@ use klp::{KlpCallbacks, KlpState};
 struct NoCallbacks;
 impl KlpCallbacks for NoCallbacks {}
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[]).callbacks::<NoCallbacks>()])
+    .states(&[KlpState::new(7, 1), KlpState::new(7, 2)]);
+
 rklp_test_patch_module!(
     Test,
     "test_rklp_bad_state_dup",
     "rklp test: the same system state twice in one patch is refused",
     |module| {
-        KlpPatch::new()
-            .state(KlpState::new(7, 1))?
-            .state(KlpState::new(7, 2))?
-            .object(KlpObject::vmlinux().callbacks::<NoCallbacks>())?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

@@ -10,14 +10,14 @@ use klp::{KlpCallbacks, KlpState};
 struct NoCallbacks;
 impl KlpCallbacks for NoCallbacks {}
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[]).callbacks::<NoCallbacks>()])
+    .states(&[KlpState::new(0, 1)]);
+
 rklp_test_patch_module!(
     Test,
     "test_rklp_bad_state_id0",
     "rklp test: system state id 0 is refused",
     |module| {
-        KlpPatch::new()
-            .state(KlpState::new(0, 1))?
-            .object(KlpObject::vmlinux().callbacks::<NoCallbacks>())?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

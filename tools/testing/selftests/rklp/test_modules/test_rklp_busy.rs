@@ -31,23 +31,25 @@ extern "C" fn test_rklp_sleep_wait() -> c_int {
     1
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(
+    c_str!("rklp_test_busy"),
+    &[
+        KlpFunc::new(
+            c_str!("rklp_test_busy_func"),
+            test_rklp_busy_func as extern "C" fn(),
+        ),
+        KlpFunc::new(
+            c_str!("rklp_test_sleep_wait"),
+            test_rklp_sleep_wait as extern "C" fn() -> _,
+        ),
+    ],
+)]);
+
 rklp_test_patch_module!(
     TestBusy,
     "test_rklp_busy",
     "rklp test: busy target",
     |module| {
-        KlpPatch::new()
-            .object(
-                KlpObject::module(c_str!("rklp_test_busy"))
-                    .func(KlpFunc::new(
-                        c_str!("rklp_test_busy_func"),
-                        test_rklp_busy_func as extern "C" fn(),
-                    ))?
-                    .func(KlpFunc::new(
-                        c_str!("rklp_test_sleep_wait"),
-                        test_rklp_sleep_wait as extern "C" fn() -> _,
-                    ))?,
-            )?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

@@ -21,19 +21,20 @@ extern "C" fn test_rklp_busy_imm_func() {
     }
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(
+    c_str!("rklp_test_busy"),
+    &[KlpFunc::new(
+        c_str!("rklp_test_busy_func"),
+        test_rklp_busy_imm_func as extern "C" fn(),
+    )],
+)])
+.immediate();
+
 rklp_test_patch_module!(
     TestBusyImm,
     "test_rklp_busy_imm",
     "rklp test: immediate, busy",
     |module| {
-        KlpPatch::new()
-            .immediate()
-            .object(
-                KlpObject::module(c_str!("rklp_test_busy")).func(KlpFunc::new(
-                    c_str!("rklp_test_busy_func"),
-                    test_rklp_busy_imm_func as extern "C" fn(),
-                ))?,
-            )?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

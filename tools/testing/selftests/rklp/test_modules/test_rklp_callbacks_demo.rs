@@ -42,22 +42,24 @@ extern "C" fn patched_work_func(_work: *mut kernel::bindings::work_struct) {
     pr_info!("patched_work_func\n");
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[
+    KlpObject::vmlinux(&[]).callbacks::<Demo>(),
+    KlpObject::module(c_str!("rklp_test_callbacks_mod"), &[]).callbacks::<Demo>(),
+    KlpObject::module(
+        c_str!("rklp_test_callbacks_busy"),
+        &[KlpFunc::new(
+            c_str!("busymod_work_func"),
+            patched_work_func as extern "C" fn(_) -> _,
+        )],
+    )
+    .callbacks::<Demo>(),
+]);
+
 rklp_test_patch_module!(
     TestCallbacksDemo,
     "test_rklp_callbacks_demo",
     "rklp test: callbacks demo",
     |module| {
-        KlpPatch::new()
-            .object(KlpObject::vmlinux().callbacks::<Demo>())?
-            .object(KlpObject::module(c_str!("rklp_test_callbacks_mod")).callbacks::<Demo>())?
-            .object(
-                KlpObject::module(c_str!("rklp_test_callbacks_busy"))
-                    .callbacks::<Demo>()
-                    .func(KlpFunc::new(
-                        c_str!("busymod_work_func"),
-                        patched_work_func as extern "C" fn(_) -> _,
-                    ))?,
-            )?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

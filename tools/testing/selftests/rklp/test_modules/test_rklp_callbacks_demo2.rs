@@ -30,12 +30,14 @@ impl KlpCallbacks for Demo2 {
     }
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[]).callbacks::<Demo2>()]);
+
 rklp_test_patch_module!(
     TestCallbacksDemo2,
     "test_rklp_callbacks_demo2",
     "rklp test: callbacks demo (2)",
     |module| {
-        let mut patch = KlpPatch::new().object(KlpObject::vmlinux().callbacks::<Demo2>())?;
+        let mut patch = PATCH;
         if REPLACE.load(Ordering::Relaxed) != 0 {
             patch = patch.replace();
         }

@@ -31,23 +31,25 @@ extern "C" fn test_rklp_cc_inner() -> c_int {
     2
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(
+    c_str!("rklp_test_cc"),
+    &[
+        KlpFunc::new(
+            c_str!("rklp_cc_outer"),
+            test_rklp_cc_outer as extern "C" fn() -> _,
+        ),
+        KlpFunc::new(
+            c_str!("rklp_cc_inner"),
+            test_rklp_cc_inner as extern "C" fn() -> _,
+        ),
+    ],
+)]);
+
 rklp_test_patch_module!(
     TestCc,
     "test_rklp_cc",
     "rklp test: consistency checker",
     |module| {
-        KlpPatch::new()
-            .object(
-                KlpObject::module(c_str!("rklp_test_cc"))
-                    .func(KlpFunc::new(
-                        c_str!("rklp_cc_outer"),
-                        test_rklp_cc_outer as extern "C" fn() -> _,
-                    ))?
-                    .func(KlpFunc::new(
-                        c_str!("rklp_cc_inner"),
-                        test_rklp_cc_inner as extern "C" fn() -> _,
-                    ))?,
-            )?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

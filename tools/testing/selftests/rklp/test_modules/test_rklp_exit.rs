@@ -16,16 +16,16 @@ extern "C" fn test_rklp_exit_rcu() {
     unsafe { kernel::bindings::__udelay(50) };
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
+    c_str!("exit_rcu"),
+    test_rklp_exit_rcu as extern "C" fn(),
+)])]);
+
 rklp_test_patch_module!(
     TestExit,
     "test_rklp_exit",
     "rklp test: exiting tasks",
     |module| {
-        KlpPatch::new()
-            .object(KlpObject::vmlinux().func(KlpFunc::new(
-                c_str!("exit_rcu"),
-                test_rklp_exit_rcu as extern "C" fn(),
-            ))?)?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

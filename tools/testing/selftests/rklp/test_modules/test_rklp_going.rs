@@ -14,18 +14,19 @@ extern "C" fn test_rklp_going_version() -> c_int {
     2
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(
+    c_str!("rklp_test_going"),
+    &[KlpFunc::new(
+        c_str!("rklp_test_going_version"),
+        test_rklp_going_version as extern "C" fn() -> _,
+    )],
+)]);
+
 rklp_test_patch_module!(
     TestGoing,
     "test_rklp_going",
     "rklp test: patch a module in MODULE_STATE_GOING",
     |module| {
-        KlpPatch::new()
-            .object(
-                KlpObject::module(c_str!("rklp_test_going")).func(KlpFunc::new(
-                    c_str!("rklp_test_going_version"),
-                    test_rklp_going_version as extern "C" fn() -> _,
-                ))?,
-            )?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

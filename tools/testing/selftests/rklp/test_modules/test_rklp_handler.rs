@@ -28,23 +28,25 @@ extern "C" fn test_rklp_handler_hold() {
     }
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(
+    c_str!("rklp_test_handler"),
+    &[
+        KlpFunc::new(
+            c_str!("rklp_test_handler_func"),
+            test_rklp_handler_func as extern "C" fn() -> _,
+        ),
+        KlpFunc::new(
+            c_str!("rklp_test_handler_hold"),
+            test_rklp_handler_hold as extern "C" fn(),
+        ),
+    ],
+)]);
+
 rklp_test_patch_module!(
     TestHandler,
     "test_rklp_handler",
     "rklp test: tasks stopped inside the handler",
     |module| {
-        KlpPatch::new()
-            .object(
-                KlpObject::module(c_str!("rklp_test_handler"))
-                    .func(KlpFunc::new(
-                        c_str!("rklp_test_handler_func"),
-                        test_rklp_handler_func as extern "C" fn() -> _,
-                    ))?
-                    .func(KlpFunc::new(
-                        c_str!("rklp_test_handler_hold"),
-                        test_rklp_handler_hold as extern "C" fn(),
-                    ))?,
-            )?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

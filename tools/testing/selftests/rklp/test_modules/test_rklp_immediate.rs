@@ -15,17 +15,17 @@ extern "C" fn test_rklp_immediate_cmdline_show(m: *mut seq_file, _v: *mut c_void
     seq_line(m, c_str!("test_rklp_immediate: patched at once"))
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
+    c_str!("cmdline_proc_show"),
+    test_rklp_immediate_cmdline_show as extern "C" fn(_, _) -> _,
+)])])
+.immediate();
+
 rklp_test_patch_module!(
     TestImmediate,
     "test_rklp_immediate",
     "rklp test: immediate mode",
     |module| {
-        KlpPatch::new()
-            .immediate()
-            .object(KlpObject::vmlinux().func(KlpFunc::new(
-                c_str!("cmdline_proc_show"),
-                test_rklp_immediate_cmdline_show as extern "C" fn(_, _) -> _,
-            ))?)?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

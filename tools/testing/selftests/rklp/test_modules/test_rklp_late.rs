@@ -39,24 +39,28 @@ extern "C" fn test_rklp_late_func() {
     }
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[
+    KlpObject::module(
+        c_str!("rklp_test_hold"),
+        &[KlpFunc::new(
+            c_str!("rklp_test_hold_func"),
+            test_rklp_hold_func as extern "C" fn(),
+        )],
+    ),
+    KlpObject::module(
+        c_str!("rklp_test_late"),
+        &[KlpFunc::new(
+            c_str!("rklp_test_late_func"),
+            test_rklp_late_func as extern "C" fn(),
+        )],
+    ),
+]);
+
 rklp_test_patch_module!(
     TestLate,
     "test_rklp_late",
     "rklp test: a module loaded during the transition",
     |module| {
-        KlpPatch::new()
-            .object(
-                KlpObject::module(c_str!("rklp_test_hold")).func(KlpFunc::new(
-                    c_str!("rklp_test_hold_func"),
-                    test_rklp_hold_func as extern "C" fn(),
-                ))?,
-            )?
-            .object(
-                KlpObject::module(c_str!("rklp_test_late")).func(KlpFunc::new(
-                    c_str!("rklp_test_late_func"),
-                    test_rklp_late_func as extern "C" fn(),
-                ))?,
-            )?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

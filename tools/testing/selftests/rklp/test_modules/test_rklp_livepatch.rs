@@ -15,16 +15,16 @@ extern "C" fn test_rklp_livepatch_cmdline_proc_show(m: *mut seq_file, _v: *mut c
     seq_line(m, c_str!("test_rklp_livepatch: this has been live patched"))
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
+    c_str!("cmdline_proc_show"),
+    test_rklp_livepatch_cmdline_proc_show as extern "C" fn(_, _) -> _,
+)])]);
+
 rklp_test_patch_module!(
     TestLivepatch,
     "test_rklp_livepatch",
     "rklp test: cmdline_proc_show",
     |module| {
-        KlpPatch::new()
-            .object(KlpObject::vmlinux().func(KlpFunc::new(
-                c_str!("cmdline_proc_show"),
-                test_rklp_livepatch_cmdline_proc_show as extern "C" fn(_, _) -> _,
-            ))?)?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

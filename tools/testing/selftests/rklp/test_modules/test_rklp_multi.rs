@@ -20,23 +20,22 @@ extern "C" fn test_rklp_multi_meminfo_show(m: *mut seq_file, _v: *mut c_void) ->
     seq_line(m, c_str!("test_rklp_multi: meminfo patched"))
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[
+    KlpFunc::new(
+        c_str!("version_proc_show"),
+        test_rklp_multi_version_show as extern "C" fn(_, _) -> _,
+    ),
+    KlpFunc::new(
+        c_str!("meminfo_proc_show"),
+        test_rklp_multi_meminfo_show as extern "C" fn(_, _) -> _,
+    ),
+])]);
+
 rklp_test_patch_module!(
     TestMulti,
     "test_rklp_multi",
     "rklp test: two functions",
     |module| {
-        KlpPatch::new()
-            .object(
-                KlpObject::vmlinux()
-                    .func(KlpFunc::new(
-                        c_str!("version_proc_show"),
-                        test_rklp_multi_version_show as extern "C" fn(_, _) -> _,
-                    ))?
-                    .func(KlpFunc::new(
-                        c_str!("meminfo_proc_show"),
-                        test_rklp_multi_meminfo_show as extern "C" fn(_, _) -> _,
-                    ))?,
-            )?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

@@ -30,19 +30,21 @@ extern "C" fn test_rklp_nmi_inner() -> c_int {
     2
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(
+    c_str!("rklp_test_nmi"),
+    &[
+        KlpFunc::new(
+            c_str!("rklp_nmi_outer"),
+            test_rklp_nmi_outer as extern "C" fn() -> _,
+        ),
+        KlpFunc::new(
+            c_str!("rklp_nmi_inner"),
+            test_rklp_nmi_inner as extern "C" fn() -> _,
+        ),
+    ],
+)])
+.immediate();
+
 rklp_test_patch_module!(TestNmi, "test_rklp_nmi", "rklp test: NMI guard", |module| {
-    KlpPatch::new()
-        .immediate()
-        .object(
-            KlpObject::module(c_str!("rklp_test_nmi"))
-                .func(KlpFunc::new(
-                    c_str!("rklp_nmi_outer"),
-                    test_rklp_nmi_outer as extern "C" fn() -> _,
-                ))?
-                .func(KlpFunc::new(
-                    c_str!("rklp_nmi_inner"),
-                    test_rklp_nmi_inner as extern "C" fn() -> _,
-                ))?,
-        )?
-        .enable(module)?;
+    PATCH.enable(module)?;
 });

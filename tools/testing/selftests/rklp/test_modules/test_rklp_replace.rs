@@ -19,20 +19,21 @@ extern "C" fn test_rklp_replace_meminfo_show(m: *mut seq_file, _v: *mut c_void) 
     seq_line(m, c_str!("test_rklp_replace: meminfo replaced"))
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
+    c_str!("meminfo_proc_show"),
+    test_rklp_replace_meminfo_show as extern "C" fn(_, _) -> _,
+)])])
+.replace();
+
 rklp_test_patch_module!(
     TestReplace,
     "test_rklp_replace",
     "rklp test: atomic replace",
     |module| {
-        let mut patch = KlpPatch::new().replace();
+        let mut patch = PATCH;
         if IMMEDIATE.load(Ordering::Relaxed) != 0 {
             patch = patch.immediate();
         }
-        patch
-            .object(KlpObject::vmlinux().func(KlpFunc::new(
-                c_str!("meminfo_proc_show"),
-                test_rklp_replace_meminfo_show as extern "C" fn(_, _) -> _,
-            ))?)?
-            .enable(module)?;
+        patch.enable(module)?;
     }
 );

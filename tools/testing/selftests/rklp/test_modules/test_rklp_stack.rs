@@ -15,16 +15,16 @@ extern "C" fn test_rklp_stack_cmdline_show(m: *mut seq_file, _v: *mut c_void) ->
     seq_line(m, c_str!("test_rklp_stack: stacked patch"))
 }
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
+    c_str!("cmdline_proc_show"),
+    test_rklp_stack_cmdline_show as extern "C" fn(_, _) -> _,
+)])]);
+
 rklp_test_patch_module!(
     TestStack,
     "test_rklp_stack",
     "rklp test: stacking",
     |module| {
-        KlpPatch::new()
-            .object(KlpObject::vmlinux().func(KlpFunc::new(
-                c_str!("cmdline_proc_show"),
-                test_rklp_stack_cmdline_show as extern "C" fn(_, _) -> _,
-            ))?)?
-            .enable(module)?;
+        PATCH.enable(module)?;
     }
 );

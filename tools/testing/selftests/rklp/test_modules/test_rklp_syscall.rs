@@ -82,6 +82,11 @@ static NPIDS_ATTR: Attr = Attr(kernel::bindings::kobj_attribute {
     store: None,
 });
 
+static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
+    c_str!("__x64_sys_getpid"),
+    lp_sys_getpid as extern "C" fn(_) -> _,
+)])]);
+
 module! {
     type: TestSyscall,
     name: "test_rklp_syscall",
@@ -117,12 +122,7 @@ impl kernel::Module for TestSyscall {
             kernel::bindings::sysfs_create_file_ns(kobj, &NPIDS_ATTR.0.attr, core::ptr::null())
         })?;
         NPIDS.store(NPIDS_PENDING.load(Ordering::Relaxed), Ordering::Relaxed);
-        KlpPatch::new()
-            .object(KlpObject::vmlinux().func(KlpFunc::new(
-                c_str!("__x64_sys_getpid"),
-                lp_sys_getpid as extern "C" fn(_) -> _,
-            ))?)?
-            .enable(module)?;
+        PATCH.enable(module)?;
         Ok(this)
     }
 }
