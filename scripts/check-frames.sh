@@ -5,7 +5,8 @@
 # 16 KB and a patch module's init runs on top of insmod's frames).
 #
 #   scripts/check-frames.sh            the modules of the last build
-#                                      (modules.order of the tree)
+#                                      (modules.order of $RKLP_MODDIR, see
+#                                      env.sh: RKLP_FLAVOUR selects it)
 #   scripts/check-frames.sh X.ko ...   these files
 #
 # Reads the disassembly (objdump -d) for what x86-64 compilers emit to
@@ -17,11 +18,11 @@ set -euo pipefail
 LIMIT=${RKLP_FRAME_LIMIT:-2048}
 
 if [ $# -eq 0 ]; then
-	order=$RKLP_ROOT/modules.order
+	order=$RKLP_MODDIR/modules.order
 	[ -f "$order" ] || { echo "check-frames: no $order; build the modules first" >&2; exit 1; }
 	set --
 	while read -r o; do
-		case $o in /*) ;; *) o=$RKLP_ROOT/$o ;; esac
+		case $o in /*) ;; *) o=$RKLP_MODDIR/$o ;; esac
 		set -- "$@" "${o%.o}.ko"
 	done <"$order"
 fi
@@ -31,7 +32,7 @@ for ko in "$@"; do
 	[ -f "$ko" ] || { echo "check-frames: $ko: no such file" >&2; exit 1; }
 	# mawk has no strtonum: hex() converts; a negative immediate of `add`
 	# is 2^64 - N, whose low 32 bits give N (frames are < 4 GB).
-	if ! objdump -d -C --no-show-raw-insn "$ko" | awk -v limit="$LIMIT" -v ko="${ko#"$RKLP_ROOT"/}" '
+	if ! objdump -d -C --no-show-raw-insn "$ko" | awk -v limit="$LIMIT" -v ko="${ko#"$RKLP_MODDIR"/}" '
 		function hex(s,    i, n, c) {
 			n = 0
 			s = tolower(s)
