@@ -52,12 +52,25 @@ EOF
 	cat <<'EOF'
 };
 
+/*
+ * Calls rklp_many_<i>() through an opaque pointer: from the table's constant
+ * entry, clang (the debug kernel's compiler) would otherwise use the return
+ * value it knows (i) instead of the call's, patched or not.
+ */
+static int rklp_many_call(int i)
+{
+	int (*f)(void) = rklp_many_fns[i];
+
+	OPTIMIZER_HIDE_VAR(f);
+	return f();
+}
+
 static int rklp_test_many_show(struct seq_file *m, void *v)
 {
 	int i, r, orig = 0, patched = 0, other = 0;
 
 	for (i = 0; i < RKLP_MANY_N; i++) {
-		r = rklp_many_fns[i]();
+		r = rklp_many_call(i);
 		if (r == i)
 			orig++;
 		else if (r == RKLP_MANY_PATCHED + i)
@@ -66,8 +79,8 @@ static int rklp_test_many_show(struct seq_file *m, void *v)
 			other++;
 	}
 	seq_printf(m, "original=%d patched=%d other=%d\n", orig, patched, other);
-	seq_printf(m, "first=%d middle=%d last=%d\n", rklp_many_fns[0](),
-		   rklp_many_fns[RKLP_MANY_N / 2](), rklp_many_fns[RKLP_MANY_N - 1]());
+	seq_printf(m, "first=%d middle=%d last=%d\n", rklp_many_call(0),
+		   rklp_many_call(RKLP_MANY_N / 2), rklp_many_call(RKLP_MANY_N - 1));
 	return 0;
 }
 
