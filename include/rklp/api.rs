@@ -407,9 +407,6 @@ pub mod klp {
         flags: u32,
     }
 
-    // SAFETY: only `'static`, immutable tables (see `KlpObject`, `KlpState`).
-    unsafe impl Sync for KlpPatch {}
-
     impl KlpPatch {
         /// A patch of objects `objs`.
         pub const fn new(objs: &'static [KlpObject]) -> Self {
