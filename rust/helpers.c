@@ -36,6 +36,19 @@ notrace void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 	ftrace_test_recursion_unlock(bit);
 }
 
+unsigned long rklp_local_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void rklp_local_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
 notrace bool rklp_in_nmi(void)
 {
 	return in_nmi();

@@ -27,6 +27,10 @@ void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 		       struct ftrace_ops *op, struct ftrace_regs *fregs);
 bool rklp_in_nmi(void);
 
+/* local_irq_save/restore (macros), for locks also taken in IRQ context */
+unsigned long rklp_local_irq_save(void);
+void rklp_local_irq_restore(unsigned long flags);
+
 /* workqueue macros */
 void rklp_init_work(struct work_struct *work, work_func_t func);
 bool rklp_schedule_work(struct work_struct *work);
