@@ -104,6 +104,23 @@ int rklp_module_state_by_name(struct module *(*find)(const char *),
 	return state;
 }
 
+struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long),
+				   unsigned long addr)
+{
+	struct module *mod;
+
+	/* __module_text_address() wants module_mutex or preemption disabled. */
+	preempt_disable();
+	mod = text_address(addr);
+	preempt_enable();
+	return mod;
+}
+
+bool rklp_within_module_text(unsigned long addr, const struct module *mod)
+{
+	return within_module_mem_type(addr, mod, MOD_TEXT);
+}
+
 struct rklp_tp_search {
 	const char *name;
 	struct tracepoint *tp;

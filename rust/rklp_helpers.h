@@ -45,6 +45,12 @@ int rklp_module_state(struct module *mod);
  * @find is find_module(), resolved through kallsyms (it is not exported). */
 int rklp_module_state_by_name(struct module *(*find)(const char *),
 			      const char *name);
+/* The module whose text contains @addr, or NULL. @text_address is
+ * __module_text_address(), resolved through kallsyms (not exported). */
+struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long),
+				   unsigned long addr);
+/* Whether @addr is in @mod's core text (mem[MOD_TEXT]: not init, not data). */
+bool rklp_within_module_text(unsigned long addr, const struct module *mod);
 
 /* tracepoints that are not exported: found by name */
 struct tracepoint *rklp_find_tracepoint(const char *name);
