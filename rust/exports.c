@@ -7,7 +7,19 @@
 #include <linux/module.h>
 
 struct rklp_patch_desc;
+int rklp_enable_patch_from(struct module *mod, const struct rklp_patch_desc *desc,
+			   unsigned long caller);
 int rklp_enable_patch(struct module *mod, const struct rklp_patch_desc *desc);
+
+/*
+ * The caller's return address (a builtin, so a C wrapper) tells rklp which
+ * module really called: it must be @mod, whose THIS_MODULE it passes.
+ */
+int rklp_enable_patch(struct module *mod, const struct rklp_patch_desc *desc)
+{
+	return rklp_enable_patch_from(mod, desc,
+				      (unsigned long)__builtin_return_address(0));
+}
 EXPORT_SYMBOL_GPL(rklp_enable_patch);
 
 int rklp_loaded_module_state(const char *name);

@@ -36,6 +36,19 @@ notrace void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 	ftrace_test_recursion_unlock(bit);
 }
 
+unsigned long rklp_local_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void rklp_local_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
 notrace bool rklp_in_nmi(void)
 {
 	return in_nmi();
@@ -89,6 +102,23 @@ int rklp_module_state_by_name(struct module *(*find)(const char *),
 		state = mod->state;
 	preempt_enable();
 	return state;
+}
+
+struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long),
+				   unsigned long addr)
+{
+	struct module *mod;
+
+	/* __module_text_address() wants module_mutex or preemption disabled. */
+	preempt_disable();
+	mod = text_address(addr);
+	preempt_enable();
+	return mod;
+}
+
+bool rklp_within_module_text(unsigned long addr, const struct module *mod)
+{
+	return within_module_mem_type(addr, mod, MOD_TEXT);
 }
 
 struct rklp_tp_search {

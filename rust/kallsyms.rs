@@ -7,7 +7,8 @@
 //! kprobe core resolves `symbol_name` for us and reports `addr`. Every other
 //! unexported helper rklp needs is then looked up by name through it:
 //! `kallsyms_on_each_match_symbol`, `module_kallsyms_on_each_symbol`,
-//! `kallsyms_lookup_size_offset`, `ftrace_location` and `find_module`.
+//! `kallsyms_lookup_size_offset`, `ftrace_location`, `find_module` and
+//! `__module_text_address`.
 //! If any of this fails (no CONFIG_KPROBES, symbol renamed), rklp refuses
 //! to load with a message naming the symbol.
 
@@ -26,6 +27,7 @@ type ModOnEach = unsafe extern "C" fn(*const c_char, Option<SymFn>, *mut c_void)
 type SizeOffset = unsafe extern "C" fn(c_ulong, *mut c_ulong, *mut c_ulong) -> c_int;
 type FtraceLocation = unsafe extern "C" fn(c_ulong) -> c_ulong;
 type FindModule = unsafe extern "C" fn(*const c_char) -> *mut b::module;
+type ModuleTextAddress = unsafe extern "C" fn(c_ulong) -> *mut b::module;
 
 /// The kernel's symbol-table helpers, resolved at load.
 ///
@@ -40,6 +42,7 @@ pub(crate) struct Kallsyms {
     size_offset: SizeOffset,
     ftrace_location: FtraceLocation,
     find_module: FindModule,
+    module_text_address: ModuleTextAddress,
 }
 
 /// Outcome of looking a function up by name and position.
@@ -105,6 +108,7 @@ impl Kallsyms {
         let a_size = get(c_str!("kallsyms_lookup_size_offset"))?;
         let a_ftrace = get(c_str!("ftrace_location"))?;
         let a_find = get(c_str!("find_module"))?;
+        let a_text = get(c_str!("__module_text_address"))?;
         // SAFETY: each address is that of the kernel function whose C type
         // the corresponding alias spells out (include/linux/kallsyms.h,
         // module.h, ftrace.h of 6.12); this satisfies the type invariant.
@@ -116,6 +120,7 @@ impl Kallsyms {
                 size_offset: core::mem::transmute::<usize, SizeOffset>(a_size),
                 ftrace_location: core::mem::transmute::<usize, FtraceLocation>(a_ftrace),
                 find_module: core::mem::transmute::<usize, FindModule>(a_find),
+                module_text_address: core::mem::transmute::<usize, ModuleTextAddress>(a_text),
             })
         }
     }
@@ -197,10 +202,25 @@ impl Kallsyms {
 
     /// Size of the symbol containing `addr`, if it is in kallsyms.
     pub(crate) fn symbol_size(&self, addr: usize) -> Option<usize> {
+        self.symbol_size_offset(addr).map(|(size, _)| size)
+    }
+
+    /// Size of the symbol containing `addr` and the offset of `addr` in it,
+    /// if it is in kallsyms.
+    pub(crate) fn symbol_size_offset(&self, addr: usize) -> Option<(usize, usize)> {
         let (mut size, mut off) = (0, 0);
         // SAFETY: type invariant; out-pointers are valid locals.
         let ok = unsafe { (self.size_offset)(addr as c_ulong, &mut size, &mut off) };
-        (ok != 0).then_some(size as usize)
+        (ok != 0).then_some((size as usize, off as usize))
+    }
+
+    /// The module whose text (core or init) contains `addr`, as an identity
+    /// (its `struct module`'s address; 0 if none). Only compared, never
+    /// dereferenced: the module may go away once this returns.
+    pub(crate) fn module_of_text(&self, addr: usize) -> usize {
+        // SAFETY: type invariant; the helper disables preemption around
+        // __module_text_address(), which only reads the module list.
+        unsafe { b::rklp_module_of_text(Some(self.module_text_address), addr as c_ulong) as usize }
     }
 
     /// Address of the ftrace call site in the function at `addr`, if any.

@@ -6,6 +6,7 @@
 
 pub(crate) mod bindings;
 pub(crate) mod ftrace;
+pub(crate) mod irq;
 pub(crate) mod kallsyms;
 pub(crate) mod kobject;
 pub(crate) mod module_notifier;

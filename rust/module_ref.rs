@@ -45,6 +45,14 @@ impl ModuleRef {
         self.ptr.as_ptr() as usize
     }
 
+    /// Whether `addr` is in the module's core text (`mem[MOD_TEXT]`): not
+    /// its init text (freed after init), not its data.
+    pub(crate) fn text_contains(&self, addr: usize) -> bool {
+        // SAFETY: the module is pinned (invariant); the helper only reads
+        // its memory layout.
+        unsafe { b::rklp_within_module_text(addr as kernel::ffi::c_ulong, self.ptr.as_ptr()) }
+    }
+
     /// The module's name.
     pub(crate) fn name(&self) -> Result<CString> {
         // SAFETY: the module is pinned (invariant) so its name is valid.

@@ -54,30 +54,72 @@ pub(crate) struct FuncDesc<'a> {
     pub(crate) old_sympos: usize,
 }
 
-/// Builds a slice from a C array, refusing null pointers for non-empty ones.
+/// Builds a slice from a C array, refusing null pointers for non-empty ones
+/// and counts above `max` (which keeps `len * size_of::<T>()` far below
+/// `isize::MAX`, as `from_raw_parts` requires).
 ///
 /// # Safety
 ///
-/// If non-null, `ptr` must point to `len` valid `T`s that live for `'a`.
-unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T]> {
+/// If non-null and `len <= max`, `ptr` must point to `len` valid `T`s that
+/// live for `'a`.
+unsafe fn slice<'a, T>(ptr: *const T, len: usize, max: usize) -> Result<&'a [T]> {
     if len == 0 {
         return Ok(&[]);
     }
-    if ptr.is_null() {
+    if ptr.is_null() || len > max {
         return Err(EINVAL);
     }
-    // SAFETY: non-null, and valid for `len` elements per the contract.
+    // SAFETY: non-null, `len` is bounded, and valid for `len` elements per
+    // the contract.
     Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
 }
 
+/// The NUL-terminated string at `ptr` if its NUL is among its first `max`
+/// bytes (so it is at most `max - 1` characters long); never reads more
+/// than `max` bytes.
+///
+/// # Safety
+///
+/// `ptr` must be non-null and readable up to its first NUL or for `max`
+/// bytes, whichever comes first, for `'a`.
+unsafe fn bounded_cstr<'a>(ptr: *const u8, max: usize) -> Option<&'a CStr> {
+    for i in 0..max {
+        // SAFETY: byte `i` comes before any NUL and before `max` (contract).
+        if unsafe { ptr.add(i).read() } == 0 {
+            // SAFETY: bytes `0..=i` are readable, byte `i` is the first NUL.
+            let bytes = unsafe { core::slice::from_raw_parts(ptr, i + 1) };
+            // SAFETY: `bytes` ends with its only NUL.
+            return Some(unsafe { CStr::from_bytes_with_nul_unchecked(bytes) });
+        }
+    }
+    None
+}
+
+/// [`bounded_cstr`] for a possibly null pointer (`None` for null).
+///
+/// # Safety
+///
+/// As [`bounded_cstr`] if `ptr` is non-null.
+unsafe fn nonnull_cstr<'a>(ptr: *const u8, max: usize) -> Option<&'a CStr> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: non-null; the rest is the caller's contract.
+    unsafe { bounded_cstr(ptr, max) }
+}
+
 impl<'a> PatchDesc<'a> {
-    /// Checks and wraps a descriptor.
+    /// Checks and wraps a descriptor: ABI version, counts within the
+    /// `RKLP_MAX_*` caps, non-null arrays, names and replacements, names
+    /// terminated within the kernel's length limits (read with bounds, so a
+    /// garbage count or an unterminated name is refused, not followed).
+    /// Each refusal is `-EINVAL` with a message.
     ///
     /// # Safety
     ///
     /// `desc` and everything it points to must be valid (as built by the
     /// `KlpPatch` API) and stay valid for `'a`: the caller pins the patch
-    /// module for that long.
+    /// module for that long. Counts and names need not be sane.
     pub(crate) unsafe fn from_raw(desc: *const abi::RklpPatchDesc) -> Result<Self> {
         // SAFETY: valid or null per the contract.
         let desc = unsafe { desc.as_ref() }.ok_or(EINVAL)?;
@@ -89,15 +131,60 @@ impl<'a> PatchDesc<'a> {
             );
             return Err(EINVAL);
         }
-        // SAFETY: per the contract; checked for null.
-        unsafe { slice(desc.states, desc.nr_states) }?;
-        // SAFETY: per the contract; checked for null.
-        let objs = unsafe { slice(desc.objs, desc.nr_objs) }?;
-        for o in objs {
-            // SAFETY: per the contract; checked for null.
-            let funcs = unsafe { slice(o.funcs, o.nr_funcs) }?;
-            for f in funcs {
+        if desc.nr_states > abi::RKLP_MAX_STATES || desc.nr_objs > abi::RKLP_MAX_OBJS {
+            pr_err!(
+                "patch descriptor: {} objects and {} system states (at most {} and {})\n",
+                desc.nr_objs,
+                desc.nr_states,
+                abi::RKLP_MAX_OBJS,
+                abi::RKLP_MAX_STATES
+            );
+            return Err(EINVAL);
+        }
+        // SAFETY: per the contract; checked for null and bounded.
+        unsafe { slice(desc.states, desc.nr_states, abi::RKLP_MAX_STATES) }?;
+        // SAFETY: per the contract; checked for null and bounded.
+        let objs = unsafe { slice(desc.objs, desc.nr_objs, abi::RKLP_MAX_OBJS) }?;
+        for (i, o) in objs.iter().enumerate() {
+            // SAFETY: a non-null name is readable up to its NUL (contract).
+            if !o.name.is_null()
+                && unsafe { bounded_cstr(o.name, abi::RKLP_MODULE_NAME_LEN) }.is_none()
+            {
+                pr_err!(
+                    "patch descriptor: object {}: name not NUL-terminated within {} bytes\n",
+                    i,
+                    abi::RKLP_MODULE_NAME_LEN
+                );
+                return Err(EINVAL);
+            }
+            if o.nr_funcs > abi::RKLP_MAX_FUNCS {
+                pr_err!(
+                    "patch descriptor: object {}: {} functions (at most {})\n",
+                    i,
+                    o.nr_funcs,
+                    abi::RKLP_MAX_FUNCS
+                );
+                return Err(EINVAL);
+            }
+            // SAFETY: per the contract; checked for null and bounded.
+            let funcs = unsafe { slice(o.funcs, o.nr_funcs, abi::RKLP_MAX_FUNCS) }?;
+            for (j, f) in funcs.iter().enumerate() {
                 if f.old_name.is_null() || f.new_func.is_null() {
+                    pr_err!(
+                        "patch descriptor: object {} function {}: null name or replacement\n",
+                        i,
+                        j
+                    );
+                    return Err(EINVAL);
+                }
+                // SAFETY: non-null, readable up to its NUL (contract).
+                if unsafe { bounded_cstr(f.old_name, abi::RKLP_KSYM_NAME_LEN) }.is_none() {
+                    pr_err!(
+                        "patch descriptor: object {} function {}: name not NUL-terminated within {} bytes\n",
+                        i,
+                        j,
+                        abi::RKLP_KSYM_NAME_LEN
+                    );
                     return Err(EINVAL);
                 }
             }
@@ -113,7 +200,8 @@ impl<'a> PatchDesc<'a> {
     /// The declared system states: (id, version, initial data).
     pub(crate) fn states(&self) -> impl Iterator<Item = StateDesc> + 'a {
         // SAFETY: checked in `from_raw` (type invariant).
-        let states = unsafe { slice(self.desc.states, self.desc.nr_states) }.unwrap_or(&[]);
+        let states = unsafe { slice(self.desc.states, self.desc.nr_states, abi::RKLP_MAX_STATES) }
+            .unwrap_or(&[]);
         states.iter().map(|s| StateDesc {
             id: s.id,
             version: s.version,
@@ -124,12 +212,14 @@ impl<'a> PatchDesc<'a> {
     /// The objects.
     pub(crate) fn objects(&self) -> impl Iterator<Item = ObjectDesc<'a>> + 'a {
         // SAFETY: checked in `from_raw` (type invariant).
-        let objs = unsafe { slice(self.desc.objs, self.desc.nr_objs) }.unwrap_or(&[]);
+        let objs =
+            unsafe { slice(self.desc.objs, self.desc.nr_objs, abi::RKLP_MAX_OBJS) }.unwrap_or(&[]);
         objs.iter().map(|o| ObjectDesc {
-            // SAFETY: a non-null name is NUL-terminated (contract of from_raw).
-            name: (!o.name.is_null()).then(|| unsafe { CStr::from_char_ptr(o.name.cast()) }),
+            // SAFETY: a non-null name was found terminated within the bound
+            // in `from_raw` (type invariant); a null one is vmlinux.
+            name: unsafe { nonnull_cstr(o.name, abi::RKLP_MODULE_NAME_LEN) },
             // SAFETY: checked in `from_raw` (type invariant).
-            funcs: unsafe { slice(o.funcs, o.nr_funcs) }.unwrap_or(&[]),
+            funcs: unsafe { slice(o.funcs, o.nr_funcs, abi::RKLP_MAX_FUNCS) }.unwrap_or(&[]),
             callbacks: o.callbacks,
         })
     }
@@ -144,8 +234,10 @@ impl<'a> ObjectDesc<'a> {
     /// The functions.
     pub(crate) fn funcs(&self) -> impl Iterator<Item = FuncDesc<'a>> + 'a {
         self.funcs.iter().map(|f| FuncDesc {
-            // SAFETY: non-null (checked in `from_raw`) and NUL-terminated.
-            old_name: unsafe { CStr::from_char_ptr(f.old_name.cast()) },
+            // SAFETY: non-null and terminated within the bound (checked in
+            // `from_raw`, type invariant of `PatchDesc`).
+            old_name: unsafe { nonnull_cstr(f.old_name, abi::RKLP_KSYM_NAME_LEN) }
+                .unwrap_or(kernel::c_str!("")),
             new_func: f.new_func as usize,
             old_sympos: f.old_sympos,
         })

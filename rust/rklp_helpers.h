@@ -27,6 +27,10 @@ void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 		       struct ftrace_ops *op, struct ftrace_regs *fregs);
 bool rklp_in_nmi(void);
 
+/* local_irq_save/restore (macros), for locks also taken in IRQ context */
+unsigned long rklp_local_irq_save(void);
+void rklp_local_irq_restore(unsigned long flags);
+
 /* workqueue macros */
 void rklp_init_work(struct work_struct *work, work_func_t func);
 bool rklp_schedule_work(struct work_struct *work);
@@ -41,6 +45,12 @@ int rklp_module_state(struct module *mod);
  * @find is find_module(), resolved through kallsyms (it is not exported). */
 int rklp_module_state_by_name(struct module *(*find)(const char *),
 			      const char *name);
+/* The module whose text contains @addr, or NULL. @text_address is
+ * __module_text_address(), resolved through kallsyms (not exported). */
+struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long),
+				   unsigned long addr);
+/* Whether @addr is in @mod's core text (mem[MOD_TEXT]: not init, not data). */
+bool rklp_within_module_text(unsigned long addr, const struct module *mod);
 
 /* tracepoints that are not exported: found by name */
 struct tracepoint *rklp_find_tracepoint(const char *name);

@@ -11,6 +11,7 @@ use crate::sys::patch_desc::{call, PatchDesc, RklpCallbacks};
 use crate::system_state::PatchStates;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
+use kernel::fmt;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
 
@@ -145,6 +146,66 @@ impl Object {
     }
 }
 
+/// Refuses a code pointer (a replacement or a callback) that is not the
+/// start of a function in the patch module's core text: anything else
+/// (init text, freed after init; data; another module's or vmlinux's code,
+/// which the patch does not pin; the middle of a function) would have rklp
+/// jump to code that is not what the patch module means or not there.
+fn check_code(
+    ks: &Kallsyms,
+    module: &ModuleRef,
+    patch: &CStr,
+    addr: usize,
+    what: core::fmt::Arguments<'_>,
+) -> Result {
+    if !module.text_contains(addr) {
+        pr_err!(
+            "patch '{}': {} is not in the patch module's text\n",
+            patch,
+            what
+        );
+        return Err(EINVAL);
+    }
+    if !matches!(ks.symbol_size_offset(addr), Some((_, 0))) {
+        pr_err!(
+            "patch '{}': {} is not the start of a function\n",
+            patch,
+            what
+        );
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// [`check_code`] for each callback of an object.
+fn check_callbacks(
+    ks: &Kallsyms,
+    module: &ModuleRef,
+    patch: &CStr,
+    o: &crate::sys::patch_desc::ObjectDesc<'_>,
+) -> Result {
+    let obj = o.name.unwrap_or(c_str!("vmlinux"));
+    let cb = &o.callbacks;
+    let all = [
+        ("pre_patch", cb.pre_patch.map(|f| f as usize)),
+        ("post_patch", cb.post_patch.map(|f| f as usize)),
+        ("pre_unpatch", cb.pre_unpatch.map(|f| f as usize)),
+        ("post_unpatch", cb.post_unpatch.map(|f| f as usize)),
+    ];
+    for (kind, addr) in all {
+        if let Some(addr) = addr {
+            check_code(
+                ks,
+                module,
+                patch,
+                addr,
+                fmt!("{} callback of object '{}'", kind, obj),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn copy_cstr(s: &CStr) -> Result<CString> {
     CString::try_from(s).map_err(|_| ENOMEM)
 }
@@ -152,7 +213,11 @@ fn copy_cstr(s: &CStr) -> Result<CString> {
 impl Patch {
     /// Builds the patch from its descriptor, refusing malformed ones with
     /// `-EINVAL` and a message.
-    pub(crate) fn from_desc(module: ModuleRef, desc: &PatchDesc<'_>) -> Result<KBox<Patch>> {
+    pub(crate) fn from_desc(
+        ks: &Kallsyms,
+        module: ModuleRef,
+        desc: &PatchDesc<'_>,
+    ) -> Result<KBox<Patch>> {
         let name = module.name()?;
         if desc.flags() & !crate::sys::patch_desc::RKLP_PATCH_KNOWN_FLAGS != 0 {
             pr_err!("patch '{}': unknown flags {:#x}\n", &*name, desc.flags());
@@ -168,6 +233,7 @@ impl Patch {
                     return Err(EINVAL);
                 }
             }
+            check_callbacks(ks, &module, &name, &o)?;
             let mut funcs = KVec::with_capacity(o.nr_funcs(), GFP_KERNEL)?;
             for f in o.funcs() {
                 if f.old_name.is_empty() || f.old_name.len() >= KSYM_NAME_LEN {
@@ -178,6 +244,13 @@ impl Patch {
                     );
                     return Err(EINVAL);
                 }
+                check_code(
+                    ks,
+                    &module,
+                    &name,
+                    f.new_func,
+                    fmt!("replacement of '{}'", f.old_name),
+                )?;
                 funcs.push(
                     Func {
                         old_name: copy_cstr(f.old_name)?,
@@ -348,6 +421,12 @@ impl Object {
                     return Err(EINVAL);
                 }
             };
+            if !f.nop && f.new_func == f.old_addr {
+                // ftrace would send every call back to the function's own
+                // start, through the handler again: an endless loop.
+                pr_err!("function '{}' cannot be its own replacement\n", name);
+                return Err(EINVAL);
+            }
             f.old_size = match ks.symbol_size(f.old_addr) {
                 Some(s) => s,
                 None => {

@@ -146,17 +146,22 @@ impl Drop for Rklp {
 
 /// Registers and enables the patch described by `desc`, from the init
 /// function of patch module `module`. Returns 0 or a negative errno.
+/// Called by the exported C wrapper `rklp_enable_patch` (rust/exports.c),
+/// which passes its return address as `caller`.
 ///
 /// # Safety
 ///
-/// `module` must be the caller's `THIS_MODULE` and `desc` a descriptor built
-/// by the `KlpPatch` API, valid as long as `module` is loaded.
+/// `caller` must be an address in the text of the calling module. If
+/// `module` is the module containing `caller` (checked here), `desc` must
+/// be a descriptor built by the `KlpPatch` API, valid as long as `module`
+/// is loaded.
 #[no_mangle]
-pub unsafe extern "C" fn rklp_enable_patch(
+pub unsafe extern "C" fn rklp_enable_patch_from(
     module: *mut core::ffi::c_void,
     desc: *const sys::patch_desc::RklpPatchDesc,
+    caller: usize,
 ) -> c_int {
-    match enable_patch(module.cast(), desc) {
+    match enable_patch(module.cast(), desc, caller) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -185,16 +190,25 @@ pub unsafe extern "C" fn rklp_loaded_module_state(name: *const kernel::ffi::c_ch
 fn enable_patch(
     module: *mut kernel::bindings::module,
     desc: *const sys::patch_desc::RklpPatchDesc,
+    caller: usize,
 ) -> Result {
     let core = state::core().ok_or(ENODEV)?;
-    // SAFETY: `module` is the caller's THIS_MODULE, in its init (contract).
+    // The patch belongs to the module that calls: a patch module passing
+    // another module's pointer would have rklp pin, name and call into the
+    // wrong module. Compared before `module` is dereferenced.
+    if module.is_null() || core.syms.module_of_text(caller) != module as usize {
+        pr_err!("rklp_enable_patch: the module argument is not the calling module\n");
+        return Err(EINVAL);
+    }
+    // SAFETY: `module` is the caller's own module (checked above), which is
+    // running code, so its `struct module` is allocated.
     let mref = unsafe { sys::module_ref::ModuleRef::get(module) }?;
     // SAFETY: `desc` lives as long as the patch module, which `mref` pins
     // and which the patch keeps pinned for as long as it uses `desc`.
     let desc = unsafe { sys::patch_desc::PatchDesc::from_raw(desc) }.inspect_err(|_| {
         pr_err!("invalid patch descriptor\n");
     })?;
-    let patch = patch::Patch::from_desc(mref, &desc)?;
+    let patch = patch::Patch::from_desc(&core.syms, mref, &desc)?;
     let mut st = core.state.lock();
     patch_lifecycle::enable(&mut st, &core.root, patch)
 }

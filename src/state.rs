@@ -222,7 +222,7 @@ pub(crate) fn new_core(
             state <- new_mutex!(CoreState::new(kallsyms, task_syms), "rklp_mutex"),
             root,
             syms: kallsyms,
-            shadows <- kernel::new_spinlock!(KVec::new(), "rklp_shadows"),
+            shadows <- crate::shadow::Shadows::new(),
             system_states <- kernel::new_spinlock!(
                 crate::system_state::Registry::new(),
                 "rklp_system_states"

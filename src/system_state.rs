@@ -17,7 +17,8 @@
 //!
 //! Callbacks run under the core mutex, so neither function may take it:
 //! they read [`Registry`], a spinlock-protected index kept beside the core
-//! state. Both return addresses of [`SystemState`]s owned by rklp's
+//! state, whose lock is always taken with interrupts off (replacement
+//! functions may call them from IRQ context). Both return addresses of [`SystemState`]s owned by rklp's
 //! patches (the `data` the patch module sets lives there, not in the
 //! module): valid while that patch exists, which for a patch's own states
 //! covers its callbacks and replacement functions, and for the previous
@@ -25,6 +26,7 @@
 
 use crate::patch::Patch;
 use crate::state::CoreState;
+use crate::sys::irq::IrqSave;
 use crate::sys::patch_desc::{RklpState, StateDesc};
 use core::ffi::c_void;
 use core::mem::{align_of, offset_of, size_of};
@@ -116,12 +118,14 @@ impl PatchStates {
             states: self.list.as_ptr() as usize,
             len: self.list.len(),
         });
-        let mut r = reg.lock();
-        if let Some(slot) = r.patches.iter_mut().find(|e| e.is_none()) {
-            *slot = entry;
-        } else {
-            r.patches.push(entry, GFP_ATOMIC)?;
-        }
+        with_registry(reg, |r| {
+            if let Some(slot) = r.patches.iter_mut().find(|e| e.is_none()) {
+                *slot = entry;
+                Ok(())
+            } else {
+                r.patches.push(entry, GFP_ATOMIC)
+            }
+        })?;
         self.registered = true;
         Ok(())
     }
@@ -144,14 +148,15 @@ impl Drop for PatchStates {
         }
         let Some(reg) = registry() else { return };
         let me = self.list.as_ptr() as usize;
-        let mut r = reg.lock();
-        if let Some(slot) = r
-            .patches
-            .iter_mut()
-            .find(|e| e.as_ref().is_some_and(|e| e.states == me))
-        {
-            *slot = None;
-        }
+        with_registry(reg, |r| {
+            if let Some(slot) = r
+                .patches
+                .iter_mut()
+                .find(|e| e.as_ref().is_some_and(|e| e.states == me))
+            {
+                *slot = None;
+            }
+        });
     }
 }
 
@@ -193,6 +198,17 @@ impl Registry {
             prev: None,
         }
     }
+}
+
+/// Runs `f` on the registry with its lock held and interrupts off: the C
+/// ABI may be called from a replacement function running in hard or soft
+/// IRQ context, which must never find the lock held by the code it
+/// interrupted on the same CPU.
+fn with_registry<R>(reg: &StateRegistry, f: impl FnOnce(&mut Registry) -> R) -> R {
+    let _irq = IrqSave::new();
+    let mut guard = reg.lock();
+    f(&mut guard)
+    // `guard` drops before `_irq`: unlock, then restore interrupts.
 }
 
 fn registry() -> Option<&'static StateRegistry> {
@@ -239,7 +255,8 @@ pub(crate) fn begin_transition(st: &CoreState, upto: usize) -> Result {
         }
     }
     let reg = registry().ok_or(ENODEV)?;
-    let old = core::mem::replace(&mut reg.lock().prev, Some(prev));
+    let old = with_registry(reg, |r| core::mem::replace(&mut r.prev, Some(prev)));
+    // Freed after the lock is released and interrupts are back on.
     drop(old);
     Ok(())
 }
@@ -247,7 +264,7 @@ pub(crate) fn begin_transition(st: &CoreState, upto: usize) -> Result {
 /// The transition completed or was cancelled (idempotent).
 pub(crate) fn end_transition() {
     let Some(reg) = registry() else { return };
-    let old = reg.lock().prev.take();
+    let old = with_registry(reg, |r| r.prev.take());
     drop(old);
 }
 
@@ -258,21 +275,23 @@ pub(crate) extern "C" fn rklp_get_state(module: *mut c_void, id: u64) -> *mut Rk
     let Some(reg) = registry() else {
         return core::ptr::null_mut();
     };
-    let r = reg.lock();
-    for e in r
-        .patches
-        .iter()
-        .flatten()
-        .filter(|e| e.module == module as usize)
-    {
-        // SAFETY: a registered list is alive and not resized (invariant of
-        // `Registry`); the lock keeps it registered while we read it.
-        let list = unsafe { core::slice::from_raw_parts(e.states as *const SystemState, e.len) };
-        if let Some(s) = list.iter().find(|s| s.id == id) {
-            return s.as_abi();
+    with_registry(reg, |r| {
+        for e in r
+            .patches
+            .iter()
+            .flatten()
+            .filter(|e| e.module == module as usize)
+        {
+            // SAFETY: a registered list is alive and not resized (invariant
+            // of `Registry`); the lock keeps it registered while we read it.
+            let list =
+                unsafe { core::slice::from_raw_parts(e.states as *const SystemState, e.len) };
+            if let Some(s) = list.iter().find(|s| s.id == id) {
+                return s.as_abi();
+            }
         }
-    }
-    core::ptr::null_mut()
+        core::ptr::null_mut()
+    })
 }
 
 static PREV_WARNED: AtomicBool = AtomicBool::new(false);
@@ -285,15 +304,17 @@ pub(crate) extern "C" fn rklp_get_prev_state(id: u64) -> *mut RklpState {
     let Some(reg) = registry() else {
         return core::ptr::null_mut();
     };
-    let r = reg.lock();
-    let Some(prev) = r.prev.as_ref() else {
-        drop(r);
+    let found = with_registry(reg, |r| {
+        r.prev.as_ref().map(|prev| {
+            prev.iter()
+                .find(|e| e.0 == id)
+                .map_or(core::ptr::null_mut(), |e| e.1 as *mut RklpState)
+        })
+    });
+    found.unwrap_or_else(|| {
         if !PREV_WARNED.swap(true, Ordering::Relaxed) {
             pr_warn!("rklp_get_prev_state() called outside a transition\n");
         }
-        return core::ptr::null_mut();
-    };
-    prev.iter()
-        .find(|e| e.0 == id)
-        .map_or(core::ptr::null_mut(), |e| e.1 as *mut RklpState)
+        core::ptr::null_mut()
+    })
 }

@@ -89,3 +89,18 @@ pub const RKLP_PATCH_REPLACE: u32 = 1 << 1;
 
 /// Every `RKLP_PATCH_*` flag this version of rklp knows.
 pub const RKLP_PATCH_KNOWN_FLAGS: u32 = RKLP_PATCH_IMMEDIATE | RKLP_PATCH_REPLACE;
+
+/// Most objects in one patch; rklp refuses a descriptor with more.
+pub const RKLP_MAX_OBJS: usize = 1024;
+
+/// Most functions in one object; rklp refuses a descriptor with more.
+pub const RKLP_MAX_FUNCS: usize = 65536;
+
+/// Most system states in one patch; rklp refuses a descriptor with more.
+pub const RKLP_MAX_STATES: usize = 1024;
+
+/// Longest function name with its NUL (the kernel's `KSYM_NAME_LEN`).
+pub const RKLP_KSYM_NAME_LEN: usize = 512;
+
+/// Longest object (module) name with its NUL (`MODULE_NAME_LEN` on 64-bit).
+pub const RKLP_MODULE_NAME_LEN: usize = 56;

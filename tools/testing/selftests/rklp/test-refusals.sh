@@ -30,6 +30,61 @@ refusal_test test_rklp_bad_state_dup "refuse the same system state twice in one 
 refusal_test test_rklp_bad_state_id0 "refuse system state id 0" \
 	"rklp: patch 'test_rklp_bad_state_id0': system state id 0 is reserved" "Invalid parameters"
 
+# Code pointers (issue 8, item 13): a replacement or callback must be the
+# start of a function in the patch module's own core text, and not the
+# function it replaces; the module argument must be the calling module.
+refusal_test test_rklp_bad_other "refuse a replacement in another module" \
+	"rklp: patch 'test_rklp_bad_other': replacement of 'cmdline_proc_show' is not in the patch module's text" "Invalid parameters"
+refusal_test test_rklp_bad_mid "refuse a replacement in the middle of a function" \
+	"rklp: patch 'test_rklp_bad_mid': replacement of 'cmdline_proc_show' is not the start of a function" "Invalid parameters"
+refusal_test test_rklp_bad_data "refuse a replacement that is data" \
+	"rklp: patch 'test_rklp_bad_data': replacement of 'cmdline_proc_show' is not in the patch module's text" "Invalid parameters"
+
+# abi_refusal_test MODE "desc" "expected rklp line(s)": test_rklp_bad_abi
+# (raw C ABI) in MODE must be refused with -EINVAL, leaving nothing.
+abi_refusal_test() {
+	start_test "$2"
+	load_failing_mod test_rklp_bad_abi mode=$1
+	check_no_leftovers test_rklp_bad_abi
+	check_result "% insmod test_rklp_bad_abi.ko mode=$1
+$3
+insmod: ERROR: could not insert module $MODDIR/test_rklp_bad_abi.ko: Invalid parameters"
+	end_test
+}
+
+abi_refusal_test self "refuse a function as its own replacement" \
+	"rklp: function 'test_rklp_bad_abi_func' cannot be its own replacement"
+abi_refusal_test initcb "refuse a callback in .init.text" \
+	"rklp: patch 'test_rklp_bad_abi': pre_patch callback of object 'vmlinux' is not in the patch module's text"
+
+insmod $MODDIR/rklp_test_target.ko || echo "# cannot load rklp_test_target"
+start_test "refuse another module as the patch's module"
+log "% insmod test_rklp_bad_abi.ko mode=wrongmod"
+if out=$(insmod $MODDIR/test_rklp_bad_abi.ko mode=wrongmod 2>&1); then
+	fail "test_rklp_bad_abi mode=wrongmod loaded"
+fi
+log "$out"
+check_no_leftovers test_rklp_bad_abi
+[ ! -e $SYSFS_RKLP/rklp_test_target ] || fail "a patch was registered for rklp_test_target"
+check_eq "rklp_test_target refcnt" "$(cat /sys/module/rklp_test_target/refcnt)" 0
+check_result "% insmod test_rklp_bad_abi.ko mode=wrongmod
+rklp: rklp_enable_patch: the module argument is not the calling module
+insmod: ERROR: could not insert module $MODDIR/test_rklp_bad_abi.ko: Invalid parameters"
+end_test
+
+# Descriptors (issue 8, item 14): names are read only up to the kernel's
+# length limits and counts are capped, so a name without NUL before an
+# unmapped page, or a count far beyond the array, is refused, not followed.
+abi_refusal_test longname "refuse an unterminated function name" \
+	"rklp: patch descriptor: object 0 function 0: name not NUL-terminated within 512 bytes
+rklp: invalid patch descriptor"
+abi_refusal_test objname "refuse an unterminated object name" \
+	"rklp: patch descriptor: object 0: name not NUL-terminated within 56 bytes
+rklp: invalid patch descriptor"
+abi_refusal_test count "refuse an absurd function count" \
+	"rklp: patch descriptor: object 0: 1099511627776 functions (at most 65536)
+rklp: invalid patch descriptor"
+
 start_test "refuse rmmod rklp while a patch exists"
 load_lp rklp_sample
 log "% rmmod rklp"

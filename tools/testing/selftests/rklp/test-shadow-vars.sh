@@ -107,3 +107,34 @@ test_rklp_shadow_vars: dtor: obj1:1234 (2)
 test_rklp_shadow_vars: dtor: obj2:1234 (3)
 % rmmod test_rklp_shadow_vars"
 end_test
+
+
+# - shadow variables from IRQ context and from a constructor (issue 8,
+#   item 12): lookups take no lock, changes keep interrupts off. The module
+#   bounds each check in time (see rklp_test_shadow_irq.c): a deadlock
+#   fails the load or, in hard IRQ, panics the guest within 5 s.
+
+MOD_IRQ=rklp_test_shadow_irq
+
+start_test "rklp_shadow_get from a constructor and from an interrupt raised in it"
+load_mod $MOD_IRQ mode=ctor && unload_mod $MOD_IRQ
+check_result "% insmod $MOD_IRQ.ko mode=ctor
+$MOD_IRQ: constructor: rklp_shadow_get() of the variable being built: NULL, of another: found
+$MOD_IRQ: interrupt raised in the constructor ran after it: rklp_shadow_get() found the new variable
+$MOD_IRQ: rklp_shadow_get() on another CPU did not wait for the constructor: found
+% rmmod $MOD_IRQ"
+end_test
+
+start_test "rklp_shadow_get in hard IRQ while the same CPU changes shadow variables"
+load_mod $MOD_IRQ mode=irq_shadow && unload_mod $MOD_IRQ
+check_result "% insmod $MOD_IRQ.ko mode=irq_shadow
+$MOD_IRQ: rklp_shadow_get() in hard IRQ while the same CPU allocates and frees shadow variables: no deadlock
+% rmmod $MOD_IRQ"
+end_test
+
+start_test "rklp_get_state in hard IRQ while the same CPU reads system states"
+load_mod $MOD_IRQ mode=irq_state && unload_mod $MOD_IRQ
+check_result "% insmod $MOD_IRQ.ko mode=irq_state
+$MOD_IRQ: rklp_get_state() in hard IRQ while the same CPU calls rklp_get_state(): no deadlock
+% rmmod $MOD_IRQ"
+end_test

@@ -125,3 +125,32 @@ fn callback_info(callback: &str, obj: Option<&kernel::str::CStr>) {
         None => pr_info!("{}: vmlinux\n", callback),
     }
 }
+
+/// `'static` storage written once, at init, before it is read: for the
+/// refusal tests whose tables hold addresses known only at run time (a
+/// `static` table cannot hold "function + 1").
+#[allow(dead_code)]
+struct InitOnce<T>(core::cell::UnsafeCell<core::mem::MaybeUninit<T>>);
+
+// SAFETY: written only by the module's init (which runs once, before anything
+// can read it) through `set`; read-only afterwards.
+unsafe impl<T: Sync> Sync for InitOnce<T> {}
+
+#[allow(dead_code)]
+impl<T> InitOnce<T> {
+    const fn new() -> Self {
+        Self(core::cell::UnsafeCell::new(core::mem::MaybeUninit::uninit()))
+    }
+
+    /// Stores `v` and returns it for the rest of the module's life.
+    ///
+    /// # Safety
+    ///
+    /// Called at most once, from the module's init, with no other reference
+    /// to the slot alive.
+    unsafe fn set(&'static self, v: T) -> &'static T {
+        // SAFETY: per the contract, this is the only access to the slot; the
+        // slot is in `'static` storage, so the reference lives as long.
+        unsafe { (*self.0.get()).write(v) }
+    }
+}

@@ -19,6 +19,15 @@ noinline int rklp_test_target_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/* This module's struct module, for a patch module that passes another
+ * module's to rklp_enable_patch() (test_rklp_bad_abi mode=wrongmod). */
+struct module *rklp_test_target_module(void);
+struct module *rklp_test_target_module(void)
+{
+	return THIS_MODULE;
+}
+EXPORT_SYMBOL_GPL(rklp_test_target_module);
+
 static int __init rklp_test_target_init(void)
 {
 	pr_info("%s\n", __func__);

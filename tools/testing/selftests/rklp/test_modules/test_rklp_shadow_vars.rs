@@ -5,6 +5,7 @@
 //! free with destructor, free_all.
 
 use core::ffi::c_void;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
 
 include!(concat!(env!("RKLP_DIR"), "/include/rklp/api.rs"));
@@ -26,7 +27,38 @@ struct Tracked {
 
 impl Drop for Tracked {
     fn drop(&mut self) {
+        if COLLECT.load(Ordering::Relaxed) && self.value < 64 {
+            DROPPED.fetch_or(1 << self.value, Ordering::Relaxed);
+            return;
+        }
         pr_info!("dtor: {} ({})\n", self.name, self.value);
+    }
+}
+
+/// While set, drops are recorded (bit `value`) instead of printed:
+/// `free_all` walks rklp's hash table, whose order depends on the objects'
+/// addresses (as upstream's), so [`free_all_sorted`] prints them sorted.
+static COLLECT: AtomicBool = AtomicBool::new(false);
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// The name of the `Tracked` of `value` that `init` allocates.
+fn name_of(value: u64) -> &'static str {
+    match value {
+        1 => "obj0:1234",
+        2 => "obj1:1234",
+        3 => "obj2:1234",
+        _ => "second id",
+    }
+}
+
+/// `Shadow::free_all(id)`, printing the drops in the order of their values.
+fn free_all_sorted(id: u64) {
+    COLLECT.store(true, Ordering::Relaxed);
+    Shadow::<Tracked>::free_all(id);
+    COLLECT.store(false, Ordering::Relaxed);
+    let dropped = DROPPED.swap(0, Ordering::Relaxed);
+    for v in (0..64).filter(|v| dropped & (1 << v) != 0) {
+        pr_info!("dtor: {} ({})\n", name_of(v), v);
     }
 }
 
@@ -121,14 +153,14 @@ impl kernel::Module for TestShadowVars {
             Shadow::<Tracked>::get(obj(0), ID1),
         );
         show("get(obj1, 0x1234)", Shadow::<Tracked>::get(obj(1), ID1));
-        Shadow::<Tracked>::free_all(ID2);
+        free_all_sorted(ID2);
         for i in 0..3 {
             show(
                 "get(objN, 0x1235) after free_all",
                 Shadow::<Tracked>::get(obj(i), ID2),
             );
         }
-        Shadow::<Tracked>::free_all(ID1);
+        free_all_sorted(ID1);
         Ok(TestShadowVars)
     }
 }
