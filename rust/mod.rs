@@ -10,6 +10,7 @@ pub(crate) mod kallsyms;
 pub(crate) mod kobject;
 pub(crate) mod module_notifier;
 pub(crate) mod module_ref;
+pub(crate) mod param;
 pub(crate) mod patch_desc;
 pub(crate) mod shadow_mem;
 pub(crate) mod stop_machine;
