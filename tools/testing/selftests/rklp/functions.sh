@@ -190,6 +190,7 @@ check_replace_took_over() {
 	check_no_leftovers test_rklp_replace
 }
 
+# The patch directories of rklp and livepatch.
 patch_dirs() {
 	for d in "$SYSFS_RKLP"/* "$SYSFS_KLP"/*; do
 		[ -d "$d" ] && echo "$d"
