@@ -47,6 +47,18 @@ pub(crate) fn in_nmi() -> bool {
     unsafe { bindings::rklp_in_nmi() }
 }
 
+/// Prints `args` at KERN_ERR as `rklp hint: ...`: a diagnosis that follows
+/// one of upstream's error lines. Not `rklp: `, so that the kernel log
+/// upstream's selftests compare (the lines with `livepatch:`, mapped to
+/// `rklp:`) stays upstream's, line for line.
+pub(crate) fn print_hint(args: core::fmt::Arguments<'_>) {
+    // SAFETY: `ERR` is one of `format_strings` and the name is
+    // NUL-terminated.
+    unsafe {
+        kernel::print::call_printk(&kernel::print::format_strings::ERR, b"rklp hint\0", args)
+    };
+}
+
 /// `-errno` to `kernel::error::Error`.
 pub(crate) fn to_result(ret: kernel::ffi::c_int) -> kernel::error::Result {
     kernel::error::to_result(ret)

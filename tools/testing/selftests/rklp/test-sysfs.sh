@@ -167,7 +167,7 @@ end_test
 start_test "sysfs test object/patched"
 
 MOD_LIVEPATCH=test_rklp_callbacks_demo
-MOD_TARGET=rklp_test_callbacks_mod
+MOD_TARGET=test_rklp_callbacks_mod
 load_lp $MOD_LIVEPATCH
 
 # check the "patch" file changes as target module loads/unloads
@@ -188,16 +188,16 @@ rklp: 'test_rklp_callbacks_demo': starting patching transition
 rklp: 'test_rklp_callbacks_demo': completing patching transition
 test_rklp_callbacks_demo: post_patch_callback: vmlinux
 rklp: 'test_rklp_callbacks_demo': patching complete
-% insmod rklp_test_callbacks_mod.ko 
-rklp: applying patch 'test_rklp_callbacks_demo' to loading module 'rklp_test_callbacks_mod'
-test_rklp_callbacks_demo: pre_patch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
-test_rklp_callbacks_demo: post_patch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
-rklp_test_callbacks_mod: rklp_test_callbacks_mod_init
-% rmmod rklp_test_callbacks_mod
-rklp_test_callbacks_mod: rklp_test_callbacks_mod_exit
-test_rklp_callbacks_demo: pre_unpatch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_GOING] Going away
-rklp: reverting patch 'test_rklp_callbacks_demo' on unloading module 'rklp_test_callbacks_mod'
-test_rklp_callbacks_demo: post_unpatch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_GOING] Going away
+% insmod test_rklp_callbacks_mod.ko 
+rklp: applying patch 'test_rklp_callbacks_demo' to loading module 'test_rklp_callbacks_mod'
+test_rklp_callbacks_demo: pre_patch_callback: test_rklp_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
+test_rklp_callbacks_demo: post_patch_callback: test_rklp_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
+test_rklp_callbacks_mod: test_rklp_callbacks_mod_init
+% rmmod test_rklp_callbacks_mod
+test_rklp_callbacks_mod: test_rklp_callbacks_mod_exit
+test_rklp_callbacks_demo: pre_unpatch_callback: test_rklp_callbacks_mod -> [MODULE_STATE_GOING] Going away
+rklp: reverting patch 'test_rklp_callbacks_demo' on unloading module 'test_rklp_callbacks_mod'
+test_rklp_callbacks_demo: post_unpatch_callback: test_rklp_callbacks_mod -> [MODULE_STATE_GOING] Going away
 % echo 0 > /sys/kernel/rklp/test_rklp_callbacks_demo/enabled
 rklp: 'test_rklp_callbacks_demo': initializing unpatching transition
 test_rklp_callbacks_demo: pre_unpatch_callback: vmlinux
