@@ -8,6 +8,7 @@ use core::ptr::NonNull;
 use kernel::ffi::c_char;
 use kernel::prelude::*;
 use kernel::str::CStr;
+use kernel::ThisModule;
 
 /// Identity of a kobject, to find which rklp object an attribute belongs to.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,22 @@ impl KobjDir {
             // SAFETY: `kernel_kobj` is initialised at boot and never freed.
             None => unsafe { kernel::bindings::kernel_kobj }.cast(),
         };
+        // SAFETY: `name` is NUL-terminated and copied; `parent` is live.
+        let ptr = unsafe { b::kobject_create_and_add(name.as_char_ptr(), parent) };
+        NonNull::new(ptr).map(|ptr| Self { ptr }).ok_or(ENOMEM)
+    }
+
+    /// Creates `name` in module `module`'s directory, `/sys/module/<module>/`.
+    pub(crate) fn new_in_module(name: &CStr, module: &'static ThisModule) -> Result<Self> {
+        let m = module.as_ptr();
+        if m.is_null() {
+            // Built in: no module directory.
+            return Err(ENODEV);
+        }
+        // SAFETY: `m` is this loaded module's `struct module`, whose kobject
+        // lives until after its exit function (which drops this directory);
+        // only the field's address is taken.
+        let parent = unsafe { &raw mut (*m).mkobj.kobj }.cast::<b::kobject>();
         // SAFETY: `name` is NUL-terminated and copied; `parent` is live.
         let ptr = unsafe { b::kobject_create_and_add(name.as_char_ptr(), parent) };
         NonNull::new(ptr).map(|ptr| Self { ptr }).ok_or(ENOMEM)
@@ -154,15 +171,23 @@ impl KobjAttr {
     }
 }
 
-/// Parses a sysfs write as a boolean, like `kstrtobool` (1/0, y/n, on/off).
+/// Parses a sysfs write as a boolean exactly as the kernel's `kstrtobool`
+/// (lib/kstrtox.c, Linux 6.12), which upstream livepatch's `enabled` and
+/// `force` stores use: only the first character counts (`y`, `Y`, `t`, `T`,
+/// `1` are true; `n`, `N`, `f`, `F`, `0` are false), except after `o`/`O`,
+/// where the second decides (`n`/`N` true, `f`/`F` false). So `yes`, `true`,
+/// `1x`, `on` and `no`, `false`, `0x`, `off` are all accepted, as upstream.
+/// sysfs NUL-terminates the written bytes; a byte past `input` reads as NUL.
 pub(crate) fn parse_bool(input: &[u8]) -> Result<bool> {
-    let s = match input.last() {
-        Some(b'\n') => &input[..input.len() - 1],
-        _ => input,
-    };
-    match s {
-        b"1" | b"y" | b"Y" | b"on" | b"On" | b"ON" => Ok(true),
-        b"0" | b"n" | b"N" | b"off" | b"Off" | b"OFF" => Ok(false),
+    let at = |i: usize| input.get(i).copied().unwrap_or(0);
+    match at(0) {
+        b'y' | b'Y' | b't' | b'T' | b'1' => Ok(true),
+        b'n' | b'N' | b'f' | b'F' | b'0' => Ok(false),
+        b'o' | b'O' => match at(1) {
+            b'n' | b'N' => Ok(true),
+            b'f' | b'F' => Ok(false),
+            _ => Err(EINVAL),
+        },
         _ => Err(EINVAL),
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod kallsyms;
 pub(crate) mod kobject;
 pub(crate) mod module_notifier;
 pub(crate) mod module_ref;
+pub(crate) mod param;
 pub(crate) mod patch_desc;
 pub(crate) mod shadow_mem;
 pub(crate) mod stop_machine;
@@ -45,6 +46,18 @@ pub(crate) fn synchronize_handlers() {
 pub(crate) fn in_nmi() -> bool {
     // SAFETY: reads the preempt count of the current CPU; always valid.
     unsafe { bindings::rklp_in_nmi() }
+}
+
+/// Prints `args` at KERN_ERR as `rklp hint: ...`: a diagnosis that follows
+/// one of upstream's error lines. Not `rklp: `, so that the kernel log
+/// upstream's selftests compare (the lines with `livepatch:`, mapped to
+/// `rklp:`) stays upstream's, line for line.
+pub(crate) fn print_hint(args: core::fmt::Arguments<'_>) {
+    // SAFETY: `ERR` is one of `format_strings` and the name is
+    // NUL-terminated.
+    unsafe {
+        kernel::print::call_printk(&kernel::print::format_strings::ERR, b"rklp hint\0", args)
+    };
 }
 
 /// `-errno` to `kernel::error::Error`.

@@ -39,6 +39,32 @@ for c in "$RKLP_ROOT"/tools/testing/selftests/rklp/*.c; do
 	[ -e "$c" ] || continue
 	gcc -static -O2 -Wall -o "$root/rklp/selftests/$(basename "$c" .c)" "$c"
 done
+# Upstream's own Linux 6.12 livepatch selftests, changed only by the
+# mechanical name mapping upstream-6.12.sed (test-upstream-6.12.sh runs
+# them), with their test modules (test_modules/: the rklp ports) and their
+# getpid looper built from upstream's source under the mapped name.
+upsrc=$("$RKLP_ROOT/scripts/build-kernel.sh" --print-src)/tools/testing/selftests/livepatch
+up=$root/rklp/upstream
+mkdir -p "$up"
+for f in "$upsrc"/functions.sh "$upsrc"/test-*.sh; do
+	sed -f "$RKLP_ROOT/tools/testing/selftests/rklp/upstream-6.12.sed" "$f" >"$up/$(basename "$f")"
+done
+ln -s /lib/rklp "$up/test_modules"
+gcc -static -O2 -Wall -o "$up/test_rklp-call_getpid" "$upsrc/test_klp-call_getpid.c"
+# They are bash scripts calling GNU tools busybox lacks (sysctl --values,
+# date --rfc-3339, /bin/stat --format, getconf, diff --label): the host's,
+# in /usr/gnu/bin (first in PATH for them only), bash and stat at the paths
+# the scripts use. busybox --install keeps existing files.
+mkdir -p "$root/usr/gnu/bin"
+for t in /bin/bash /usr/sbin/sysctl /usr/bin/date /usr/bin/stat /usr/bin/getconf /usr/bin/diff; do
+	cp "$t" "$root/usr/gnu/bin/"
+	for lib in $(ldd "$t" | grep -o '/lib[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+done
+cp /bin/bash "$root/bin/bash"
+cp /usr/bin/stat "$root/bin/stat"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/initrd-$tag.gz"
 
 log=$BUILD/guest-$tag.log

@@ -136,17 +136,20 @@ fn report_filter_failure(st: &mut CoreState, objs: &[Object], ips: &[usize], err
     0
 }
 
-/// Says why ftrace refused with `-EBUSY`: the sysctl that turns ftrace off
+/// Says why ftrace refused with `-EBUSY` (as a hint line, which upstream's
+/// selftests do not compare): the sysctl that turns ftrace off
 /// refuses permanent ops such as rklp's, and only one ftrace user may change
 /// the instruction pointer of a function.
 fn explain_busy(st: &CoreState, name: &CStr) {
     if !st.filter.registered() && st.kallsyms.ftrace_enabled() == Some(false) {
-        pr_err!("ftrace is disabled (sysctl kernel.ftrace_enabled is 0)\n");
+        crate::sys::print_hint(format_args!(
+            "ftrace is disabled (sysctl kernel.ftrace_enabled is 0)\n"
+        ));
     } else {
-        pr_err!(
+        crate::sys::print_hint(format_args!(
             "'{}' is already redirected by another ftrace user (the in-kernel livepatch, a kprobe with a post_handler, or another live-patching core)\n",
             name
-        );
+        ));
     }
 }
 

@@ -52,10 +52,12 @@ struct Rklp {
     core: Pin<KBox<state::Core>>,
     table: KBox<task_state::TaskTable>,
     probes: Option<sys::task::TaskEventProbes>,
+    /// `/sys/module/rklp/transition` (sysfs.rs).
+    status: Option<sys::kobject::KobjDir>,
 }
 
 impl kernel::Module for Rklp {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
         let task_syms = sys::task::TaskSyms::resolve(&kallsyms)?;
         state::FREE_WORK.init::<state::FreeWork>();
@@ -93,10 +95,13 @@ impl kernel::Module for Rklp {
                 return Err(e);
             }
         };
-        if let Err(e) = sysfs::create_root_files(&root) {
-            fail(&mut this_probes, &table);
-            return Err(e);
-        }
+        let status = match sysfs::create_status_dir(module) {
+            Ok(d) => d,
+            Err(e) => {
+                fail(&mut this_probes, &table);
+                return Err(e);
+            }
+        };
         let core = match state::new_core(kallsyms, task_syms, root) {
             Ok(c) => c,
             Err(e) => {
@@ -115,12 +120,15 @@ impl kernel::Module for Rklp {
             core,
             table,
             probes: this_probes,
+            status: Some(status),
         })
     }
 }
 
 impl Drop for Rklp {
     fn drop(&mut self) {
+        // Removing the directory waits for its readers, which use the core.
+        drop(self.status.take());
         // Patch modules depend on our symbols, so none is loaded now, and
         // every disabled patch is queued on the free work.
         module_events::NOTIFIER.unregister();

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `/sys/kernel/rklp`, mirroring upstream's `/sys/kernel/livepatch` ABI
-//! (Documentation/ABI/testing/sysfs-kernel-livepatch):
+//! (Documentation/ABI/testing/sysfs-kernel-livepatch).
+//! `/sys/kernel/rklp` holds only patch directories, as upstream's does (tools
+//! and upstream's selftests enumerate it), so rklp's own files live in the
+//! module's directory, where no patch name can collide with them:
 //!
 //! ```text
 //! /sys/kernel/rklp/<patch>/enabled       0644  1 while enabled; write 0 to disable
@@ -10,6 +13,9 @@
 //! /sys/kernel/rklp/<patch>/replace       0444  1 for atomic replace patches
 //! /sys/kernel/rklp/<patch>/<object>/patched        0444
 //! /sys/kernel/rklp/<patch>/<object>/<func,sympos>/ (no files)
+//! /sys/module/rklp/transition/stalled    0400  tasks not yet switched
+//! /sys/module/rklp/transition/patch_state 0644 write a pid, read its state
+//! /sys/module/rklp/parameters/kick_delay_ms 0644 (module parameter)
 //! ```
 
 use crate::patch::Patch;
@@ -21,6 +27,7 @@ use kernel::c_str;
 use kernel::fmt;
 use kernel::prelude::*;
 use kernel::str::CString;
+use kernel::ThisModule;
 
 struct Enabled;
 struct Transition;
@@ -150,12 +157,22 @@ impl AttrOps for Patched {
 }
 
 struct Stalled;
-struct KickDelay;
 struct PatchState;
 
-static STALLED: KobjAttr = KobjAttr::new::<Stalled>(c_str!("stalled"), 0o444);
-static KICK_DELAY: KobjAttr = KobjAttr::new::<KickDelay>(c_str!("kick_delay_ms"), 0o644);
+/// Root only, like /proc/<pid>/stack: it names kernel functions other
+/// tasks sleep in.
+static STALLED: KobjAttr = KobjAttr::new::<Stalled>(c_str!("stalled"), 0o400);
 static PATCH_STATE: KobjAttr = KobjAttr::new::<PatchState>(c_str!("patch_state"), 0o644);
+
+// How long a transition waits before kicking stalled tasks (and between
+// kicks): `insmod rklp.ko kick_delay_ms=N` or
+// /sys/module/rklp/parameters/kick_delay_ms.
+crate::sys::param::module_param_u32!(
+    crate::transition::KICK_DELAY_MS,
+    "kick_delay_ms",
+    0o644,
+    "ms a transition waits before kicking stalled tasks (default 15000)"
+);
 
 /// The pid `patch_state` reports on (last one written).
 static QUERY_PID: AtomicI32 = AtomicI32::new(0);
@@ -165,8 +182,8 @@ fn parse_u32(input: &[u8]) -> Result<u32> {
     s.parse::<u32>().map_err(|_| EINVAL)
 }
 
-/// `/sys/kernel/rklp/stalled`: one line per task not yet switched in the
-/// running transition: `pid comm reason`. Empty without a transition.
+/// `/sys/module/rklp/transition/stalled`: one line per task not yet switched
+/// in the running transition: `pid comm reason`. Empty without a transition.
 impl AttrOps for Stalled {
     fn show(_: KobjId, out: &mut ShowBuf) -> Result {
         let core = core().ok_or(ENODEV)?;
@@ -194,26 +211,10 @@ impl AttrOps for Stalled {
     }
 }
 
-/// `/sys/kernel/rklp/kick_delay_ms`: how long a transition waits before
-/// kicking stalled tasks (and between kicks).
-impl AttrOps for KickDelay {
-    fn show(_: KobjId, out: &mut ShowBuf) -> Result {
-        writeln!(
-            out,
-            "{}",
-            crate::transition::KICK_DELAY_MS.load(Ordering::Relaxed)
-        )
-        .map_err(|_| EINVAL)
-    }
-    fn store(_: KobjId, input: &[u8]) -> Result {
-        crate::transition::KICK_DELAY_MS.store(parse_u32(input)?, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
-/// `/sys/kernel/rklp/patch_state`: write a pid, read `pid state` back, where
-/// state is -1 (no transition running), 0 (unpatched) or 1 (patched), like
-/// upstream's /proc/<pid>/patch_state; `pid unknown` if rklp does not track it.
+/// `/sys/module/rklp/transition/patch_state`: write a pid, read `pid state`
+/// back, where state is -1 (no transition running), 0 (unpatched) or 1
+/// (patched), like upstream's /proc/<pid>/patch_state; `pid unknown` if rklp
+/// does not track it.
 impl AttrOps for PatchState {
     fn show(_: KobjId, out: &mut ShowBuf) -> Result {
         let pid = QUERY_PID.load(Ordering::Relaxed);
@@ -233,11 +234,14 @@ impl AttrOps for PatchState {
     }
 }
 
-/// Creates the files of `/sys/kernel/rklp` itself.
-pub(crate) fn create_root_files(root: &KobjDir) -> Result {
-    root.add(&STALLED)?;
-    root.add(&KICK_DELAY)?;
-    root.add(&PATCH_STATE)
+/// Creates `/sys/module/rklp/transition/` and its files.
+pub(crate) fn create_status_dir(module: &'static ThisModule) -> Result<KobjDir> {
+    let dir = KobjDir::new_in_module(c_str!("transition"), module).inspect_err(|_| {
+        pr_err!("cannot create /sys/module/rklp/transition\n");
+    })?;
+    dir.add(&STALLED)?;
+    dir.add(&PATCH_STATE)?;
+    Ok(dir)
 }
 
 /// Creates `<root>/<patch>/…` for a new patch. On failure the patch's

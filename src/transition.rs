@@ -42,7 +42,7 @@ use kernel::str::CString;
 /// opposite, see `task_state::current_state`).
 pub(crate) static TARGET: AtomicU8 = AtomicU8::new(PATCHED);
 
-/// Delay before stalled tasks are kicked (`/sys/kernel/rklp/kick_delay_ms`).
+/// Delay before stalled tasks are kicked (module parameter `kick_delay_ms`).
 pub(crate) static KICK_DELAY_MS: AtomicU32 = AtomicU32::new(15000);
 
 /// How often the transition work retries.

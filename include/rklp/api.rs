@@ -572,3 +572,19 @@ pub mod klp {
         }
     }
 }
+
+/// `rklp_patch_module!();`, next to `module!`: tags the module as an rklp
+/// patch module in its .modinfo (`modinfo` shows `rklp: Y`), as C patch
+/// modules carry `livepatch: Y`, so that tools (and upstream's selftests,
+/// mapped to rklp) tell patch modules from other modules.
+#[allow(unused_macros)]
+macro_rules! rklp_patch_module {
+    () => {
+        // `used(compiler)`, as `module!`'s entries: with plain `used` the
+        // entry lands in a second `.modinfo` section (flags differ), and
+        // the loader and modinfo read only the first.
+        #[used(compiler)]
+        #[link_section = ".modinfo"]
+        static __RKLP_PATCH_MODULE_TAG: [u8; 7] = *b"rklp=Y\0";
+    };
+}

@@ -7,6 +7,10 @@
 MODDIR=${MODDIR:-/lib/rklp}
 SYSFS_RKLP=/sys/kernel/rklp
 SYSFS_KLP=/sys/kernel/livepatch
+# rklp's own files (not in $SYSFS_RKLP, which holds only patch directories).
+RKLP_STALLED=/sys/module/rklp/transition/stalled
+RKLP_PATCH_STATE=/sys/module/rklp/transition/patch_state
+RKLP_KICK_DELAY=/sys/module/rklp/parameters/kick_delay_ms
 TRACING=/sys/kernel/tracing
 COUNT_FILE=/tmp/rklp_ktap_count
 MAX_RETRIES=600		# x 0.1 s
@@ -24,7 +28,7 @@ log() { echo "$*" >/dev/kmsg; }
 fail() {
 	echo "# FAIL: $*"
 	TEST_FAILED=1
-	[ -r $SYSFS_RKLP/stalled ] && sed 's/^/#   stalled: /' $SYSFS_RKLP/stalled
+	[ -r $RKLP_STALLED ] && sed 's/^/#   stalled: /' $RKLP_STALLED
 	dmesg | tail -n 8 | sed 's/^/#   dmesg: /'
 }
 skip() { TEST_SKIPPED="$*"; }
@@ -168,7 +172,6 @@ check_mode() {
 	check_eq "mode of $1" "$(stat -c %A "$1")" "$2"
 }
 
-# The patch directories of rklp and livepatch (not rklp's own files).
 # check_replace_took_over ORIG_CMDLINE ORIG_VERSION: test_rklp_replace has
 # replaced rklp_sample (cmdline) and test_rklp_multi (cmdline, version):
 # only it is left and only meminfo is patched; the replaced modules unload
@@ -187,6 +190,7 @@ check_replace_took_over() {
 	check_no_leftovers test_rklp_replace
 }
 
+# The patch directories of rklp and livepatch.
 patch_dirs() {
 	for d in "$SYSFS_RKLP"/* "$SYSFS_KLP"/*; do
 		[ -d "$d" ] && echo "$d"

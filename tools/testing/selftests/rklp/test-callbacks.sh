@@ -9,8 +9,8 @@
 
 MOD_LIVEPATCH=test_rklp_callbacks_demo
 MOD_LIVEPATCH2=test_rklp_callbacks_demo2
-MOD_TARGET=rklp_test_callbacks_mod
-MOD_TARGET_BUSY=rklp_test_callbacks_busy
+MOD_TARGET=test_rklp_callbacks_mod
+MOD_TARGET_BUSY=test_rklp_callbacks_busy
 
 # Test a combination of loading a kernel module and a livepatch that
 # patches a function in the first module.  Load the target module

@@ -8,9 +8,9 @@
 HOLD=/sys/module/rklp_test_hold/parameters
 P=$SYSFS_RKLP/test_rklp_late
 
-# show_stalled: the stalled tasks, for the log (the file may move).
+# show_stalled: the stalled tasks, for the log.
 show_stalled() {
-	for f in $SYSFS_RKLP/stalled /sys/kernel/debug/rklp/stalled; do
+	for f in $RKLP_STALLED; do
 		[ -r $f ] && sed 's/^/#   stalled: /' $f
 	done
 }

@@ -61,8 +61,43 @@ esac
 check_no_leftovers test_rklp_bad_nosym
 end_test
 
+# The tool once built shell code from names and eval'ed it while waiting
+# ("[ ! -d '$SYSFS/$p' ]"): a name with a quote ran commands as root.
+start_test "rklp tool: names are never run as shell code; bad names are refused"
+fake=/tmp/cli_fake
+inj=/tmp/cli_inj
+rm -rf $fake $inj
+mkdir -p $inj "$fake/p';touch x;'"
+echo 1 >"$fake/p';touch x;'/enabled"
+# A patch directory named with shell code (a fake sysfs: the kernel's
+# module names cannot hold quotes).
+out=$(cd $inj && RKLP_SYSFS=$fake rklp disable -t 1 "p';touch x;'" 2>&1)
+check_eq "exit status" $? 1
+check_eq "disable" "$out" "rklp: bad patch name 'p';touch x;''"
+[ -e $inj/x ] && fail "a patch name was run as shell code"
+# A module file named with shell code: the patch is named after the
+# module (modinfo -F name), not after the file.
+cp $MODDIR/rklp_sample.ko "$inj/p';touch y;'.ko"
+out=$(cd $inj && rklp load -t 5 "p';touch y;'.ko" 2>&1)
+check_eq "exit status" $? 0
+check_eq "load" "$out" "rklp: patch 'rklp_sample' enabled"
+[ -e $inj/y ] && fail "a module file name was run as shell code"
+run_cli 0 unload rklp_sample
+check_eq "unload" "$out" "rklp: patch module 'rklp_sample' removed"
+# '..', '/', options and shell syntax are not patch names.
+for n in .. ../x a/b -f "a b" '$(touch z)' "x;y" "q'q"; do
+	for c in info enable disable force unload; do
+		run_cli 1 $c "$n"
+		check_eq "$c '$n'" "$out" "rklp: bad patch name '$n'"
+	done
+done
+[ -e z ] && fail "a patch name was run as shell code"
+rm -rf $fake $inj
+check_no_leftovers rklp_sample
+end_test
+
 start_test "rklp tool: a stalled transition times out naming the task"
-echo 60000 >$SYSFS_RKLP/kick_delay_ms
+echo 60000 >$RKLP_KICK_DELAY
 load_mod rklp_test_busy
 echo 1 >/sys/module/rklp_test_busy/parameters/block
 sleep 0.3

@@ -9,8 +9,12 @@ P=$SYSFS_RKLP/test_rklp_busy
 
 start_test "force completes a stalled transition; the module then refuses rmmod"
 stall_busy_patch test_rklp_busy
-log "% echo 1 > $P/force"
-echo 1 >$P/force || fail "force failed"
+# kstrtobool, as upstream's force_store: false words and garbage do not force.
+echo no >$P/force || fail "writing 'no' to force failed"
+echo banana >$P/force 2>/dev/null && fail "writing garbage to force succeeded"
+check_file $P/transition 1
+log "% echo yes > $P/force"
+echo yes >$P/force || fail "force failed"
 check_file $P/transition 0
 check_file $P/enabled 1
 echo 0 >$BUSY/block
@@ -27,7 +31,7 @@ check_result "% insmod rklp_test_busy.ko
 rklp: enabling patch 'test_rklp_busy'
 rklp: 'test_rklp_busy': initializing patching transition
 rklp: 'test_rklp_busy': starting patching transition
-% echo 1 > /sys/kernel/rklp/test_rklp_busy/force
+% echo yes > /sys/kernel/rklp/test_rklp_busy/force
 rklp: forcing remaining tasks to the patched state
 rklp: 'test_rklp_busy': completing patching transition
 rklp: 'test_rklp_busy': patching complete

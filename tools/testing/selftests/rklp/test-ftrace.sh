@@ -37,7 +37,7 @@ check_result "rklp: kernel.ftrace_enabled = 0
 rklp: enabling patch '$MOD_LIVEPATCH'
 rklp: '$MOD_LIVEPATCH': initializing patching transition
 rklp: failed to register ftrace handler for function 'cmdline_proc_show' (-16)
-rklp: ftrace is disabled (sysctl kernel.ftrace_enabled is 0)
+rklp hint: ftrace is disabled (sysctl kernel.ftrace_enabled is 0)
 rklp: failed to patch object 'vmlinux'
 rklp: failed to enable patch '$MOD_LIVEPATCH'
 rklp: '$MOD_LIVEPATCH': canceling patching transition, going to unpatch

@@ -32,7 +32,7 @@ else
 rklp: enabling patch '$MOD_LIVEPATCH'
 rklp: '$MOD_LIVEPATCH': initializing patching transition
 rklp: failed to register ftrace handler for function 'cmdline_proc_show' (-16)
-rklp: 'cmdline_proc_show' is already redirected by another ftrace user (the in-kernel livepatch, a kprobe with a post_handler, or another live-patching core)
+rklp hint: 'cmdline_proc_show' is already redirected by another ftrace user (the in-kernel livepatch, a kprobe with a post_handler, or another live-patching core)
 rklp: failed to patch object 'vmlinux'
 rklp: failed to enable patch '$MOD_LIVEPATCH'
 rklp: '$MOD_LIVEPATCH': canceling patching transition, going to unpatch

@@ -38,6 +38,115 @@ rklp: 'rklp_sample': unpatching complete
 % rmmod rklp_sample"
 end_test
 
+# Tools and upstream's test-livepatch.sh enumerate the patches as the
+# entries of /sys/kernel/livepatch (here /sys/kernel/rklp).
+start_test "/sys/kernel/rklp holds only patch directories"
+check_eq "entries without patches" "$(ls -A $SYSFS_RKLP)" ""
+load_lp rklp_sample
+check_eq "entries" "$(ls -A $SYSFS_RKLP)" "rklp_sample"
+# rklp's own files: in its module directory. stalled names the kernel
+# functions other tasks sleep in: root only, like /proc/<pid>/stack.
+check_mode $RKLP_STALLED -r--------
+check_file $RKLP_STALLED ""
+check_mode $RKLP_PATCH_STATE -rw-r--r--
+check_mode $RKLP_KICK_DELAY -rw-r--r--
+delay=$(cat $RKLP_KICK_DELAY)
+echo 12345 >$RKLP_KICK_DELAY || fail "cannot set kick_delay_ms"
+check_file $RKLP_KICK_DELAY 12345
+echo "$delay" >$RKLP_KICK_DELAY
+disable_lp rklp_sample
+unload_mod rklp_sample
+check_no_leftovers rklp_sample
+end_test
+
+start_test "a patch may be named like rklp's own files ('stalled')"
+load_lp stalled
+check_file /proc/cmdline "stalled: this has been live patched"
+check_eq "entries" "$(ls -A $SYSFS_RKLP)" "stalled"
+check_file $SYSFS_RKLP/stalled/enabled 1
+check_file $RKLP_STALLED ""
+disable_lp stalled
+unload_mod stalled
+check_no_leftovers stalled
+check_result "% insmod stalled.ko 
+rklp: enabling patch 'stalled'
+rklp: 'stalled': initializing patching transition
+rklp: 'stalled': starting patching transition
+rklp: 'stalled': completing patching transition
+rklp: 'stalled': patching complete
+% echo 0 > /sys/kernel/rklp/stalled/enabled
+rklp: 'stalled': initializing unpatching transition
+rklp: 'stalled': starting unpatching transition
+rklp: 'stalled': completing unpatching transition
+rklp: 'stalled': unpatching complete
+% rmmod stalled"
+end_test
+
+# write_ok FILE WORD / write_fails FILE WORD: the write succeeds / fails.
+write_ok() {
+	echo "$2" >"$1" 2>/dev/null || fail "echo '$2' > $1 failed"
+}
+write_fails() {
+	echo "$2" >"$1" 2>/dev/null && fail "echo '$2' > $1 succeeded"
+}
+
+# Upstream's enabled and force stores parse with kstrtobool: the first
+# character decides (y Y t T 1 true, n N f F 0 false), or the second after
+# o/O (on, off).
+start_test "enabled: false words of kstrtobool disable (false, no, 0x, Off, n)"
+P=$SYSFS_RKLP/rklp_sample
+ORIG_CMDLINE=$(cat /proc/cmdline)
+for w in false no 0x Off n; do
+	load_lp rklp_sample
+	write_fails $P/enabled banana
+	write_fails $P/enabled o
+	write_fails $P/enabled ""
+	write_fails $P/enabled " 0"
+	check_file $P/enabled 1
+	log "% echo $w > $P/enabled"
+	write_ok $P/enabled $w
+	loop_until "[ ! -d $P ]" || fail "'$w': patch not disabled"
+	check_file /proc/cmdline "$ORIG_CMDLINE"
+	unload_mod rklp_sample
+done
+check_no_leftovers rklp_sample
+end_test
+
+start_test "enabled and force: true words of kstrtobool (yes, true, 1x, on, Y)"
+BUSY=/sys/module/rklp_test_busy/parameters
+P=$SYSFS_RKLP/test_rklp_busy
+delay=$(cat $RKLP_KICK_DELAY)
+echo 60000 >$RKLP_KICK_DELAY
+load_mod rklp_test_busy
+load_lp test_rklp_busy
+# The kthread now sleeps in the replacement: every unpatching transition
+# stalls until it is reversed.
+echo 1 >$BUSY/block
+sleep 0.3
+for w in yes true 1x on Y; do
+	write_ok $P/enabled 0
+	check_file $P/transition 1
+	check_file $P/enabled 0
+	# false words do not force; garbage is refused
+	write_ok $P/force no
+	write_ok $P/force f
+	write_ok $P/force 0x
+	write_fails $P/force banana
+	write_fails $P/force o
+	check_file $P/transition 1
+	# a true word reverses the unpatching transition
+	write_ok $P/enabled $w
+	loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "'$w' did not reverse the transition"
+	check_file $P/enabled 1
+done
+echo 0 >$BUSY/block
+disable_lp test_rklp_busy
+unload_mod test_rklp_busy
+unload_mod rklp_test_busy
+check_no_leftovers test_rklp_busy
+echo "$delay" >$RKLP_KICK_DELAY
+end_test
+
 start_test "sysfs writes: same value, force outside a transition, garbage"
 load_lp rklp_sample
 P=$SYSFS_RKLP/rklp_sample
@@ -58,7 +167,7 @@ end_test
 start_test "sysfs test object/patched"
 
 MOD_LIVEPATCH=test_rklp_callbacks_demo
-MOD_TARGET=rklp_test_callbacks_mod
+MOD_TARGET=test_rklp_callbacks_mod
 load_lp $MOD_LIVEPATCH
 
 # check the "patch" file changes as target module loads/unloads
@@ -79,16 +188,16 @@ rklp: 'test_rklp_callbacks_demo': starting patching transition
 rklp: 'test_rklp_callbacks_demo': completing patching transition
 test_rklp_callbacks_demo: post_patch_callback: vmlinux
 rklp: 'test_rklp_callbacks_demo': patching complete
-% insmod rklp_test_callbacks_mod.ko 
-rklp: applying patch 'test_rklp_callbacks_demo' to loading module 'rklp_test_callbacks_mod'
-test_rklp_callbacks_demo: pre_patch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
-test_rklp_callbacks_demo: post_patch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
-rklp_test_callbacks_mod: rklp_test_callbacks_mod_init
-% rmmod rklp_test_callbacks_mod
-rklp_test_callbacks_mod: rklp_test_callbacks_mod_exit
-test_rklp_callbacks_demo: pre_unpatch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_GOING] Going away
-rklp: reverting patch 'test_rklp_callbacks_demo' on unloading module 'rklp_test_callbacks_mod'
-test_rklp_callbacks_demo: post_unpatch_callback: rklp_test_callbacks_mod -> [MODULE_STATE_GOING] Going away
+% insmod test_rklp_callbacks_mod.ko 
+rklp: applying patch 'test_rklp_callbacks_demo' to loading module 'test_rklp_callbacks_mod'
+test_rklp_callbacks_demo: pre_patch_callback: test_rklp_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
+test_rklp_callbacks_demo: post_patch_callback: test_rklp_callbacks_mod -> [MODULE_STATE_COMING] Full formed, running module_init
+test_rklp_callbacks_mod: test_rklp_callbacks_mod_init
+% rmmod test_rklp_callbacks_mod
+test_rklp_callbacks_mod: test_rklp_callbacks_mod_exit
+test_rklp_callbacks_demo: pre_unpatch_callback: test_rklp_callbacks_mod -> [MODULE_STATE_GOING] Going away
+rklp: reverting patch 'test_rklp_callbacks_demo' on unloading module 'test_rklp_callbacks_mod'
+test_rklp_callbacks_demo: post_unpatch_callback: test_rklp_callbacks_mod -> [MODULE_STATE_GOING] Going away
 % echo 0 > /sys/kernel/rklp/test_rklp_callbacks_demo/enabled
 rklp: 'test_rklp_callbacks_demo': initializing unpatching transition
 test_rklp_callbacks_demo: pre_unpatch_callback: vmlinux

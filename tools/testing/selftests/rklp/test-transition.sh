@@ -11,22 +11,22 @@ P=$SYSFS_RKLP/test_rklp_busy
 now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 
 start_test "busy kthread keeps the transition pending until it leaves"
-echo 60000 >$SYSFS_RKLP/kick_delay_ms
+echo 60000 >$RKLP_KICK_DELAY
 stall_busy_patch test_rklp_busy
-grep -q 'rklp_busy sleeping in function rklp_test_busy_func' $SYSFS_RKLP/stalled ||
-	fail "stalled list: $(cat $SYSFS_RKLP/stalled)"
-pid=$(awk '$2 == "rklp_busy" { print $1 }' $SYSFS_RKLP/stalled)
-echo "$pid" >$SYSFS_RKLP/patch_state
-check_file $SYSFS_RKLP/patch_state "$pid 0"
-echo $$ >$SYSFS_RKLP/patch_state
-check_file $SYSFS_RKLP/patch_state "$$ 1"
+grep -q 'rklp_busy sleeping in function rklp_test_busy_func' $RKLP_STALLED ||
+	fail "stalled list: $(cat $RKLP_STALLED)"
+pid=$(awk '$2 == "rklp_busy" { print $1 }' $RKLP_STALLED)
+echo "$pid" >$RKLP_PATCH_STATE
+check_file $RKLP_PATCH_STATE "$pid 0"
+echo $$ >$RKLP_PATCH_STATE
+check_file $RKLP_PATCH_STATE "$$ 1"
 t0=$(now_ms)
 echo 0 >$BUSY/block
 loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition did not complete"
 echo "# transition completed $(( $(now_ms) - t0 )) ms after the kthread left"
-check_eq "stalled list" "$(cat $SYSFS_RKLP/stalled)" ""
-echo "$pid" >$SYSFS_RKLP/patch_state
-check_file $SYSFS_RKLP/patch_state "$pid -1"
+check_eq "stalled list" "$(cat $RKLP_STALLED)" ""
+echo "$pid" >$RKLP_PATCH_STATE
+check_file $RKLP_PATCH_STATE "$pid -1"
 disable_lp test_rklp_busy
 unload_mod test_rklp_busy
 unload_mod rklp_test_busy
@@ -77,8 +77,8 @@ log "% echo 0 > $P/enabled"
 echo 0 >$P/enabled
 sleep 0.5
 check_file $P/transition 1
-grep -q 'rklp_busy sleeping in function rklp_test_busy_func' $SYSFS_RKLP/stalled ||
-	fail "stalled list: $(cat $SYSFS_RKLP/stalled)"
+grep -q 'rklp_busy sleeping in function rklp_test_busy_func' $RKLP_STALLED ||
+	fail "stalled list: $(cat $RKLP_STALLED)"
 log "% echo 1 > $P/enabled"
 echo 1 >$P/enabled || fail "reversing failed"
 loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition did not complete"
@@ -118,19 +118,19 @@ r1=$!
 cat /proc/rklp_test_sleep >/tmp/sleep2.out &
 r2=$!
 sleep 0.5
-echo 1000 >$SYSFS_RKLP/kick_delay_ms
+echo 1000 >$RKLP_KICK_DELAY
 t0=$(now_ms)
 load_mod test_rklp_busy
 loop_until "[ -d $P ]" || fail "no sysfs dir"
-grep -q 'cat sleeping in function rklp_test_sleep_wait' $SYSFS_RKLP/stalled ||
-	fail "readers not listed as stalled: $(cat $SYSFS_RKLP/stalled)"
+grep -q 'cat sleeping in function rklp_test_sleep_wait' $RKLP_STALLED ||
+	fail "readers not listed as stalled: $(cat $RKLP_STALLED)"
 loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition did not complete"
 echo "# transition with 2 sleeping readers completed in $(( $(now_ms) - t0 )) ms (kick after 1000 ms)"
 wait $r1 $r2
 check_file /tmp/sleep1.out patched
 check_file /tmp/sleep2.out patched
 test_dmesg | grep -q "rklp: signaling remaining tasks" || fail "no 'signaling remaining tasks'"
-echo 60000 >$SYSFS_RKLP/kick_delay_ms
+echo 60000 >$RKLP_KICK_DELAY
 disable_lp test_rklp_busy
 unload_mod test_rklp_busy
 unload_mod rklp_test_busy

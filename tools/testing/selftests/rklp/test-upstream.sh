@@ -40,7 +40,7 @@ check_file /proc/cmdline "this has been live patched"
 check_eq "rklp refcnt" "$(cat /sys/module/rklp/refcnt)" 0
 test_dmesg | grep -q "rklp: failed to register ftrace handler for function 'cmdline_proc_show' (-16)" ||
 	fail "no message naming the function"
-test_dmesg | grep -q "rklp: 'cmdline_proc_show' is already redirected by another ftrace user" ||
+test_dmesg | grep -q "rklp hint: 'cmdline_proc_show' is already redirected by another ftrace user" ||
 	fail "no message giving the cause"
 test_dmesg | grep -q "Device or resource busy" || fail "insmod did not fail with EBUSY"
 end_test

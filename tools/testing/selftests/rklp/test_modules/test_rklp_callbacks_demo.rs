@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Test: per-object callbacks, after upstream's test_klp_callbacks_demo:
-//! callbacks on vmlinux, rklp_test_callbacks_mod (no functions) and
-//! rklp_test_callbacks_busy (whose busymod_work_func is replaced); each
+//! callbacks on vmlinux, test_rklp_callbacks_mod (no functions) and
+//! test_rklp_callbacks_busy (whose busymod_work_func is replaced); each
 //! prints the object and, for modules, the module's state. Parameter
 //! `pre_patch_ret`: what pre_patch returns (0 or a -errno).
 
@@ -44,9 +44,9 @@ extern "C" fn patched_work_func(_work: *mut kernel::bindings::work_struct) {
 
 static PATCH: KlpPatch = KlpPatch::new(&[
     KlpObject::vmlinux(&[]).callbacks::<Demo>(),
-    KlpObject::module(c_str!("rklp_test_callbacks_mod"), &[]).callbacks::<Demo>(),
+    KlpObject::module(c_str!("test_rklp_callbacks_mod"), &[]).callbacks::<Demo>(),
     KlpObject::module(
-        c_str!("rklp_test_callbacks_busy"),
+        c_str!("test_rklp_callbacks_busy"),
         &[KlpFunc::new(
             c_str!("busymod_work_func"),
             patched_work_func as extern "C" fn(_) -> _,

@@ -7,19 +7,19 @@
 #include <linux/module.h>
 #include <linux/kernel.h>
 
-static int rklp_test_callbacks_mod_init(void)
+static int test_rklp_callbacks_mod_init(void)
 {
 	pr_info("%s\n", __func__);
 	return 0;
 }
 
-static void rklp_test_callbacks_mod_exit(void)
+static void test_rklp_callbacks_mod_exit(void)
 {
 	pr_info("%s\n", __func__);
 }
 
-module_init(rklp_test_callbacks_mod_init);
-module_exit(rklp_test_callbacks_mod_exit);
+module_init(test_rklp_callbacks_mod_init);
+module_exit(test_rklp_callbacks_mod_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("Joe Lawrence <joe.lawrence@redhat.com>");
 MODULE_DESCRIPTION("rklp selftest: target module");

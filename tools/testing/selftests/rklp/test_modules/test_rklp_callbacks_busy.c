@@ -35,7 +35,7 @@ static void busymod_work_func(struct work_struct *work)
 	pr_info("%s exit\n", __func__);
 }
 
-static int rklp_test_callbacks_busy_init(void)
+static int test_rklp_callbacks_busy_init(void)
 {
 	pr_info("%s\n", __func__);
 	schedule_work(&work);
@@ -57,15 +57,15 @@ static int rklp_test_callbacks_busy_init(void)
 	return 0;
 }
 
-static void rklp_test_callbacks_busy_exit(void)
+static void test_rklp_callbacks_busy_exit(void)
 {
 	WRITE_ONCE(block_transition, false);
 	flush_work(&work);
 	pr_info("%s\n", __func__);
 }
 
-module_init(rklp_test_callbacks_busy_init);
-module_exit(rklp_test_callbacks_busy_exit);
+module_init(test_rklp_callbacks_busy_init);
+module_exit(test_rklp_callbacks_busy_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("Joe Lawrence <joe.lawrence@redhat.com>");
 MODULE_DESCRIPTION("rklp selftest: busy target module");
