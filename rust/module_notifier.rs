@@ -18,6 +18,11 @@ pub(crate) trait ModuleEvents {
     /// `name` is going away (MODULE_STATE_GOING, after its exit ran or its
     /// load failed).
     fn going(name: &CStr);
+    /// The module at address `module` is going away (as for `going`,
+    /// which follows): an identity to compare with [`ModuleRef::addr`].
+    ///
+    /// [`ModuleRef::addr`]: super::module_ref::ModuleRef::addr
+    fn going_module(_module: usize) {}
 }
 
 const NOTIFY_OK: c_int = 0x0001;
@@ -39,6 +44,7 @@ unsafe extern "C" fn notifier_tramp<T: ModuleEvents>(
             Err(e) => NOTIFY_STOP_MASK | (NOTIFY_OK - e.to_errno()),
         },
         kb::module_state_MODULE_STATE_GOING => {
+            T::going_module(module as usize);
             T::going(name);
             NOTIFY_OK
         }

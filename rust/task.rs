@@ -11,6 +11,7 @@ use super::kallsyms::Kallsyms;
 use core::ffi::c_void;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::c_str;
 use kernel::ffi::{c_int, c_uint, c_ulong};
 use kernel::prelude::*;
@@ -198,6 +199,7 @@ type ScheduleOnEachCpu = unsafe extern "C" fn(Option<WorkFunc>) -> c_int;
 /// # Invariants
 ///
 /// Each field is the kernel function of that name, of that C type.
+#[derive(Clone)]
 pub(crate) struct TaskSyms {
     task_call_func: TaskCallFunc,
     stack_save_reliable: StackSaveReliable,
@@ -432,6 +434,7 @@ impl TaskWork {
         }
         // SAFETY: not queued (caller); stays valid (contract).
         unsafe { b::rklp_init_task_work(self.0.get(), Some(tramp::<T>)) };
+        TASK_WORK_QUEUED.store(true, Ordering::Relaxed);
         // SAFETY: valid task; valid work.
         super::to_result(unsafe {
             b::task_work_add(
@@ -440,6 +443,22 @@ impl TaskWork {
                 b::task_work_notify_mode_TWA_SIGNAL,
             )
         })
+    }
+}
+
+/// Some [`TaskWork`] was queued since this module was loaded.
+static TASK_WORK_QUEUED: AtomicBool = AtomicBool::new(false);
+
+impl TaskWork {
+    /// Waits until no task is still executing a [`TaskWorkFn`] of this
+    /// module, e.g. returning from one after it has signalled completion
+    /// (module exit, after every work has run or been cancelled). RCU Tasks:
+    /// each task has since passed a voluntary context switch or user mode.
+    pub(crate) fn quiesce() {
+        if TASK_WORK_QUEUED.load(Ordering::Relaxed) {
+            // SAFETY: process context; sleeps.
+            unsafe { b::synchronize_rcu_tasks() };
+        }
     }
 }
 

@@ -96,12 +96,13 @@ pub(crate) struct Graveyard {
 }
 
 impl Graveyard {
-    /// An empty graveyard.
-    pub(crate) fn new() -> Self {
-        Self {
-            entries: KVec::new(),
-            nodes: KVec::new(),
-        }
+    /// A graveyard with room for `n` entries and nodes, so that `n`
+    /// [`HashWriter::remove`]s into it cannot fail.
+    pub(crate) fn with_capacity(n: usize) -> Result<Self> {
+        Ok(Self {
+            entries: KVec::with_capacity(n, GFP_KERNEL)?,
+            nodes: KVec::with_capacity(n, GFP_KERNEL)?,
+        })
     }
 
     /// Waits for handlers to drop their references, then frees everything.

@@ -116,6 +116,17 @@ impl Filter {
         Ok(())
     }
 
+    /// Unregisters the ops whatever the filter holds (module exit: nothing
+    /// may call the handler afterwards).
+    pub(crate) fn shutdown(&mut self) {
+        if self.registered {
+            if let Err(e) = OPS.unregister() {
+                pr_err!("cannot unregister the ftrace handler ({})\n", e.to_errno());
+            }
+            self.registered = false;
+        }
+    }
+
     /// Whether the ops is registered with ftrace.
     pub(crate) fn registered(&self) -> bool {
         self.registered

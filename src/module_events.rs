@@ -118,6 +118,12 @@ impl ModuleEvents for RklpModuleEvents {
         res
     }
 
+    fn going_module(module: usize) {
+        if let Some(core) = core() {
+            crate::patch_lifecycle::patch_module_going(core, module);
+        }
+    }
+
     fn going(module: &CStr) {
         let Some(core) = core() else { return };
         let mut guard = core.state.lock();

@@ -94,6 +94,13 @@ impl Drop for Patch {
     }
 }
 
+impl Patch {
+    /// The patch module's address (its identity), unless released.
+    pub(crate) fn module_addr(&self) -> Option<usize> {
+        self.module.as_ref().map(|m| m.addr())
+    }
+}
+
 impl Object {
     /// Runs pre_patch (upstream klp_pre_patch_callback); on success the
     /// post_unpatch callback becomes due.
@@ -528,15 +535,17 @@ impl Patch {
 impl Object {
     /// Moves this object's no-ops out (with their sysfs dirs) into a
     /// detached object, to be unpatched and dropped.
+    /// On failure (out of memory) `self` is unchanged.
     pub(crate) fn take_nops(&mut self) -> Result<Object> {
-        let mut keep = KVec::new();
-        let mut nops = KVec::new();
+        // Allocate both halves first: once the functions are moved out,
+        // every one of them must land somewhere (their entries are live).
+        let n = self.funcs.iter().filter(|f| f.nop).count();
+        let mut nops = KVec::with_capacity(n, GFP_KERNEL)?;
+        let mut keep = KVec::with_capacity(self.funcs.len() - n, GFP_KERNEL)?;
         for f in core::mem::replace(&mut self.funcs, KVec::new()) {
-            if f.nop {
-                nops.push(f, GFP_KERNEL)?;
-            } else {
-                keep.push(f, GFP_KERNEL)?;
-            }
+            let to = if f.nop { &mut nops } else { &mut keep };
+            // Capacity reserved above: cannot fail.
+            let _ = to.push(f, GFP_KERNEL);
         }
         self.funcs = keep;
         Ok(Object {

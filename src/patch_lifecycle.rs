@@ -5,7 +5,7 @@
 
 use crate::patch::Patch;
 use crate::patching::object_loaded;
-use crate::state::CoreState;
+use crate::state::{Core, CoreState};
 use crate::sys::kobject::KobjDir;
 use crate::system_state;
 use crate::task_state::{PATCHED, UNPATCHED};
@@ -16,11 +16,15 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
 /// Enables a new patch: resolve, sysfs, hash + filter, then the patching
-/// transition. On failure nothing is left behind and the error goes back to
-/// the patch module's insmod.
-pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>) -> Result {
+/// transition. On success the patch moves from `slot` into the patch list.
+/// On failure nothing is left in the hash, the filter or the list, and the
+/// patch stays in `slot`: the caller drops it after unlocking the core mutex,
+/// because removing its sysfs directory waits for readers of its files,
+/// which wait for the mutex (upstream's `klp_free_patch_finish()`).
+pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<Patch>>) -> Result {
+    let patch = slot.as_deref_mut().ok_or(EINVAL)?;
     // First, as upstream's klp_enable_patch.
-    system_state::check_compatible(st, &patch)?;
+    system_state::check_compatible(st, patch)?;
     if st.transition.is_some() {
         pr_err!(
             "cannot enable patch '{}': another patch is in transition\n",
@@ -46,9 +50,16 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
         }
     }
     patch.check_no_duplicate_locations()?;
-    crate::sysfs::create_patch_dirs(&mut patch, root)?;
+    // Room in the lists now: once its entries are live the patch must find
+    // its place (and a replace patch must retire the others) without
+    // allocating.
+    st.patches.reserve(1, GFP_KERNEL)?;
+    if patch.replace {
+        st.reserve_free(st.patches.len())?;
+    }
+    crate::sysfs::create_patch_dirs(patch, root)?;
     system_state::begin_transition(st, st.patches.len())?;
-    let res = enable_prepared(st, patch);
+    let res = enable_prepared(st, slot);
     if st.transition.is_none() {
         // Done (immediate mode, completed at once) or failed.
         system_state::end_transition();
@@ -57,20 +68,36 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, mut patch: KBox<Patch>)
 }
 
 /// The rest of `enable`, for a resolved patch with its sysfs directories.
-fn enable_prepared(st: &mut CoreState, mut patch: KBox<Patch>) -> Result {
+fn enable_prepared(st: &mut CoreState, slot: &mut Option<KBox<Patch>>) -> Result {
+    let patch = slot.as_deref_mut().ok_or(EINVAL)?;
     pr_notice!("enabling patch '{}'\n", &*patch.name);
     crate::rklp_debug!("'{}': initializing patching transition\n", &*patch.name);
     if patch.immediate {
-        return enable_immediate(st, patch);
+        return enable_immediate(st, slot);
     }
     transition::init_task_states(PATCHED);
-    pre_patch_all(st, &mut patch)?;
-    patch_objects(st, &mut patch, true, OP_NONE)?;
+    pre_patch_all(st, patch)?;
+    patch_objects(st, patch, true, OP_NONE)?;
+    // The entries are in transition and every task is unpatched, so nothing
+    // runs differently yet: the last allocation can still fail cleanly.
+    let checks = match transition::prepare_checks(st, patch, PATCHED) {
+        Ok(c) => c,
+        Err(e) => {
+            pr_warn!("failed to enable patch '{}'\n", &*patch.name);
+            cancel(st, patch);
+            return Err(e);
+        }
+    };
     crate::sys::taint_livepatch();
     patch.enabled = true;
-    st.patches.push(patch, GFP_KERNEL)?;
-    let idx = st.patches.len() - 1;
-    transition::start(st, idx, PATCHED)
+    let Some(patch) = slot.take() else {
+        return Err(EINVAL);
+    };
+    let idx = st.patches.len();
+    // Room reserved in `enable`: cannot fail.
+    st.insert_patch(idx, patch);
+    transition::start(st, idx, PATCHED, checks);
+    Ok(())
 }
 
 /// Starts unpatching `st.patches[idx]`; when the transition completes the
@@ -97,6 +124,9 @@ pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
 
 /// Starts the unpatching transition of `st.patches[idx]`.
 fn disable_transition(st: &mut CoreState, idx: usize) -> Result {
+    // Allocate before the first visible change.
+    let checks = transition::prepare_checks(st, &st.patches[idx], UNPATCHED)?;
+    st.reserve_free(1)?;
     crate::rklp_debug!(
         "'{}': initializing unpatching transition\n",
         &*st.patches[idx].name
@@ -109,7 +139,8 @@ fn disable_transition(st: &mut CoreState, idx: usize) -> Result {
     transition::set_entries_transition(st, &patch, true);
     st.insert_patch(idx, patch);
     st.patches[idx].enabled = false;
-    transition::start(st, idx, UNPATCHED)
+    transition::start(st, idx, UNPATCHED, checks);
+    Ok(())
 }
 
 /// Patches every loaded object of a new patch; on failure cancels (with
@@ -147,18 +178,19 @@ fn unpatch_objects(st: &mut CoreState, patch: &mut Patch) {
 }
 
 /// Immediate mode: everything switches at once in stop_machine.
-fn enable_immediate(st: &mut CoreState, mut patch: KBox<Patch>) -> Result {
+fn enable_immediate(st: &mut CoreState, slot: &mut Option<KBox<Patch>>) -> Result {
+    let patch = slot.as_deref_mut().ok_or(EINVAL)?;
     transition::TARGET.store(PATCHED, Ordering::Release);
-    pre_patch_all(st, &mut patch)?;
+    pre_patch_all(st, patch)?;
     immediate::begin();
-    if let Err(e) = patch_objects(st, &mut patch, false, immediate::OP_PATCH) {
+    if let Err(e) = patch_objects(st, patch, false, immediate::OP_PATCH) {
         immediate::abort();
         return Err(e);
     }
     pr_notice!("'{}': starting patching transition\n", &*patch.name);
-    if let Err(e) = immediate::switch_patch(st, &patch) {
+    if let Err(e) = immediate::switch_patch(st, patch) {
         pr_warn!("failed to enable patch '{}'\n", &*patch.name);
-        cancel(st, &mut patch);
+        cancel(st, patch);
         immediate::abort();
         return Err(e);
     }
@@ -168,18 +200,22 @@ fn enable_immediate(st: &mut CoreState, mut patch: KBox<Patch>) -> Result {
     if patch.replace {
         // Everything switched at once, no-ops included: the replaced
         // patches' entries are now below and unused.
-        transition::replace_others(st, &mut patch);
+        transition::replace_others(st, patch);
     }
     for o in patch.objs.iter().filter(|o| o.is_resolved()) {
         o.post_patch();
     }
     pr_notice!("'{}': patching complete\n", &*patch.name);
-    st.patches.push(patch, GFP_KERNEL)?;
+    if let Some(patch) = slot.take() {
+        // Room reserved in `enable`: cannot fail.
+        st.insert_patch(st.patches.len(), patch);
+    }
     Ok(())
 }
 
 /// Immediate mode: unpatch at once; on EBUSY the patch stays enabled.
 fn disable_immediate(st: &mut CoreState, idx: usize) -> Result {
+    st.reserve_free(1)?;
     let mut patch = st.take_patch(idx);
     crate::rklp_debug!("'{}': initializing unpatching transition\n", &*patch.name);
     transition::TARGET.store(UNPATCHED, Ordering::Release);
@@ -221,4 +257,56 @@ fn pre_patch_all(st: &mut CoreState, patch: &mut Patch) -> Result {
         cancel(st, patch);
     }
     res
+}
+
+/// Module `module` (its address) is going away. If it is the module of a
+/// patch, its init failed after enabling the patch (a patch pins its
+/// module, so nothing else makes it go), and the kernel frees it whatever
+/// its reference count once the notifiers return. Take the patch out first,
+/// as a disable would (reversing its transition if it is still patching),
+/// wait until no task can run its code, and drop the patch, its sysfs
+/// directory and its module reference while the module is still there.
+pub(crate) fn patch_module_going(core: &Core, module: usize) {
+    let mut warned = false;
+    loop {
+        {
+            let mut st = core.state.lock();
+            let Some(idx) = st
+                .patches
+                .iter()
+                .position(|p| p.module_addr() == Some(module))
+            else {
+                break;
+            };
+            if !warned {
+                pr_warn!(
+                    "patch module '{}' is going away: disabling its patch\n",
+                    &*st.patches[idx].name
+                );
+                warned = true;
+            }
+            let ours = st
+                .transition
+                .as_ref()
+                .map(|t| (t.is_patch(&st.patches[idx]), t.target == PATCHED));
+            // Errors (out of memory, an immediate switch that found a task
+            // in the code) are retried below.
+            let _ = match ours {
+                None => disable(&mut st, idx),
+                Some((true, true)) => transition::reverse(&mut st),
+                Some((true, false)) => {
+                    transition::try_complete(&mut st);
+                    Ok(())
+                }
+                // Another patch's transition: wait for it.
+                Some((false, _)) => Ok(()),
+            };
+            if !st.patches.iter().any(|p| p.module_addr() == Some(module)) {
+                break;
+            }
+        }
+        crate::sys::task::sleep_ms(transition::RETRY_MS);
+    }
+    // The patch is queued for freeing: free it now, while its module exists.
+    crate::state::FREE_WORK.flush();
 }

@@ -43,6 +43,8 @@ pub(crate) fn patch_objects(
     let todo = |o: &Object| !o.patched && o.is_resolved();
     let n: usize = objs.iter().filter(|o| todo(o)).map(|o| o.funcs.len()).sum();
     let mut new_ips = KVec::with_capacity(n, GFP_KERNEL).map_err(|e| (e.into(), 0))?;
+    // For a rollback, which must not fail half-way.
+    let mut grave = Graveyard::with_capacity(n).map_err(|e| (e, 0))?;
     let mut res = Ok(());
     'push: for (i, o) in objs.iter_mut().enumerate() {
         if !todo(o) {
@@ -74,7 +76,6 @@ pub(crate) fn patch_objects(
     }
     if res.is_err() {
         // Roll back: nothing was added to the filter.
-        let mut grave = Graveyard::new();
         for o in objs.iter_mut().filter(|o| !o.patched) {
             for f in o.funcs.iter_mut() {
                 if let Some(id) = f.entry.take() {
@@ -109,9 +110,7 @@ fn report_filter_failure(st: &mut CoreState, objs: &[Object], ips: &[usize], err
         for f in o.funcs.iter().filter(|f| ips.contains(&f.ftrace_loc)) {
             let mut one = [f.ftrace_loc];
             match st.filter.add(&mut one) {
-                Ok(()) => {
-                    let _ = st.filter.remove(&mut one);
-                }
+                Ok(()) => remove_from_filter(st, &mut one),
                 Err(e) => {
                     let what = if st.filter.registered() {
                         "set ftrace filter"
@@ -153,20 +152,44 @@ fn explain_busy(st: &CoreState, name: &CStr) {
     }
 }
 
+/// Retries `f` until it succeeds: for the few allocations of paths that
+/// cannot fail (taking code out), made before anything changes. GFP_KERNEL
+/// allocations this small only fail under fault injection or when the task
+/// is an OOM victim, so waiting is what the allocator would do anyway.
+fn alloc_retry<T>(what: &str, mut f: impl FnMut() -> Result<T>) -> T {
+    let mut warned = false;
+    loop {
+        match f() {
+            Ok(t) => return t,
+            Err(_) if !warned => {
+                pr_warn!("out of memory {}: retrying\n", what);
+                warned = true;
+            }
+            Err(_) => {}
+        }
+        crate::sys::task::sleep_ms(10);
+    }
+}
+
 /// Takes the functions of the patched objects among `objs` out of the hash
 /// and the filter (one batched filter update), then frees the entries after
-/// a handler grace period.
+/// a handler grace period. Everything it allocates is allocated first, so
+/// no entry is ever left in the hash without its owner.
 pub(crate) fn unpatch_objects(st: &mut CoreState, objs: &mut [Object]) {
-    let mut grave = Graveyard::new();
-    let mut gone = KVec::new();
+    let n: usize = objs
+        .iter()
+        .filter(|o| o.patched)
+        .map(|o| o.funcs.len())
+        .sum();
+    let mut grave = alloc_retry("unpatching", || Graveyard::with_capacity(n));
+    let mut gone = alloc_retry("unpatching", || Ok(KVec::with_capacity(n, GFP_KERNEL)?));
     for o in objs.iter_mut().filter(|o| o.patched) {
         for f in o.funcs.iter_mut() {
             if let Some(id) = f.entry.take() {
                 match st.hash.remove(f.ftrace_loc, id, &mut grave) {
                     Ok(true) => {
-                        if gone.push(f.ftrace_loc, GFP_KERNEL).is_err() {
-                            pr_err!("out of memory unpatching '{}'\n", &*f.old_name);
-                        }
+                        // Capacity reserved above: cannot fail.
+                        let _ = gone.push(f.ftrace_loc, GFP_KERNEL);
                     }
                     Ok(false) => {}
                     Err(e) => pr_err!("cannot unpatch '{}' ({})\n", &*f.old_name, e.to_errno()),
@@ -175,13 +198,35 @@ pub(crate) fn unpatch_objects(st: &mut CoreState, objs: &mut [Object]) {
         }
         o.patched = false;
     }
-    if let Err(e) = st.filter.remove(&mut gone) {
-        pr_err!(
-            "failed to remove ftrace filter entries ({})\n",
-            e.to_errno()
-        );
-    }
+    remove_from_filter(st, &mut gone);
     grave.free_after_grace_period();
+}
+
+/// Removes `ips` from the filter. ftrace allocates a new filter for that:
+/// when it cannot, retry, as for [`alloc_retry`]; a location left in the
+/// filter without its node would stay traced, and would keep the count of
+/// the filter's entries off (it decides when the ops is unregistered).
+fn remove_from_filter(st: &mut CoreState, ips: &mut [usize]) {
+    let mut warned = false;
+    loop {
+        match st.filter.remove(ips) {
+            Ok(()) => return,
+            Err(e) if e == ENOMEM => {
+                if !warned {
+                    pr_warn!("out of memory updating the ftrace filter: retrying\n");
+                    warned = true;
+                }
+                crate::sys::task::sleep_ms(10);
+            }
+            Err(e) => {
+                pr_err!(
+                    "failed to remove ftrace filter entries ({})\n",
+                    e.to_errno()
+                );
+                return;
+            }
+        }
+    }
 }
 
 /// [`unpatch_objects`] for one object.

@@ -133,13 +133,19 @@ impl Drop for Rklp {
         // every disabled patch is queued on the free work.
         module_events::NOTIFIER.unregister();
         state::unpublish();
-        {
-            let st = self.core.state.lock();
+        let task_syms = {
+            let mut st = self.core.state.lock();
             if !st.patches.is_empty() || st.filter.count() != 0 {
                 pr_err!("unloading with live patches: this is a bug\n");
             }
-            task_state::cancel_kicks(&self.table, &st.task_syms);
-        }
+            // Never leave ftrace calling into freed text.
+            st.filter.shutdown();
+            st.task_syms.clone()
+        };
+        // Without the mutex: a kick that is running takes it.
+        task_state::cancel_kicks(&self.table, &task_syms);
+        // A kick that has finished may still be returning through our text.
+        sys::task::TaskWork::quiesce();
         let left = shadow::count(&self.core.shadows);
         if left > 0 {
             pr_warn!("freeing {} shadow variables left at unload\n", left);
@@ -216,7 +222,10 @@ fn enable_patch(
     let desc = unsafe { sys::patch_desc::PatchDesc::from_raw(desc) }.inspect_err(|_| {
         pr_err!("invalid patch descriptor\n");
     })?;
-    let patch = patch::Patch::from_desc(&core.syms, mref, &desc)?;
-    let mut st = core.state.lock();
-    patch_lifecycle::enable(&mut st, &core.root, patch)
+    let mut slot = Some(patch::Patch::from_desc(&core.syms, mref, &desc)?);
+    let res = patch_lifecycle::enable(&mut core.state.lock(), &core.root, &mut slot);
+    // A patch that failed is dropped only now, with the mutex released: removing its
+    // sysfs directory waits for readers of its files, which take the mutex.
+    drop(slot);
+    res
 }

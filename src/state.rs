@@ -146,6 +146,13 @@ impl CoreState {
                 .any(|n| n.as_bytes() == name.as_bytes())
     }
 
+    /// Makes room to queue `n` more patches for freeing, so that a following
+    /// [`CoreState::defer_free`] of that many cannot fail.
+    pub(crate) fn reserve_free(&mut self, n: usize) -> Result {
+        self.to_free.reserve(n, GFP_KERNEL)?;
+        Ok(())
+    }
+
     /// Queues a disabled patch for freeing.
     pub(crate) fn defer_free(&mut self, patch: KBox<Patch>) {
         if let Err(e) = self.to_free.push(patch, GFP_KERNEL) {

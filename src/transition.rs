@@ -232,6 +232,21 @@ pub(crate) fn in_handler_checks(st: &CoreState, patch: &Patch) -> Result<KVec<Ch
     Ok(checks)
 }
 
+/// What a transition checks stacks against ([`build_checks`] and
+/// [`in_handler_checks`]), built before its first visible change.
+pub(crate) struct Checks {
+    checks: KVec<Check>,
+    in_handler: KVec<Check>,
+}
+
+/// The checks of a transition of `patch` towards `target`.
+pub(crate) fn prepare_checks(st: &CoreState, patch: &Patch, target: u8) -> Result<Checks> {
+    Ok(Checks {
+        checks: build_checks(st, patch, target)?,
+        in_handler: in_handler_checks(st, patch)?,
+    })
+}
+
 /// Rebuilds the checks of the running transition after a module of `patch`
 /// came or went, so that they cover exactly its patched objects (upstream
 /// re-reads `obj->patched` on every check). Nothing to do if `patch` is not
@@ -280,11 +295,11 @@ fn direction(target: u8) -> &'static str {
 }
 
 /// Starts the transition of `st.patches[idx]` towards `target`: task states
-/// must already be initialised and the entries marked. Tries to complete it
-/// at once, else leaves it to the transition work.
-pub(crate) fn start(st: &mut CoreState, idx: usize, target: u8) -> Result {
-    let checks = build_checks(st, &st.patches[idx], target)?;
-    let in_handler = in_handler_checks(st, &st.patches[idx])?;
+/// must already be initialised, the entries marked, and `checks` built (by
+/// [`prepare_checks`], before the first visible change, as it allocates).
+/// Tries to complete it at once, else leaves it to the transition work.
+pub(crate) fn start(st: &mut CoreState, idx: usize, target: u8, checks: Checks) {
+    let Checks { checks, in_handler } = checks;
     pr_notice!(
         "'{}': starting {} transition\n",
         &*st.patches[idx].name,
@@ -299,7 +314,6 @@ pub(crate) fn start(st: &mut CoreState, idx: usize, target: u8) -> Result {
         last_kick: 0,
     });
     try_complete(st);
-    Ok(())
 }
 
 /// Index of the patch in transition.
@@ -411,8 +425,7 @@ pub(crate) fn try_complete(st: &mut CoreState) {
         all = true;
         for_each_record(|r, _| all &= r.state.load(Ordering::Acquire) == tr.target);
     }
-    if all && complete_walk && table.fork_seq() == seq0 {
-        complete(st);
+    if all && complete_walk && table.fork_seq() == seq0 && complete(st).is_ok() {
         return;
     }
     let tr = st.transition.as_mut().expect("transition vanished");
@@ -480,13 +493,26 @@ impl TaskWorkFn for Kick {
 }
 
 /// Finishes the transition: clears `transition` (patching) or removes the
-/// entries (unpatching, the patch is then freed).
-fn complete(st: &mut CoreState) {
+/// entries (unpatching, the patch is then freed). Fails only with `ENOMEM`,
+/// before changing anything: the transition then stays and is retried.
+fn complete(st: &mut CoreState) -> Result {
     let Some(idx) = patch_index(st) else {
         st.transition = None;
         crate::system_state::end_transition();
-        return;
+        return Ok(());
     };
+    let target = st.transition.as_ref().map_or(PATCHED, |t| t.target);
+    // Room to retire the replaced patches, or this one.
+    let retired = if target == PATCHED {
+        if st.patches[idx].replace {
+            st.patches.len() - 1
+        } else {
+            0
+        }
+    } else {
+        1
+    };
+    st.reserve_free(retired)?;
     let tr = st.transition.take().expect("no transition");
     let mut patch = st.take_patch(idx);
     crate::rklp_debug!(
@@ -519,6 +545,7 @@ fn complete(st: &mut CoreState) {
     }
     // After the post callbacks: they may look at the previous states.
     crate::system_state::end_transition();
+    Ok(())
 }
 
 /// Marks (or unmarks) every entry of `patch` as in transition.
@@ -545,9 +572,15 @@ pub(crate) fn reverse(st: &mut CoreState) -> Result {
         direction(from),
         direction(to)
     );
+    // Allocate before the first visible change.
+    let checks = prepare_checks(st, &st.patches[idx], to)?;
+    if to == UNPATCHED {
+        st.reserve_free(1)?;
+    }
     st.patches[idx].enabled = to == PATCHED;
     TARGET.store(to, Ordering::Release);
-    start(st, idx, to)
+    start(st, idx, to, checks);
+    Ok(())
 }
 
 /// Forces the running transition to completion (a write to `force`).
@@ -561,15 +594,22 @@ pub(crate) fn force(st: &mut CoreState) -> Result {
     for p in st.patches.iter_mut() {
         p.forced = true;
     }
-    complete(st);
+    // Every task is switched now: if completing must wait for memory, the
+    // transition work completes it on its next pass.
+    if complete(st).is_err() {
+        crate::state::TRANSITION_WORK.schedule_ms(RETRY_MS);
+    }
     Ok(())
 }
 
 /// Completes an atomic replace: every other patch is taken out (no
 /// callbacks, as upstream) and freed, then the no-ops, which now only stand
-/// for the original code, are dropped.
+/// for the original code, are dropped. The caller has reserved room to
+/// queue the others for freeing ([`CoreState::reserve_free`]); the others
+/// leave the list in place, so its capacity stays for `patch` to go back in.
 pub(crate) fn replace_others(st: &mut CoreState, patch: &mut Patch) {
-    for mut old in core::mem::replace(&mut st.patches, KVec::new()) {
+    while !st.patches.is_empty() {
+        let mut old = st.take_patch(st.patches.len() - 1);
         crate::patching::unpatch_objects(st, old.objs.as_mut_slice());
         old.enabled = false;
         st.defer_free(old);
@@ -577,6 +617,7 @@ pub(crate) fn replace_others(st: &mut CoreState, patch: &mut Patch) {
     for i in 0..patch.objs.len() {
         match patch.objs[i].take_nops() {
             Ok(mut nops) => crate::patching::unpatch_object(st, &mut nops),
+            // They stay, as entries that run the original: harmless.
             Err(e) => pr_err!("cannot drop no-ops ({})\n", e.to_errno()),
         }
     }

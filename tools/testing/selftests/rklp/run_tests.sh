@@ -6,16 +6,22 @@
 cd "$(dirname "$0")" || exit 1
 . ./functions.sh
 TESTS=${TESTS:-"test-livepatch.sh test-refusals.sh test-sysfs.sh test-upstream.sh
-	test-replace.sh test-callbacks.sh test-shadow-vars.sh test-syscall.sh test-ftrace.sh test-kprobe.sh test-transition.sh test-consistency.sh test-immediate.sh test-state.sh test-cli.sh test-checks.sh test-upstream-6.12.sh test-force.sh"}
+	test-replace.sh test-callbacks.sh test-shadow-vars.sh test-syscall.sh test-ftrace.sh test-kprobe.sh test-transition.sh test-consistency.sh test-immediate.sh test-state.sh test-cli.sh test-checks.sh test-upstream-6.12.sh test-lifecycle.sh test-force.sh"}
 echo "TAP version 13"
 rm -f $COUNT_FILE
 if ! out=$(insmod "$MODDIR/rklp.ko" 2>&1); then
 	echo "Bail out! cannot load rklp.ko: $out"
 	exit 1
 fi
+rm -f /tmp/rklp_wedged
 for t in $TESTS; do
 	echo "# selftests: rklp: $t"
 	sh "./$t"
+	# A test found rklp deadlocked: every later test would hang.
+	if [ -e /tmp/rklp_wedged ]; then
+		echo "Bail out! rklp is deadlocked (see above)"
+		break
+	fi
 done
 n=$(cat $COUNT_FILE 2>/dev/null || echo 0)
 echo "1..$n"

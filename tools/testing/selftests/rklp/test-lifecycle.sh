@@ -1,0 +1,262 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Failures around a patch's life: an enable failing with a reader of its
+# sysfs files, a patch module whose init fails after enabling its patch,
+# rklp unloaded with a kick in flight, allocation failures (failslab).
+# A deadlock fails its case, lists the tasks in D state and stops the run
+# (rklp is then wedged), instead of hanging the suite.
+. ./functions.sh
+
+P=$SYSFS_RKLP/test_rklp_fail
+LC=/sys/module/rklp_test_lifecycle/parameters
+FS=/sys/kernel/debug/failslab
+ORIG_VERSION=$(cat /proc/version)
+PATCHED_VERSION="test_rklp_fail: version patched"
+
+# task_state PID: its state letter (R, S, D, Z...), empty once reaped.
+task_state() {
+	_ts=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	_ts=${_ts##*) }
+	echo "${_ts%% *}"
+}
+
+# wait_exit PID SECONDS: true once PID has exited (zombie or reaped).
+wait_exit() {
+	_we=0
+	while :; do
+		case "$(task_state "$1")" in "" | Z) return 0 ;; esac
+		_we=$((_we + 1))
+		[ $_we -ge $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+
+d_state_tasks() {
+	for _s in /proc/[0-9]*/stat; do
+		_l=$(cat "$_s" 2>/dev/null) || continue
+		_st=${_l##*) }
+		[ "${_st%% *}" = D ] && echo "${_l%%) *})"
+	done
+}
+
+# hung WHAT: WHAT did not finish: fail, show the D-state tasks, and stop
+# the run (every later use of rklp would block too).
+hung() {
+	touch /tmp/rklp_wedged
+	fail "$1 did not finish: deadlock"
+	d_state_tasks | sed 's/^/#   D state: /'
+}
+
+check_unpatched() {
+	check_eq "/proc/version" "$(cat /proc/version)" "$ORIG_VERSION"
+	[ ! -e $P ] || fail "$P left behind"
+	[ ! -e /sys/module/test_rklp_fail ] || fail "test_rklp_fail left loaded"
+	# (not the kprobe on mutex_lock of the kick test)
+	check_eq "enabled functions" "$(ftrace_enabled_functions | grep -vc kprobe)" 0
+	check_eq "rklp refcnt" "$(cat /sys/module/rklp/refcnt)" 0
+}
+
+# A patch module of rklp's is usable: load, patch, disable, unload.
+check_usable() {
+	load_lp test_rklp_fail || return
+	check_file /proc/version "$PATCHED_VERSION"
+	disable_lp test_rklp_fail
+	unload_mod test_rklp_fail
+	check_unpatched
+}
+
+start_test "a failing enable does not deadlock with a reader of its sysfs files"
+load_mod rklp_test_lifecycle
+rm -f /tmp/stop_reader
+# Reads <patch>/enabled whenever it exists: the read waits for the core
+# mutex, which the insmod holds, while sysfs holds the file active.
+(while [ ! -e /tmp/stop_reader ]; do read -r _x <$P/enabled; done) 2>/dev/null &
+reader=$!
+log "% insmod test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=1000"
+insmod $MODDIR/test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=1000 >/tmp/insmod.out 2>&1 &
+ipid=$!
+# The reader must be waiting (for the mutex) when the enable fails.
+i=0
+while [ "$(task_state $reader)" != D ] && [ $i -lt 20 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+[ "$(task_state $reader)" = D ] || fail "the reader never waited for the failing enable"
+if ! wait_exit $ipid 30; then
+	hung "insmod with a failing pre-patch callback"
+else
+	wait $ipid && fail "insmod succeeded"
+	grep -q "No such device" /tmp/insmod.out || fail "insmod: $(cat /tmp/insmod.out)"
+	touch /tmp/stop_reader
+	wait_exit $reader 10 || hung "the sysfs reader"
+	check_unpatched
+	check_usable
+fi
+end_test
+
+start_test "a patch module whose init fails after enable leaves nothing behind"
+load_mod rklp_test_lifecycle
+for args in "init_ret=-22" "init_ret=-22 immediate=1"; do
+	load_failing_mod test_rklp_fail $args
+	# The kernel freed the module: the function must run the original.
+	check_unpatched
+	test_dmesg | grep -q "rklp: patch module 'test_rklp_fail' is going away: disabling its patch" ||
+		fail "$args: no 'going away' message"
+done
+# Still in its patching transition when init fails (a reader sleeps in
+# rklp_test_kick_wait): the transition is reversed.
+echo 1 >$LC/hold_in
+cat /proc/rklp_test_kick >/tmp/kick.out &
+kpid=$!
+sleep 0.3
+load_failing_mod test_rklp_fail init_ret=-22 kick_obj=1
+check_unpatched
+test_dmesg | grep -q "rklp: 'test_rklp_fail': reversing transition from patching to unpatching" ||
+	fail "transition not reversed"
+echo 0 >$LC/hold_in
+wait $kpid
+check_file /tmp/kick.out original
+check_usable
+end_test
+
+start_test "rmmod rklp while a kick is in flight"
+# A reader sleeps (uninterruptibly) in a function being patched: it is
+# kicked, the kick stays pending; it leaves the function, both transitions
+# complete and the patch goes. Then the reader runs its kick, which stalls
+# inside rklp for 2 s, just before taking the core mutex, while rmmod rklp
+# waits for it.
+kick_sym=$(awk '/4Kick.*TaskWorkFn3run.*\[rklp\]/ { print $3; exit }' /proc/kallsyms)
+[ -n "$kick_sym" ] || fail "rklp's kick function not in /proc/kallsyms"
+load_mod rklp_test_lifecycle kick_sym=$kick_sym
+echo 1 >$LC/hold_in
+echo 1 >$LC/hold_out
+cat /proc/rklp_test_kick >/tmp/kick.out &
+kpid=$!
+sleep 0.3
+echo 100 >$RKLP_KICK_DELAY
+load_lp_nowait test_rklp_fail kick_obj=1
+loop_until 'test_dmesg | grep -q "rklp: signaling remaining tasks"' || fail "no kick"
+echo 15000 >$RKLP_KICK_DELAY
+echo 0 >$LC/hold_in
+loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition stuck"
+disable_lp test_rklp_fail
+unload_mod test_rklp_fail
+echo $kpid >$LC/stall_pid
+echo 0 >$LC/hold_out
+sleep 0.3
+log "% rmmod rklp"
+rmmod rklp >/tmp/rmmod.out 2>&1 &
+rpid=$!
+if ! wait_exit $rpid 30; then
+	hung "rmmod rklp"
+else
+	wait $rpid || fail "rmmod rklp: $(cat /tmp/rmmod.out)"
+	check_eq "stalled kicks" "$(cat $LC/stalls)" 1
+	wait $kpid
+	check_file /tmp/kick.out original
+	[ ! -e /sys/module/rklp ] || fail "rklp still loaded"
+	insmod $MODDIR/rklp.ko || fail "reloading rklp"
+	check_usable
+fi
+end_test
+
+# failslab: fail_nth only (probability 0), for GFP_KERNEL allocations too.
+failslab_on() {
+	echo N >$FS/ignore-gfp-wait
+	echo 0 >$FS/verbose
+}
+failslab_off() {
+	echo Y >$FS/ignore-gfp-wait
+	echo 2 >$FS/verbose
+}
+
+start_test "every allocation failure in enable leaves nothing half-patched"
+load_mod rklp_test_lifecycle
+failslab_on
+n=1
+while [ $n -le 400 ]; do
+	log "% insmod test_rklp_fail.ko fail_nth=$n"
+	if insmod $MODDIR/test_rklp_fail.ko fail_nth=$n >/dev/null 2>&1; then
+		left=$(cat /sys/module/test_rklp_fail/parameters/fail_nth)
+		loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "n=$n: transition stuck"
+		check_file /proc/version "$PATCHED_VERSION"
+		disable_lp test_rklp_fail
+		unload_mod test_rklp_fail
+		check_unpatched
+		[ "$left" != 0 ] && break
+	else
+		check_unpatched
+	fi
+	[ -n "$TEST_FAILED" ] && { echo "# failed with allocation $n failing"; break; }
+	n=$((n + 1))
+done
+echo "# enable: allocations 1..$((n - 1)) failed in turn"
+failslab_off
+check_usable
+end_test
+
+start_test "every allocation failure in disable leaves nothing half-patched"
+load_mod rklp_test_lifecycle
+failslab_on
+n=1
+while [ $n -le 400 ]; do
+	load_lp test_rklp_fail || break
+	log "% echo 0 > $P/enabled (allocation $n fails)"
+	out=$(./rklp_fail_write $n $P/enabled 0)
+	err=${out%% *}
+	left=${out#* }
+	if [ "$err" = 0 ]; then
+		loop_until "[ ! -d $P ]" || fail "n=$n: not unpatched"
+	else
+		# Refused: still enabled, as before.
+		check_file $P/enabled 1
+		check_file $P/transition 0
+		check_file /proc/version "$PATCHED_VERSION"
+		disable_lp test_rklp_fail
+	fi
+	unload_mod test_rklp_fail
+	check_unpatched
+	[ -n "$TEST_FAILED" ] && { echo "# failed with allocation $n failing"; break; }
+	[ "$left" != 0 ] && break
+	n=$((n + 1))
+done
+echo "# disable: allocations 1..$((n - 1)) failed in turn"
+failslab_off
+check_usable
+end_test
+
+start_test "every allocation failure in an atomic replace leaves nothing half-patched"
+load_mod rklp_test_lifecycle
+failslab_on
+n=1
+while [ $n -le 400 ]; do
+	load_lp test_rklp_multi || break
+	log "% insmod test_rklp_fail.ko replace=1 fail_nth=$n"
+	if insmod $MODDIR/test_rklp_fail.ko replace=1 fail_nth=$n >/dev/null 2>&1; then
+		left=$(cat /sys/module/test_rklp_fail/parameters/fail_nth)
+		loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "n=$n: transition stuck"
+		loop_until "[ ! -d $SYSFS_RKLP/test_rklp_multi ]" || fail "n=$n: test_rklp_multi not replaced"
+		check_file /proc/version "$PATCHED_VERSION"
+		grep -q '^MemTotal:' /proc/meminfo || fail "n=$n: /proc/meminfo not the original"
+		disable_lp test_rklp_fail
+		unload_mod test_rklp_fail
+		unload_mod test_rklp_multi
+	else
+		[ ! -e $P ] || fail "n=$n: $P left behind"
+		check_file $SYSFS_RKLP/test_rklp_multi/enabled 1
+		check_file $SYSFS_RKLP/test_rklp_multi/transition 0
+		check_file /proc/version "test_rklp_multi: version patched"
+		check_file /proc/meminfo "test_rklp_multi: meminfo patched"
+		disable_lp test_rklp_multi
+		unload_mod test_rklp_multi
+		left=0
+	fi
+	check_unpatched
+	[ -n "$TEST_FAILED" ] && { echo "# failed with allocation $n failing"; break; }
+	[ "$left" != 0 ] && break
+	n=$((n + 1))
+done
+echo "# replace: allocations 1..$((n - 1)) failed in turn"
+failslab_off
+check_usable
+end_test
