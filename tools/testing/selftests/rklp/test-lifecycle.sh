@@ -72,12 +72,13 @@ rm -f /tmp/stop_reader
 # mutex, which the insmod holds, while sysfs holds the file active.
 (while [ ! -e /tmp/stop_reader ]; do read -r _x <$P/enabled; done) 2>/dev/null &
 reader=$!
-log "% insmod test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=1000"
-insmod $MODDIR/test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=1000 >/tmp/insmod.out 2>&1 &
+log "% insmod test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=2000"
+insmod $MODDIR/test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=2000 >/tmp/insmod.out 2>&1 &
 ipid=$!
 # The reader must be waiting (for the mutex) when the enable fails.
+loop_until "[ -e $P/enabled ] || [ \"\$(task_state $ipid)\" = Z ]"
 i=0
-while [ "$(task_state $reader)" != D ] && [ $i -lt 20 ]; do
+while [ "$(task_state $reader)" != D ] && [ $i -lt 30 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
@@ -108,7 +109,7 @@ done
 echo 1 >$LC/hold_in
 cat /proc/rklp_test_kick >/tmp/kick.out &
 kpid=$!
-sleep 0.3
+loop_until "[ \"\$(task_state $kpid)\" = D ]" || fail "the reader does not sleep"
 load_failing_mod test_rklp_fail init_ret=-22 kick_obj=1
 check_unpatched
 test_dmesg | grep -q "rklp: 'test_rklp_fail': reversing transition from patching to unpatching" ||
@@ -123,7 +124,7 @@ start_test "rmmod rklp while a kick is in flight"
 # A reader sleeps (uninterruptibly) in a function being patched: it is
 # kicked, the kick stays pending; it leaves the function, both transitions
 # complete and the patch goes. Then the reader runs its kick, which stalls
-# inside rklp for 2 s, just before taking the core mutex, while rmmod rklp
+# inside rklp for 3 s, just before taking the core mutex, while rmmod rklp
 # waits for it.
 kick_sym=$(awk '/4Kick.*TaskWorkFn3run.*\[rklp\]/ { print $3; exit }' /proc/kallsyms)
 [ -n "$kick_sym" ] || fail "rklp's kick function not in /proc/kallsyms"
@@ -132,7 +133,7 @@ echo 1 >$LC/hold_in
 echo 1 >$LC/hold_out
 cat /proc/rklp_test_kick >/tmp/kick.out &
 kpid=$!
-sleep 0.3
+loop_until "[ \"\$(task_state $kpid)\" = D ]" || fail "the reader does not sleep"
 echo 100 >$RKLP_KICK_DELAY
 load_lp_nowait test_rklp_fail kick_obj=1
 loop_until 'test_dmesg | grep -q "rklp: signaling remaining tasks"' || fail "no kick"
@@ -141,9 +142,11 @@ echo 0 >$LC/hold_in
 loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition stuck"
 disable_lp test_rklp_fail
 unload_mod test_rklp_fail
+echo 3000 >$LC/stall_ms
 echo $kpid >$LC/stall_pid
 echo 0 >$LC/hold_out
-sleep 0.3
+# The kick has started (the probe clears stall_pid) and stalls for 3 s.
+loop_until "[ \"\$(cat $LC/stall_pid)\" = 0 ]" || fail "the kick did not run"
 log "% rmmod rklp"
 rmmod rklp >/tmp/rmmod.out 2>&1 &
 rpid=$!
