@@ -10,17 +10,24 @@ TT=/sys/kernel/debug/rklp_task_table
 FAIL=$TT/fail_insert
 BUSY=/sys/module/rklp_test_busy/parameters
 CHURN=./test_rklp-fork_churn
+# The debug kernel (make check-debug: KASAN, lockdep, ...) runs the same
+# cases at a smaller scale and with more time, to fit CI's time.
+if [ -n "${rklp_debug:-}" ]; then
+	CYCLES=3; FORKS=500; WAIT_RETRIES=600
+else
+	CYCLES=10; FORKS=2000; WAIT_RETRIES=100
+fi
 
 cpu1() {
 	log "% echo $1 > $CPU1"
 	echo "$1" >$CPU1 || fail "cannot set cpu1 online=$1"
 }
 
-# wait_transition_done PATCH: within 10 s (a stall is a failure here). A
-# finished unpatch's directory may linger briefly (ENODEV).
+# wait_transition_done PATCH: within 10 s (60 s on the debug kernel; a stall
+# is a failure here). A finished unpatch's directory may linger (ENODEV).
 wait_transition_done() {
-	MAX_RETRIES=100 loop_until "[ ! -d $SYSFS_RKLP/$1 ] || [ \"\$(cat $SYSFS_RKLP/$1/transition 2>/dev/null)\" != 1 ]" ||
-		fail "$1: transition did not complete within 10 s"
+	MAX_RETRIES=$WAIT_RETRIES loop_until "[ ! -d $SYSFS_RKLP/$1 ] || [ \"\$(cat $SYSFS_RKLP/$1/transition 2>/dev/null)\" != 1 ]" ||
+		fail "$1: transition did not complete within $((WAIT_RETRIES / 10)) s"
 }
 
 now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
@@ -107,7 +114,7 @@ else
 		echo 0 >$CPU1; sleep 0.2; echo 1 >$CPU1; sleep 0.2
 	done) &
 	i=0
-	while [ $i -lt 10 ]; do
+	while [ $i -lt $CYCLES ]; do
 		load_mod test_rklp_cc || break
 		loop_until "[ -d $SYSFS_RKLP/test_rklp_cc ]" || { fail "no sysfs dir"; break; }
 		wait_transition_done test_rklp_cc
@@ -122,7 +129,7 @@ else
 	touch /tmp/stop_hotplug
 	wait
 	echo 1 >$CPU1
-	check_eq "cycles" $i 10
+	check_eq "cycles" $i $CYCLES
 	stats=$(cat /proc/rklp_test_cc)
 	echo "# $stats"
 	set -- $stats
@@ -184,14 +191,14 @@ if [ ! -r $TT/tombstones ]; then
 else
 	live0=$(cat $TT/live)
 	t0=$(now_ms)
-	n=$($CHURN 2000)
-	check_eq "fork/exit cycles" "$n" 2000
-	echo "# 2000 fork/exits in $(( $(now_ms) - t0 )) ms"
+	n=$($CHURN $FORKS)
+	check_eq "fork/exit cycles" "$n" $FORKS
+	echo "# $FORKS fork/exits in $(( $(now_ms) - t0 )) ms"
 	# The reaper runs after each task is freed (an RCU callback).
 	loop_until "[ \$(cat $TT/live) -le $((live0 + 5)) ]" || fail "live: $(cat $TT/live), was $live0"
 	t=$(cat $TT/tombstones)
-	echo "# after 2000 fork/exits: $(cat $TT/live) live records (was $live0), $t tombstones"
-	[ "$t" -le 64 ] || fail "$t tombstones left after 2000 fork/exits"
+	echo "# after $FORKS fork/exits: $(cat $TT/live) live records (was $live0), $t tombstones"
+	[ "$t" -le 64 ] || fail "$t tombstones left after $FORKS fork/exits"
 fi
 end_timed
 
@@ -205,7 +212,7 @@ rm -f /tmp/stop_churn
 $CHURN -f /tmp/stop_churn >/tmp/churn1.out &
 $CHURN -f /tmp/stop_churn >/tmp/churn2.out &
 i=0
-while [ $i -lt 10 ]; do
+while [ $i -lt $CYCLES ]; do
 	load_lp test_rklp_exit || break
 	disable_lp test_rklp_exit
 	unload_mod test_rklp_exit
@@ -214,7 +221,7 @@ done
 touch /tmp/stop_churn
 wait
 echo "# $(( $(cat /tmp/churn1.out) + $(cat /tmp/churn2.out) )) fork/exits during $i patch/unpatch/rmmod cycles"
-check_eq "cycles" $i 10
+check_eq "cycles" $i $CYCLES
 check_no_leftovers test_rklp_exit
 if [ -r $TT/live ]; then
 	# Every churned task's record was dropped (none kept or lost).
