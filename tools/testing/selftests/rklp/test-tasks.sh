@@ -53,7 +53,7 @@ else
 	log "% echo 0 > $SYSFS_RKLP/rklp_sample/enabled"
 	echo 0 >$SYSFS_RKLP/rklp_sample/enabled
 	wait_transition_done rklp_sample
-	[ -d $SYSFS_RKLP/rklp_sample ] && fail "unpatching stalled: $(cat $SYSFS_RKLP/stalled)"
+	[ -d $SYSFS_RKLP/rklp_sample ] && fail "unpatching stalled: $(cat $RKLP_STALLED)"
 	cpu1 1
 	[ -d $SYSFS_RKLP/rklp_sample ] && disable_lp rklp_sample
 	unload_mod rklp_sample
@@ -68,28 +68,28 @@ start_timed "cpu1 going offline and online during stalled transitions"
 if [ ! -w $CPU1 ]; then
 	skip "cpu1 cannot go offline"
 else
-	echo 60000 >$SYSFS_RKLP/kick_delay_ms
+	echo 60000 >$RKLP_KICK_DELAY
 	cpu1 0
 	stall_busy_patch test_rklp_busy
-	check_eq "stalled (patching, cpu1 offline)" "$(awk '{ print $2 }' $SYSFS_RKLP/stalled)" rklp_busy
+	check_eq "stalled (patching, cpu1 offline)" "$(awk '{ print $2 }' $RKLP_STALLED)" rklp_busy
 	cpu1 1
 	sleep 0.5
-	check_eq "stalled (cpu1 back)" "$(awk '{ print $2 }' $SYSFS_RKLP/stalled)" rklp_busy
+	check_eq "stalled (cpu1 back)" "$(awk '{ print $2 }' $RKLP_STALLED)" rklp_busy
 	cpu1 0
 	sleep 0.3
 	echo 0 >$BUSY/block
 	wait_transition_done test_rklp_busy
-	check_eq "stalled list" "$(cat $SYSFS_RKLP/stalled)" ""
+	check_eq "stalled list" "$(cat $RKLP_STALLED)" ""
 	# Unpatching, started with cpu1 offline; cpu1 comes back meanwhile.
 	echo 1 >$BUSY/block
 	sleep 0.3
 	log "% echo 0 > $SYSFS_RKLP/test_rklp_busy/enabled"
 	echo 0 >$SYSFS_RKLP/test_rklp_busy/enabled
 	sleep 0.5
-	check_eq "stalled (unpatching, cpu1 offline)" "$(awk '{ print $2 }' $SYSFS_RKLP/stalled)" rklp_busy
+	check_eq "stalled (unpatching, cpu1 offline)" "$(awk '{ print $2 }' $RKLP_STALLED)" rklp_busy
 	cpu1 1
 	sleep 0.3
-	check_eq "stalled (unpatching, cpu1 back)" "$(awk '{ print $2 }' $SYSFS_RKLP/stalled)" rklp_busy
+	check_eq "stalled (unpatching, cpu1 back)" "$(awk '{ print $2 }' $RKLP_STALLED)" rklp_busy
 	cpu1 0
 	sleep 0.3
 	echo 0 >$BUSY/block
@@ -146,7 +146,7 @@ if [ ! -d $FAIL ]; then
 else
 	check_file $TT/untracked 0
 	load_lp rklp_sample
-	echo 60000 >$SYSFS_RKLP/kick_delay_ms
+	echo 60000 >$RKLP_KICK_DELAY
 	# The next fork by a task with make-it-fail set fails its insert.
 	echo 0 >$FAIL/verbose
 	echo Y >$FAIL/task-filter
@@ -159,8 +159,8 @@ else
 	no_fault_injection
 	pid=$(cat /tmp/untracked.pid)
 	check_file $TT/untracked 1
-	echo "$pid" >$SYSFS_RKLP/patch_state
-	check_file $SYSFS_RKLP/patch_state "$pid unknown"
+	echo "$pid" >$RKLP_PATCH_STATE
+	check_file $RKLP_PATCH_STATE "$pid unknown"
 	# Immediate mode cannot check its stack either.
 	load_failing_mod test_rklp_immediate
 	test_dmesg | grep -q "'test_rklp_immediate': cannot switch immediately: 1 tasks are not tracked (task table full)" ||
@@ -172,8 +172,8 @@ else
 	echo 0 >$SYSFS_RKLP/rklp_sample/enabled
 	sleep 1
 	check_file $SYSFS_RKLP/rklp_sample/transition 1
-	check_eq "stalled pids" "$(awk '{ print $1 }' $SYSFS_RKLP/stalled)" "$pid"
-	check_eq "stalled reason" "$(sed 's/^[0-9]* [^ ]* //' $SYSFS_RKLP/stalled)" \
+	check_eq "stalled pids" "$(awk '{ print $1 }' $RKLP_STALLED)" "$pid"
+	check_eq "stalled reason" "$(sed 's/^[0-9]* [^ ]* //' $RKLP_STALLED)" \
 		"not tracked (task table full), blocks until it exits"
 	kill "$pid"
 	wait $sh_pid
