@@ -250,3 +250,66 @@ bool rklp_cpu_possible(unsigned int cpu)
 {
 	return cpu_possible(cpu);
 }
+
+bool rklp_cpu_online(unsigned int cpu)
+{
+	return cpu_online(cpu);
+}
+
+/* CPU hotplug exclusion (cpus_read_lock() is a function; wrapped so that the
+ * bindings need no new allowlist entry). */
+void rklp_cpus_read_lock(void)
+{
+	cpus_read_lock();
+}
+
+void rklp_cpus_read_unlock(void)
+{
+	cpus_read_unlock();
+}
+
+u64 rklp_task_start_time(struct task_struct *t)
+{
+	return t->start_time;
+}
+
+u64 rklp_ktime_get_ns(void)
+{
+	return ktime_get_ns();
+}
+
+/*
+ * Fault injection for the task table (DECLARE_FAULT_ATTR is a macro):
+ * /sys/kernel/debug/rklp_task_table/fail_insert/{probability,times,...}, as
+ * failslab. Never fails unless configured there.
+ */
+static DECLARE_FAULT_ATTR(rklp_fail_task_insert);
+
+bool rklp_should_fail_task_insert(void)
+{
+	return should_fail(&rklp_fail_task_insert, 1);
+}
+
+/*
+ * /sys/kernel/debug/rklp_task_table/: read-only counters of the task table
+ * and the fail_insert fault attributes. Returns the directory (an opaque
+ * handle for rklp_task_table_debugfs_remove()), or NULL.
+ */
+void *rklp_task_table_debugfs_create(unsigned long *live, unsigned long *tombstones,
+				     unsigned long *untracked)
+{
+	struct dentry *dir = debugfs_create_dir("rklp_task_table", NULL);
+
+	if (IS_ERR_OR_NULL(dir))
+		return NULL;
+	debugfs_create_ulong("live", 0400, dir, live);
+	debugfs_create_ulong("tombstones", 0400, dir, tombstones);
+	debugfs_create_ulong("untracked", 0400, dir, untracked);
+	fault_create_debugfs_attr("fail_insert", dir, &rklp_fail_task_insert);
+	return dir;
+}
+
+void rklp_task_table_debugfs_remove(void *dir)
+{
+	debugfs_remove(dir);
+}

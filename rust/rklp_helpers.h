@@ -8,7 +8,10 @@
 #ifndef RKLP_HELPERS_H
 #define RKLP_HELPERS_H
 
+#include <linux/cpu.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fault-inject.h>
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/kobject.h>
@@ -76,5 +79,16 @@ void rklp_preempt_disable(void);
 void rklp_preempt_enable(void);
 unsigned int rklp_nr_cpu_ids(void);
 bool rklp_cpu_possible(unsigned int cpu);
+bool rklp_cpu_online(unsigned int cpu);
+void rklp_cpus_read_lock(void);
+void rklp_cpus_read_unlock(void);
+u64 rklp_task_start_time(struct task_struct *t);
+u64 rklp_ktime_get_ns(void);
+
+/* task table: fault injection and debugfs counters */
+bool rklp_should_fail_task_insert(void);
+void *rklp_task_table_debugfs_create(unsigned long *live, unsigned long *tombstones,
+				     unsigned long *untracked);
+void rklp_task_table_debugfs_remove(void *dir);
 
 #endif

@@ -93,6 +93,19 @@ impl<'a> Task<'a> {
         // SAFETY: valid task (invariant).
         unsafe { b::rklp_task_is_idle(self.ptr.as_ptr()) }
     }
+
+    /// When the task was forked (`start_time`, CLOCK_MONOTONIC ns, set in
+    /// `copy_process()` before `task_newtask` fires).
+    pub(crate) fn start_time_ns(&self) -> u64 {
+        // SAFETY: valid task (invariant).
+        unsafe { b::rklp_task_start_time(self.ptr.as_ptr()) }
+    }
+}
+
+/// CLOCK_MONOTONIC in ns (the clock of [`Task::start_time_ns`]).
+pub(crate) fn now_ns() -> u64 {
+    // SAFETY: reads the clock; any context.
+    unsafe { b::rklp_ktime_get_ns() }
 }
 
 /// A task's `comm`.
@@ -393,6 +406,25 @@ pub(crate) fn preempt_on() {
     unsafe { b::rklp_preempt_enable() };
 }
 
+/// Whether `cpu` is online. Stable only under [`cpus_read_locked`].
+pub(crate) fn cpu_online(cpu: u32) -> bool {
+    // SAFETY: reads a bit of cpu_online_mask.
+    unsafe { b::rklp_cpu_online(cpu) }
+}
+
+/// Runs `f` with CPU hotplug excluded (`cpus_read_lock`): every CPU is
+/// either fully online or fully dead meanwhile. `f` must not take the
+/// hotplug lock again (e.g. `schedule_on_each_cpu`): a pending writer would
+/// deadlock the nested reader.
+pub(crate) fn cpus_read_locked<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: process context (may sleep); balanced below.
+    unsafe { b::rklp_cpus_read_lock() };
+    let r = f();
+    // SAFETY: balances the lock above.
+    unsafe { b::rklp_cpus_read_unlock() };
+    r
+}
+
 /// Possible CPUs.
 pub(crate) fn possible_cpus() -> impl Iterator<Item = u32> {
     // SAFETY: reads nr_cpu_ids.
@@ -480,8 +512,8 @@ pub(crate) trait TaskEvents {
     /// (`task_newtask`, preemption disabled).
     fn created(child: &Task<'_>);
     /// `task` has run for the last time (`sched_process_free`, RCU
-    /// callback context).
-    fn freed(task: TaskKey);
+    /// callback context; the task_struct is still allocated).
+    fn freed(task: &Task<'_>);
 }
 
 /// The probes for [`TaskEvents`]; unregistered on drop.
@@ -504,7 +536,11 @@ impl TaskEventProbes {
             }
         }
         unsafe extern "C" fn free<T: TaskEvents>(_d: *mut c_void, t: *mut b::task_struct) {
-            T::freed(TaskKey(t as usize));
+            // SAFETY: the tracepoint passes the task about to be freed; it
+            // stays allocated until the probe returns.
+            if let Some(t) = unsafe { Task::from_raw(t) } {
+                T::freed(&t);
+            }
         }
         // SAFETY: the probes' prototypes are TP_PROTO(struct task_struct *,
         // unsigned long) of task_newtask and TP_PROTO(struct task_struct *)
@@ -528,4 +564,62 @@ impl TaskEventProbes {
 pub(crate) fn sleep_ms(ms: u32) {
     // SAFETY: process context.
     unsafe { b::msleep(ms) };
+}
+
+/// Fault injection point of the task table's inserts
+/// (`/sys/kernel/debug/rklp_task_table/fail_insert/`, as failslab).
+pub(crate) fn should_fail_task_insert() -> bool {
+    // SAFETY: no preconditions; any context.
+    unsafe { b::rklp_should_fail_task_insert() }
+}
+
+/// `/sys/kernel/debug/rklp_task_table/`: counters of the task table (read
+/// from the given atomics) and the `fail_insert` fault attributes. Removed
+/// on drop.
+///
+/// # Invariants
+///
+/// `dir` is the directory rklp_task_table_debugfs_create() returned.
+pub(crate) struct TableDebugfs {
+    dir: NonNull<c_void>,
+}
+
+// SAFETY: a dentry handle; debugfs removal works from any process context.
+unsafe impl Send for TableDebugfs {}
+// SAFETY: no shared access through it.
+unsafe impl Sync for TableDebugfs {}
+
+impl TableDebugfs {
+    /// Creates the directory; None if debugfs refused (the counters are
+    /// diagnostics only).
+    ///
+    /// # Safety
+    ///
+    /// The counters must stay allocated until the returned value is
+    /// dropped (debugfs reads them directly).
+    pub(crate) unsafe fn new(
+        live: &core::sync::atomic::AtomicUsize,
+        tombstones: &core::sync::atomic::AtomicUsize,
+        untracked: &core::sync::atomic::AtomicUsize,
+    ) -> Option<Self> {
+        // SAFETY: AtomicUsize has the layout of usize (unsigned long on
+        // the kernel's 64-bit targets); debugfs only reads it; it outlives
+        // the directory (contract).
+        let dir = unsafe {
+            b::rklp_task_table_debugfs_create(
+                live.as_ptr().cast(),
+                tombstones.as_ptr().cast(),
+                untracked.as_ptr().cast(),
+            )
+        };
+        NonNull::new(dir).map(|dir| Self { dir })
+    }
+}
+
+impl Drop for TableDebugfs {
+    fn drop(&mut self) {
+        // SAFETY: the directory created in `new` (invariant); removing it
+        // waits for open files, so the counters are not read afterwards.
+        unsafe { b::rklp_task_table_debugfs_remove(self.dir.as_ptr()) };
+    }
 }

@@ -77,8 +77,14 @@ pub(crate) fn use_new_version(op: u8, in_nmi: bool) -> bool {
 
 /// What blocked an attempt.
 enum Blocker {
-    Task { pid: i32, comm: Comm, func: usize },
+    Task {
+        pid: i32,
+        comm: Comm,
+        func: usize,
+    },
     Nmi,
+    /// Tasks not in the task table (their stacks cannot all be found).
+    Untracked(usize),
 }
 
 fn set_ops(st: &mut CoreState, patch: &Patch, op: u8) {
@@ -100,6 +106,12 @@ fn attempt(
     let mut blocker = None;
     let table = tasks()?;
     crate::sys::stop_machine::stop_machine(|| {
+        // Read with every CPU stopped: no fork in progress.
+        let untracked = table.untracked();
+        if untracked != 0 {
+            blocker = Some(Blocker::Untracked(untracked));
+            return 0;
+        }
         crate::sys::task::rcu_read(|| {
             table.for_each(|_r, task| {
                 let t = task.task();
@@ -181,6 +193,11 @@ fn switch(st: &mut CoreState, patch: &Patch, unpatch: bool) -> Result {
                 f
             );
         }
+        Some(Blocker::Untracked(n)) => pr_err!(
+            "'{}': cannot switch immediately: {} tasks are not tracked (task table full)\n",
+            &*patch.name,
+            n
+        ),
         _ => pr_err!(
             "'{}': cannot switch immediately: NMIs kept running functions being switched\n",
             &*patch.name

@@ -23,13 +23,30 @@
 //!   by storing the task's address (Release), so a lookup never sees a key
 //!   without its state.
 //! * A record holds a task reference; at `sched_process_free` it is marked
-//!   dead; the reaper tombstones dead records, waits for an RCU grace period
-//!   (walkers read keys under `rcu_read_lock`), then drops the references.
+//!   dead. The reaper retires dead records (key `RETIRED`: unpublished, but
+//!   the slot cannot be reused yet), waits for an RCU grace period (walkers
+//!   read the key, then `task`, and switch the record, all in one
+//!   `rcu_read_lock` section), and only then takes the references and makes
+//!   the slots `TOMBSTONE`s, reusable by inserts. So a walker that saw a
+//!   task never writes into another task's record, and never reads `task`
+//!   while it is taken.
+//! * Tombstones are reclaimed: a tombstone followed by an `EMPTY` slot
+//!   becomes `EMPTY` (no probe chain of a present key can cross it), and
+//!   so on backwards, so fork/exit churn does not fill the table with
+//!   tombstones (lookups of absent keys stop at the first `EMPTY`).
 //! * `FORK_SEQ` counts inserts; a transition's completion check requires it
 //!   unchanged across its walk (see transition.rs).
+//! * A task whose insert fails (table full, or `fail_insert` fault
+//!   injection) is counted in `untracked` until it is freed; a transition
+//!   cannot complete while the count is not zero (its state is unknown: the
+//!   handler treats it as not switched). Tasks freed that the table does
+//!   not know and that were forked after rklp's probes were registered are
+//!   exactly those (see `RklpTaskEvents::freed`).
 
 use crate::sys::task::{TaskKey, TaskRef, TaskWork};
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
@@ -41,6 +58,18 @@ const MAX_LIVE: usize = TABLE_SIZE * 3 / 4;
 const EMPTY: usize = 0;
 const TOMBSTONE: usize = 1;
 const BUSY: usize = 2;
+/// Unpublished, waiting for a grace period before the slot can be reused.
+const RETIRED: usize = 3;
+
+/// A key that is a task's address (not a marker).
+#[inline(always)]
+fn is_task(k: usize) -> bool {
+    k > RETIRED
+}
+
+/// Slots scanned per hold of the insert lock by the reaper (bounds the
+/// preemption-off time).
+const REAP_CHUNK: usize = 4096;
 
 /// Patch states, as upstream's KLP_TRANSITION_UNPATCHED / _PATCHED.
 pub(crate) const UNPATCHED: u8 = 0;
@@ -63,17 +92,32 @@ pub(crate) struct Record {
     task: core::cell::UnsafeCell<Option<TaskRef>>,
 }
 
-// SAFETY: `task` is only written under INSERT_LOCK while the record is not
-// published (or being torn down after a grace period); the rest is atomic.
+// SAFETY: `task` is only written under INSERT_LOCK while the key is not a
+// task (EMPTY/TOMBSTONE being claimed, or RETIRED for a grace period, which
+// every reader of `task` holds off); the rest is atomic.
 unsafe impl Sync for Record {}
 
 /// The table; allocated at load.
 pub(crate) struct TaskTable {
     recs: KVVec<Record>,
+    /// Records holding a task (published, BUSY or RETIRED).
     live: AtomicUsize,
+    /// TOMBSTONE slots (diagnostics; kept low by the reaper).
+    tombstones: AtomicUsize,
+    /// Tasks whose insert failed and that have not been freed yet.
+    untracked: AtomicUsize,
+    /// CLOCK_MONOTONIC at creation, before the probes were registered: a
+    /// task forked later and unknown when freed was counted in `untracked`.
+    since_ns: AtomicU64,
     insert_lock: AtomicBool,
     fork_seq: AtomicU32,
+    debugfs: core::cell::UnsafeCell<Option<crate::sys::task::TableDebugfs>>,
 }
+
+// SAFETY: `recs` is Sync (Record); `debugfs` is only written by `populate`
+// (module init, before the table is shared) and `clear` (exit, after every
+// user is gone); the rest is atomic.
+unsafe impl Sync for TaskTable {}
 
 fn slot_of(key: usize) -> usize {
     ((key as u64 >> 6).wrapping_mul(0x61c8864680b583eb) >> (64 - TABLE_BITS)) as usize
@@ -100,8 +144,13 @@ impl TaskTable {
         Ok(Self {
             recs,
             live: AtomicUsize::new(0),
+            tombstones: AtomicUsize::new(0),
+            untracked: AtomicUsize::new(0),
+            // The table is created right before the probes are registered.
+            since_ns: AtomicU64::new(crate::sys::task::now_ns()),
             insert_lock: AtomicBool::new(false),
             fork_seq: AtomicU32::new(0),
+            debugfs: core::cell::UnsafeCell::new(None),
         })
     }
 
@@ -141,15 +190,18 @@ impl TaskTable {
     }
 
     /// Records `task` with `state` unless already recorded. Returns false if
-    /// the table is full (the task then counts as never switched).
+    /// the table is full (or the `fail_insert` fault fired): the caller
+    /// must count the task as untracked.
     pub(crate) fn insert(&self, task: TaskRef, state: u8) -> bool {
         let key = task.key();
+        // Outside the lock: may print.
+        let inject = crate::sys::task::should_fail_task_insert();
         self.lock();
         if self.lookup(key).is_some() {
             self.unlock();
             return true;
         }
-        if self.live.load(Ordering::Relaxed) >= MAX_LIVE {
+        if inject || self.live.load(Ordering::Relaxed) >= MAX_LIVE {
             self.unlock();
             return false;
         }
@@ -158,13 +210,17 @@ impl TaskTable {
             let r = &self.recs[i];
             let k = r.key.load(Ordering::Relaxed);
             if k == EMPTY || k == TOMBSTONE {
+                if k == TOMBSTONE {
+                    self.tombstones.fetch_sub(1, Ordering::Relaxed);
+                }
                 r.key.store(BUSY, Ordering::Relaxed);
                 r.state.store(state, Ordering::Relaxed);
                 r.dead.store(false, Ordering::Relaxed);
                 r.kicked.store(false, Ordering::Relaxed);
                 r.reason.store(0, Ordering::Relaxed);
-                // SAFETY: the slot is free (EMPTY/TOMBSTONE after its grace
-                // period) and claimed under the insert lock.
+                // SAFETY: the slot is free (EMPTY, or TOMBSTONE: its last
+                // reader left before the grace period that preceded the
+                // tombstone) and claimed under the insert lock.
                 unsafe { *r.task.get() = Some(task) };
                 // Publish: pairs with the Acquire in `lookup`.
                 r.key.store(key.0, Ordering::Release);
@@ -176,6 +232,11 @@ impl TaskTable {
         self.fork_seq.fetch_add(1, Ordering::Release);
         self.unlock();
         true
+    }
+
+    /// Tasks alive but not in the table (their inserts failed).
+    pub(crate) fn untracked(&self) -> usize {
+        self.untracked.load(Ordering::Acquire)
     }
 
     /// Inserts since load; see the transition's completion check.
@@ -201,12 +262,13 @@ impl TaskTable {
                 complete = false;
                 continue;
             }
-            if k == EMPTY || k == TOMBSTONE || r.dead.load(Ordering::Acquire) {
+            if !is_task(k) || r.dead.load(Ordering::Acquire) {
                 continue;
             }
             // SAFETY: published key: `task` was set before the Release
-            // store and is only cleared after tombstoning + a grace period,
-            // which the caller's RCU read section holds off.
+            // store and is only taken after the record was RETIRED and a
+            // grace period passed, which the caller's RCU read section
+            // (holding `r` until `f` returns) holds off.
             let Some(t) = (unsafe { &*r.task.get() }) else {
                 continue;
             };
@@ -217,49 +279,98 @@ impl TaskTable {
         complete
     }
 
-    /// Drops dead records: tombstones them, waits for walkers, then puts
-    /// the task references. Process context.
+    /// Drops dead records. Process context. Two passes, each taking the
+    /// insert lock for at most `REAP_CHUNK` slots at a time:
+    ///
+    /// 1. dead, unkicked records are RETIRED (unpublished, slot not
+    ///    reusable);
+    /// 2. after an RCU grace period (no walker can still hold one), their
+    ///    task references are taken and the slots become TOMBSTONEs, or
+    ///    EMPTY where possible (`reclaim_tombstones`).
     pub(crate) fn reap(&self) {
-        let mut refs: KVec<TaskRef> = KVec::new();
-        loop {
+        let mut retired = 0;
+        for base in (0..TABLE_SIZE).step_by(REAP_CHUNK) {
+            self.lock();
+            for r in &self.recs[base..base + REAP_CHUNK] {
+                let k = r.key.load(Ordering::Relaxed);
+                if is_task(k) && r.dead.load(Ordering::Acquire) && !r.kicked.load(Ordering::Acquire)
+                {
+                    r.key.store(RETIRED, Ordering::Release);
+                    retired += 1;
+                }
+            }
+            self.unlock();
+        }
+        if retired == 0 {
+            return;
+        }
+        // Walkers read the key, then `task`, and switch the record inside
+        // one RCU read section: after this none still uses a RETIRED one.
+        crate::sys::task::synchronize_rcu();
+        let mut i = 0;
+        while i < TABLE_SIZE && retired > 0 {
+            // References are put outside the lock (put_task_struct may free).
             let mut batch: [Option<TaskRef>; 32] = Default::default();
             let mut n = 0;
+            let mut reclaimed = 0;
             self.lock();
-            for r in self.recs.iter() {
-                if n == batch.len() {
-                    break;
-                }
-                let k = r.key.load(Ordering::Relaxed);
-                if k > BUSY && r.dead.load(Ordering::Acquire) && !r.kicked.load(Ordering::Acquire) {
-                    r.key.store(TOMBSTONE, Ordering::Release);
-                    // SAFETY: under the insert lock; the record is no longer
-                    // published; walkers that saw it are waited for below.
+            let end = (i + REAP_CHUNK).min(TABLE_SIZE);
+            while i < end && n < batch.len() {
+                let r = &self.recs[i];
+                if r.key.load(Ordering::Relaxed) == RETIRED {
+                    // SAFETY: under the insert lock; RETIRED for a grace
+                    // period, so nothing reads `task` any more.
                     batch[n] = unsafe { (*r.task.get()).take() };
+                    r.key.store(TOMBSTONE, Ordering::Release);
                     n += 1;
+                    reclaimed += self.reclaim_tombstones(i);
                 }
+                i += 1;
             }
+            retired -= n;
             self.live.fetch_sub(n, Ordering::Relaxed);
+            // Reclaimed ones may be older tombstones: add first.
+            self.tombstones.fetch_add(n, Ordering::Relaxed);
+            self.tombstones.fetch_sub(reclaimed, Ordering::Relaxed);
             self.unlock();
-            for t in batch.iter_mut().take(n) {
-                if let Some(t) = t.take() {
-                    if refs.push(t, GFP_KERNEL).is_err() {
-                        // Cannot defer: put after a grace period right now.
-                        crate::sys::task::synchronize_rcu();
-                    }
-                }
-            }
-            if n < batch.len() {
-                break;
-            }
+            drop(batch);
         }
-        if !refs.is_empty() {
-            crate::sys::task::synchronize_rcu();
+    }
+
+    /// Turns the tombstone at `i`, and those right before it, into EMPTY
+    /// slots if the slot after `i` is EMPTY; returns how many. Under the
+    /// insert lock.
+    ///
+    /// Why this is safe for lock-free lookups: with linear probing, a
+    /// present key at slot `p` with home `h` has no EMPTY in `h..p`
+    /// (inserts take the first EMPTY or TOMBSTONE, and this is the only
+    /// place that makes an EMPTY). A TOMBSTONE at `i` followed by an EMPTY
+    /// lies in no such range (the range would contain `i + 1` too), so it
+    /// can become EMPTY, and then the one before it, and so on: a lookup
+    /// of a present key never meets the new EMPTY slots; one of an absent
+    /// key stops earlier. Run at every new tombstone, it keeps "no
+    /// TOMBSTONE is followed by an EMPTY", so tombstones only remain before
+    /// live records and fork/exit churn cannot use up the EMPTY slots
+    /// (lookups of absent keys stop at the first EMPTY).
+    fn reclaim_tombstones(&self, i: usize) -> usize {
+        let mask = TABLE_SIZE - 1;
+        if self.recs[(i + 1) & mask].key.load(Ordering::Relaxed) != EMPTY {
+            return 0;
         }
-        drop(refs);
+        let mut n = 0;
+        let mut j = i;
+        while n < TABLE_SIZE && self.recs[j].key.load(Ordering::Relaxed) == TOMBSTONE {
+            self.recs[j].key.store(EMPTY, Ordering::Release);
+            n += 1;
+            j = (j + mask) & mask;
+        }
+        n
     }
 
     /// Drops every record (module exit, nothing else running).
     pub(crate) fn clear(&self) {
+        // SAFETY: module exit or failed init: nothing else uses `debugfs`.
+        drop(unsafe { (*self.debugfs.get()).take() });
         self.lock();
         for r in self.recs.iter() {
             r.key.store(TOMBSTONE, Ordering::Release);
@@ -314,8 +425,9 @@ pub(crate) fn unpublish() {
 }
 
 /// The current task's state in the running transition, from the handler.
-/// Tasks rklp does not know (created while the table was full, or already
-/// exiting when rklp loaded) count as not switched.
+/// Tasks rklp does not know (untracked: their insert failed, or already
+/// exiting when rklp loaded) count as not switched; a transition cannot
+/// complete while an untracked task lives.
 #[inline(always)]
 pub(crate) fn current_state() -> u8 {
     let target = crate::transition::TARGET.load(Ordering::Acquire);
@@ -334,6 +446,9 @@ impl crate::sys::task::TaskEvents for RklpTaskEvents {
         // The child starts where its parent is: same patch state.
         let state = current_state();
         if !t.insert(TaskRef::get(child), state) {
+            // Counted before the fork returns: a completion check that
+            // follows sees it (see `TaskTable::untracked`).
+            t.untracked.fetch_add(1, Ordering::AcqRel);
             pr_warn!(
                 "task table full: pid {} is not tracked and blocks transitions\n",
                 child.pid()
@@ -341,10 +456,22 @@ impl crate::sys::task::TaskEvents for RklpTaskEvents {
         }
     }
 
-    fn freed(task: TaskKey) {
+    fn freed(task: &crate::sys::task::Task<'_>) {
         let Some(t) = tasks() else { return };
-        t.mark_dead(task);
-        crate::state::REAP_WORK.schedule();
+        if t.lookup(task.key()).is_some() {
+            t.mark_dead(task.key());
+            crate::state::REAP_WORK.schedule();
+            return;
+        }
+        // Unknown: untracked (its fork's insert failed), or a task already
+        // off the task list when rklp loaded, which is older than the
+        // probes. Every task forked after `since_ns` was seen by the fork
+        // probe (start_time is set before task_newtask fires).
+        if task.start_time_ns() >= t.since_ns.load(Ordering::Acquire) {
+            let _ = t
+                .untracked
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        }
     }
 }
 
@@ -361,10 +488,18 @@ pub(crate) fn populate(t: &TaskTable, syms: &crate::sys::task::TaskSyms) -> Resu
             full |= !t.insert(TaskRef::get(&idle), UNPATCHED);
         }
     }
-    if full {
+    // A fork that failed meanwhile may be a task older than `since_ns`,
+    // whose free would not be counted: refuse as for a full table.
+    if full || t.untracked() != 0 {
         pr_err!("too many tasks for the task table ({})\n", TABLE_SIZE);
         return Err(ENOMEM);
     }
+    // SAFETY: module init, before the table is shared with anything that
+    // reads `debugfs`; the counters live in `t`, which outlives the
+    // directory (removed by `clear`, before the table is freed).
+    unsafe {
+        *t.debugfs.get() = crate::sys::task::TableDebugfs::new(&t.live, &t.tombstones, &t.untracked)
+    };
     Ok(())
 }
 
@@ -376,7 +511,7 @@ pub(crate) fn cancel_kicks(t: &TaskTable, syms: &crate::sys::task::TaskSyms) {
         }
         let k = r.key.load(Ordering::Acquire);
         // SAFETY: a kicked record is never reaped, so `task` is set.
-        if let (true, Some(task)) = (k > BUSY, unsafe { &*r.task.get() }) {
+        if let (true, Some(task)) = (is_task(k), unsafe { &*r.task.get() }) {
             if syms.cancel_task_work(&task.task(), &r.work) {
                 r.kicked.store(false, Ordering::Release);
                 continue;
@@ -389,7 +524,11 @@ pub(crate) fn cancel_kicks(t: &TaskTable, syms: &crate::sys::task::TaskSyms) {
     }
 }
 
-/// Calls `f(pid, comm, reason)` for every live task not in `target`.
+/// `reason` of a task that is not in the table.
+pub(crate) const REASON_UNTRACKED: u32 = u32::MAX;
+
+/// Calls `f(pid, comm, reason)` for every live task not in `target`, then
+/// for every untracked task still on the task list (`REASON_UNTRACKED`).
 pub(crate) fn for_each_unswitched(target: u8, mut f: impl FnMut(i32, crate::sys::task::Comm, u32)) {
     let Some(t) = tasks() else { return };
     crate::sys::task::rcu_read(|| {
@@ -400,6 +539,15 @@ pub(crate) fn for_each_unswitched(target: u8, mut f: impl FnMut(i32, crate::sys:
             }
             true
         })
+    });
+    if t.untracked() == 0 {
+        return;
+    }
+    crate::sys::task::for_each_thread(|task| {
+        if t.lookup(task.key()).is_none() {
+            f(task.pid(), task.comm(), REASON_UNTRACKED);
+        }
+        true
     });
 }
 

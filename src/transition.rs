@@ -122,6 +122,9 @@ impl Transition {
     ) -> core::fmt::Result {
         match reason {
             0 => write!(out, "not checked yet"),
+            crate::task_state::REASON_UNTRACKED => {
+                write!(out, "not tracked (task table full), blocks until it exits")
+            }
             1 => write!(out, "running"),
             2 => write!(out, "unreliable stack"),
             3 => write!(out, "inside rklp's ftrace handler"),
@@ -392,6 +395,32 @@ impl WorkFn for IdlePass {
     }
 }
 
+/// Switches the idle tasks of offline CPUs at once, as upstream's
+/// klp_try_complete_transition(): under the hotplug lock an offline CPU is
+/// fully dead, its idle task parked in the dead loop (`on_cpu` stays set,
+/// so the pinned check would call it running forever), and a CPU that comes
+/// online again starts its idle task afresh, in the switched state. The
+/// online ones are left to the per-CPU pass that follows (a CPU that goes
+/// offline in between is switched at the next retry).
+fn switch_offline_idle(st: &CoreState, tr: &Transition) {
+    let Some(table) = tasks() else { return };
+    crate::sys::task::cpus_read_locked(|| {
+        for cpu in crate::sys::task::possible_cpus() {
+            if crate::sys::task::cpu_online(cpu) {
+                continue;
+            }
+            let Some(idle) = st.task_syms.idle_task(cpu) else {
+                continue;
+            };
+            if let Some(r) = table.lookup(idle.key()) {
+                if r.state.load(Ordering::Relaxed) != tr.target {
+                    switch_if_clean(tr, r, Reason::None);
+                }
+            }
+        }
+    });
+}
+
 /// One attempt to complete the transition; schedules a retry if needed.
 pub(crate) fn try_complete(st: &mut CoreState) {
     let Some(table) = tasks() else { return };
@@ -419,13 +448,22 @@ pub(crate) fn try_complete(st: &mut CoreState) {
         })
     });
     if idle_left {
+        switch_offline_idle(st, tr);
         IDLE_PASS.store(st as *const CoreState as *mut CoreState, Ordering::Release);
         st.task_syms.on_each_cpu::<IdlePass>();
         IDLE_PASS.store(core::ptr::null_mut(), Ordering::Release);
         all = true;
         for_each_record(|r, _| all &= r.state.load(Ordering::Acquire) == tr.target);
     }
-    if all && complete_walk && table.fork_seq() == seq0 && complete(st).is_ok() {
+    // Untracked tasks (failed inserts) are not in the walk and cannot be
+    // switched: wait until they exit. Read after the walk: a fork counted
+    // before it ended is seen.
+    if all
+        && complete_walk
+        && table.fork_seq() == seq0
+        && table.untracked() == 0
+        && complete(st).is_ok()
+    {
         return;
     }
     let tr = st.transition.as_mut().expect("transition vanished");
