@@ -7,8 +7,9 @@ KOUT=$RKLP_CACHE/kernel-$(rklp_kernel_key)
 [ -f "$KOUT/.rklp-complete" ] || { echo "rklp: no kernel in $KOUT; run 'make kernel'"; exit 1; }
 if [ "$RKLP_MODDIR" != "$RKLP_ROOT" ]; then
 	mkdir -p "$RKLP_MODDIR"
-	rsync -a --delete --exclude=/build --exclude=/.git --exclude='*.o' --exclude='*.ko' \
-		--exclude='.*.cmd' --exclude='*.mod*' --exclude=Module.symvers --exclude=modules.order \
+	# Skip what git ignores (build products, and generated sources such as
+	# rklp's private bindings, which differ between the two kernels).
+	rsync -a --delete --exclude=/.git --exclude-from="$RKLP_ROOT/.gitignore" \
 		"$RKLP_ROOT/" "$RKLP_MODDIR/"
 fi
 export RKLP_DIR=$RKLP_MODDIR
