@@ -74,6 +74,9 @@ impl kernel::Module for Rklp {
                 return Err(e);
             }
         };
+        // Every CPU now runs the probes: from here on each new task is seen.
+        sys::tracepoint::synchronize();
+        table.probes_live();
         let mut this_probes = Some(probes);
         let fail = |probes: &mut Option<sys::task::TaskEventProbes>,
                     table: &task_state::TaskTable| {

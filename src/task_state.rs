@@ -146,12 +146,22 @@ impl TaskTable {
             live: AtomicUsize::new(0),
             tombstones: AtomicUsize::new(0),
             untracked: AtomicUsize::new(0),
-            // The table is created right before the probes are registered.
-            since_ns: AtomicU64::new(crate::sys::task::now_ns()),
+            // Set by `probes_live` once the probes are registered: until
+            // then no unknown task counts as untracked when freed.
+            since_ns: AtomicU64::new(u64::MAX),
             insert_lock: AtomicBool::new(false),
             fork_seq: AtomicU32::new(0),
             debugfs: core::cell::UnsafeCell::new(None),
         })
+    }
+
+    /// The task event probes are registered and visible on every CPU: any
+    /// task that starts from now on is seen by the fork probe. (Setting this
+    /// earlier would let the free of a task forked just before the probes
+    /// took an untracked task's count, and complete a transition under it.)
+    pub(crate) fn probes_live(&self) {
+        self.since_ns
+            .store(crate::sys::task::now_ns(), Ordering::Release);
     }
 
     /// The record of `key`, lock-free (any context).
@@ -424,16 +434,23 @@ pub(crate) fn unpublish() {
     TASKS.store(core::ptr::null_mut(), Ordering::Release);
 }
 
+/// The state of tasks rklp does not know (untracked: their insert failed,
+/// or already exiting when rklp loaded): the start state of the running
+/// transition, set with every record's in `init_task_states` and, like an
+/// unswitched record, left as is by a reversal (upstream keeps
+/// `patch_state` across `klp_reverse_transition`). Deriving it from
+/// `TARGET` instead would flip such a task in the middle of a function
+/// when the transition is reversed.
+pub(crate) static UNKNOWN_STATE: AtomicU8 = AtomicU8::new(UNPATCHED);
+
 /// The current task's state in the running transition, from the handler.
-/// Tasks rklp does not know (untracked: their insert failed, or already
-/// exiting when rklp loaded) count as not switched; a transition cannot
-/// complete while an untracked task lives.
+/// Tasks rklp does not know count as not switched (`UNKNOWN_STATE`); a
+/// transition cannot complete while an untracked task lives.
 #[inline(always)]
 pub(crate) fn current_state() -> u8 {
-    let target = crate::transition::TARGET.load(Ordering::Acquire);
     match tasks().and_then(|t| t.lookup(crate::sys::task::current_key())) {
         Some(r) => r.state.load(Ordering::Acquire),
-        None => target ^ 1,
+        None => UNKNOWN_STATE.load(Ordering::Acquire),
     }
 }
 

@@ -283,6 +283,7 @@ fn for_each_record(mut f: impl FnMut(&Record, &TaskRef)) -> bool {
 /// Must run before any entry of the transition is marked `transition`.
 pub(crate) fn init_task_states(target: u8) {
     TARGET.store(target, Ordering::Release);
+    crate::task_state::UNKNOWN_STATE.store(target ^ 1, Ordering::Relaxed);
     for_each_record(|r, _| r.state.store(target ^ 1, Ordering::Relaxed));
     // Pairs with the handler's Acquire of `entry.transition` (smp_wmb in
     // upstream's klp_init_transition).
