@@ -15,6 +15,9 @@ MOD_SYSCALL=test_rklp_syscall
 #   state.
 
 start_test "patch getpid syscall while being heavily hammered"
+# As in test-upstream-6.12.sh: no kick (and its log line) before 60 s.
+kick_delay=$(cat $RKLP_KICK_DELAY)
+echo 60000 >$RKLP_KICK_DELAY
 
 NPROC=$(nproc)
 MAXPROC=128
@@ -55,4 +58,5 @@ rklp: '$MOD_SYSCALL': starting unpatching transition
 rklp: '$MOD_SYSCALL': completing unpatching transition
 rklp: '$MOD_SYSCALL': unpatching complete
 % rmmod $MOD_SYSCALL"
+echo "$kick_delay" >$RKLP_KICK_DELAY
 end_test
