@@ -94,8 +94,22 @@ check_result() {
 }
 
 # check_eq what actual expected
+# Milliseconds since boot.
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+
 check_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+}
+
+# The consistency checker's verdict (rklp_test_cc): both versions ran and no
+# call chain mixed them. Prints the checker's counters, with "$1" appended.
+check_cc_verdict() {
+	_cc=$(cat /proc/rklp_test_cc)
+	echo "# $_cc$1"
+	set -- $_cc
+	[ "$2" -gt 0 ] || fail "old version never ran"
+	[ "$4" -gt 0 ] || fail "new version never ran"
+	check_eq "mismatches" "$6" 0
 }
 
 load_mod() {

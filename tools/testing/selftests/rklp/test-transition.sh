@@ -8,7 +8,6 @@ BUSY=/sys/module/rklp_test_busy/parameters
 P=$SYSFS_RKLP/test_rklp_busy
 
 # ms since boot (10 ms resolution)
-now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 
 start_test "busy kthread keeps the transition pending until it leaves"
 echo 60000 >$RKLP_KICK_DELAY
