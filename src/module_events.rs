@@ -3,9 +3,9 @@
 //! Patching modules that load after their patch, and unpatching modules
 //! that unload while patched. Messages as kernel/livepatch/core.c.
 
+use crate::core_state::core;
 use crate::patch::Patch;
-use crate::patching::{patch_object, unpatch_object};
-use crate::state::core;
+use crate::redirect::install::{patch_object, unpatch_object};
 use crate::sys::module_notifier::{ModuleEvents, ModuleNotifier};
 use kernel::prelude::*;
 use kernel::str::CStr;
@@ -55,8 +55,8 @@ impl ModuleEvents for RklpModuleEvents {
                         Err(e)
                     }
                     Ok(()) => o.pre_patch().and_then(|()| {
-                        patch_object(st, o, in_transition, crate::immediate::OP_NONE).inspect_err(
-                            |e| {
+                        patch_object(st, o, in_transition, crate::consistency::immediate::OP_NONE)
+                            .inspect_err(|e| {
                                 pr_warn!(
                                     "failed to apply patch '{}' to module '{}' ({})\n",
                                     &**name,
@@ -64,8 +64,7 @@ impl ModuleEvents for RklpModuleEvents {
                                     e.to_errno()
                                 );
                                 o.post_unpatch();
-                            },
-                        )
+                            })
                     }),
                 };
                 if applied.is_ok() && !in_transition {
@@ -91,7 +90,7 @@ impl ModuleEvents for RklpModuleEvents {
                 .iter()
                 .find(|p| st.transition.as_ref().is_some_and(|t| t.is_patch(p)))
             {
-                if let Err(e) = crate::transition::refresh_checks(st, p) {
+                if let Err(e) = crate::consistency::transition::refresh_checks(st, p) {
                     pr_warn!(
                         "patch '{}' failed for module '{}', refusing to load module '{}'\n",
                         &*p.name,
@@ -120,7 +119,7 @@ impl ModuleEvents for RklpModuleEvents {
 
     fn going_module(module: usize) {
         if let Some(core) = core() {
-            crate::patch_lifecycle::patch_module_going(core, module);
+            crate::lifecycle::patch_module_going(core, module);
         }
     }
 
@@ -154,7 +153,7 @@ impl ModuleEvents for RklpModuleEvents {
         {
             // Stop checking the module's functions. On failure the old
             // checks stay: a superset, which can only delay the transition.
-            let _ = crate::transition::refresh_checks(st, p);
+            let _ = crate::consistency::transition::refresh_checks(st, p);
         }
         st.patches = patches;
         // Its exit() has run: new patches must leave it alone although it is

@@ -2,11 +2,15 @@
 
 //! rklp: a live-patching core for Linux, as a loadable Rust module.
 //!
-//! One shared `ftrace_ops` (handler.rs) redirects patched functions found in
-//! an RCU-style hash (func_hash.rs). Patch modules register through the C
-//! ABI `rklp_enable_patch` (typed for Rust callers by include/rklp/api.rs).
-//! State is in state.rs, enable/disable in transition.rs, sysfs in sysfs.rs;
-//! raw kernel bindings stay in ../rust/ (module `sys`).
+//! Where each concept lives (Documentation/rklp.rst has the full map):
+//! - `patch/`: patches, objects and functions as rklp keeps them, built
+//!   from a patch module's descriptor;
+//! - `redirect/`: the shared `ftrace_ops`, its handler and the function hash;
+//! - `consistency/`: the task table, the per-task transition, immediate mode;
+//! - `lifecycle.rs`: enabling and disabling a patch;
+//! - `core_state.rs`: the core mutex and what it protects;
+//! - `module_events.rs`, `sysfs.rs`, `shadow.rs`, `system_state.rs`;
+//! - `../rust/` (module `sys`): the thin layer with every raw kernel binding.
 
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
@@ -16,19 +20,17 @@ use kernel::prelude::*;
 #[path = "../rust/mod.rs"]
 mod sys;
 
-mod func_hash;
-mod handler;
-mod immediate;
+mod consistency;
+mod core_state;
+mod lifecycle;
 mod module_events;
 mod patch;
-mod patch_lifecycle;
-mod patching;
+mod redirect;
 mod shadow;
-mod state;
 mod sysfs;
 mod system_state;
-mod task_state;
-mod transition;
+
+use consistency::task_table;
 
 /// `pr_debug`-level message (always emitted at KERN_DEBUG; 6.12's Rust
 /// `pr_debug!` is compiled out without debug assertions). Upstream prints
@@ -49,8 +51,8 @@ module! {
 }
 
 struct Rklp {
-    core: Pin<KBox<state::Core>>,
-    table: KBox<task_state::TaskTable>,
+    core: Pin<KBox<core_state::Core>>,
+    table: KBox<task_table::TaskTable>,
     probes: Option<sys::task::TaskEventProbes>,
     /// `/sys/module/rklp/transition` (sysfs.rs).
     status: Option<sys::kobject::KobjDir>,
@@ -60,17 +62,17 @@ impl kernel::Module for Rklp {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
         let task_syms = sys::task::TaskSyms::resolve(&kallsyms)?;
-        state::FREE_WORK.init::<state::FreeWork>();
-        state::REAP_WORK.init::<state::ReapWork>();
-        state::TRANSITION_WORK.init::<state::TransitionWork>();
+        core_state::FREE_WORK.init::<core_state::FreeWork>();
+        core_state::REAP_WORK.init::<core_state::ReapWork>();
+        core_state::TRANSITION_WORK.init::<core_state::TransitionWork>();
 
         // Track tasks: probes first, then the walk, so none is missed.
-        let table = KBox::new(task_state::TaskTable::new()?, GFP_KERNEL)?;
-        task_state::publish(&table);
-        let probes = match sys::task::TaskEventProbes::register::<task_state::RklpTaskEvents>() {
+        let table = KBox::new(task_table::TaskTable::new()?, GFP_KERNEL)?;
+        task_table::publish(&table);
+        let probes = match sys::task::TaskEventProbes::register::<task_table::RklpTaskEvents>() {
             Ok(p) => p,
             Err(e) => {
-                task_state::unpublish();
+                task_table::unpublish();
                 return Err(e);
             }
         };
@@ -79,14 +81,14 @@ impl kernel::Module for Rklp {
         table.probes_live();
         let mut this_probes = Some(probes);
         let fail = |probes: &mut Option<sys::task::TaskEventProbes>,
-                    table: &task_state::TaskTable| {
+                    table: &task_table::TaskTable| {
             drop(probes.take());
             sys::tracepoint::synchronize();
-            state::REAP_WORK.flush();
+            core_state::REAP_WORK.flush();
             table.clear();
-            task_state::unpublish();
+            task_table::unpublish();
         };
-        if let Err(e) = task_state::populate(&table, &task_syms) {
+        if let Err(e) = task_table::populate(&table, &task_syms) {
             fail(&mut this_probes, &table);
             return Err(e);
         }
@@ -105,16 +107,16 @@ impl kernel::Module for Rklp {
                 return Err(e);
             }
         };
-        let core = match state::new_core(kallsyms, task_syms, root) {
+        let core = match core_state::new_core(kallsyms, task_syms, root) {
             Ok(c) => c,
             Err(e) => {
                 fail(&mut this_probes, &table);
                 return Err(e);
             }
         };
-        state::publish(&core);
+        core_state::publish(&core);
         if let Err(e) = module_events::NOTIFIER.register() {
-            state::unpublish();
+            core_state::unpublish();
             fail(&mut this_probes, &table);
             return Err(e);
         }
@@ -135,7 +137,7 @@ impl Drop for Rklp {
         // Patch modules depend on our symbols, so none is loaded now, and
         // every disabled patch is queued on the free work.
         module_events::NOTIFIER.unregister();
-        state::unpublish();
+        core_state::unpublish();
         let task_syms = {
             let mut st = self.core.state.lock();
             if !st.patches.is_empty() || st.filter.count() != 0 {
@@ -146,7 +148,7 @@ impl Drop for Rklp {
             st.task_syms.clone()
         };
         // Without the mutex: a kick that is running takes it.
-        task_state::cancel_kicks(&self.table, &task_syms);
+        task_table::cancel_kicks(&self.table, &task_syms);
         // A kick that has finished may still be returning through our text.
         sys::task::TaskWork::quiesce();
         let left = shadow::count(&self.core.shadows);
@@ -155,9 +157,9 @@ impl Drop for Rklp {
         }
         drop(self.probes.take());
         sys::tracepoint::synchronize();
-        state::REAP_WORK.flush();
+        core_state::REAP_WORK.flush();
         self.table.clear();
-        task_state::unpublish();
+        task_table::unpublish();
     }
 }
 
@@ -193,7 +195,7 @@ pub unsafe extern "C" fn rklp_enable_patch_from(
 /// `name` must be a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn rklp_loaded_module_state(name: *const kernel::ffi::c_char) -> c_int {
-    let Some(core) = state::core() else {
+    let Some(core) = core_state::core() else {
         return ENODEV.to_errno();
     };
     // SAFETY: NUL-terminated (contract).
@@ -209,7 +211,7 @@ fn enable_patch(
     desc: *const sys::patch_desc::RklpPatchDesc,
     caller: usize,
 ) -> Result {
-    let core = state::core().ok_or(ENODEV)?;
+    let core = core_state::core().ok_or(ENODEV)?;
     // The patch belongs to the module that calls: a patch module passing
     // another module's pointer would have rklp pin, name and call into the
     // wrong module. Compared before `module` is dereferenced.
@@ -226,7 +228,7 @@ fn enable_patch(
         pr_err!("invalid patch descriptor\n");
     })?;
     let mut slot = Some(patch::Patch::from_desc(&core.syms, mref, &desc)?);
-    let res = patch_lifecycle::enable(&mut core.state.lock(), &core.root, &mut slot);
+    let res = lifecycle::enable(&mut core.state.lock(), &core.root, &mut slot);
     // A patch that failed is dropped only now, with the mutex released: removing its
     // sysfs directory waits for readers of its files, which take the mutex.
     drop(slot);

@@ -171,7 +171,7 @@ impl PinnedDrop for Shadows {
 }
 
 fn shadows() -> Option<&'static Shadows> {
-    crate::state::core().map(|c| &c.shadows)
+    crate::core_state::core().map(|c| &c.shadows)
 }
 
 /// `klp_shadow_get()`: callable from any context but NMI.

@@ -18,8 +18,8 @@
 //! /sys/module/rklp/parameters/kick_delay_ms 0644 (module parameter)
 //! ```
 
+use crate::core_state::core;
 use crate::patch::Patch;
-use crate::state::core;
 use crate::sys::kobject::{parse_bool, AttrOps, KobjAttr, KobjDir, KobjId, ShowBuf};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicI32, Ordering};
@@ -67,13 +67,13 @@ impl AttrOps for Enabled {
             .as_ref()
             .is_some_and(|t| t.is_patch(&st.patches[idx]))
         {
-            return crate::transition::reverse(&mut st);
+            return crate::consistency::transition::reverse(&mut st);
         }
         // A disabled patch is freed, never re-enabled (as upstream).
         if enable {
             return Err(EINVAL);
         }
-        crate::patch_lifecycle::disable(&mut st, idx)
+        crate::lifecycle::disable(&mut st, idx)
     }
 }
 
@@ -112,7 +112,7 @@ impl AttrOps for Force {
         {
             return Err(EINVAL);
         }
-        crate::transition::force(&mut st)
+        crate::consistency::transition::force(&mut st)
     }
 }
 
@@ -168,7 +168,7 @@ static PATCH_STATE: KobjAttr = KobjAttr::new::<PatchState>(c_str!("patch_state")
 // kicks): `insmod rklp.ko kick_delay_ms=N` or
 // /sys/module/rklp/parameters/kick_delay_ms.
 crate::sys::param::module_param_u32!(
-    crate::transition::KICK_DELAY_MS,
+    crate::consistency::transition::KICK_DELAY_MS,
     "kick_delay_ms",
     0o644,
     "ms a transition waits before kicking stalled tasks (default 15000)"
@@ -192,7 +192,7 @@ impl AttrOps for Stalled {
             return Ok(());
         };
         let mut more = 0usize;
-        crate::task_state::for_each_unswitched(tr.target, |pid, comm, reason| {
+        crate::consistency::task_table::for_each_unswitched(tr.target, |pid, comm, reason| {
             if more > 0 || out.remaining() < 160 {
                 more += 1;
                 return;
@@ -220,7 +220,7 @@ impl AttrOps for PatchState {
         let pid = QUERY_PID.load(Ordering::Relaxed);
         let core = core().ok_or(ENODEV)?;
         let st = core.state.lock();
-        match crate::task_state::state_of_pid(pid) {
+        match crate::consistency::task_table::state_of_pid(pid) {
             None => writeln!(out, "{} unknown", pid),
             Some(_) if st.transition.is_none() => writeln!(out, "{} -1", pid),
             Some(s) => writeln!(out, "{} {}", pid, s),

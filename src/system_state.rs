@@ -24,8 +24,8 @@
 //! covers its callbacks and replacement functions, and for the previous
 //! states the transition they were looked up in.
 
+use crate::core_state::CoreState;
 use crate::patch::Patch;
-use crate::state::CoreState;
 use crate::sys::irq::IrqSave;
 use crate::sys::patch_desc::{RklpState, StateDesc};
 use core::ffi::c_void;
@@ -212,7 +212,7 @@ fn with_registry<R>(reg: &StateRegistry, f: impl FnOnce(&mut Registry) -> R) -> 
 }
 
 fn registry() -> Option<&'static StateRegistry> {
-    crate::state::core().map(|c| &c.system_states)
+    crate::core_state::core().map(|c| &c.system_states)
 }
 
 /// Upstream klp_is_patch_compatible: every state of every installed patch

@@ -27,11 +27,11 @@
 //! the walk cannot be missed: see task_state.rs). Then `transition` is
 //! cleared (patching) or the entries are removed (unpatching).
 
+use crate::consistency::task_table::{tasks, Record, PATCHED, UNPATCHED};
+use crate::core_state::CoreState;
 use crate::patch::Patch;
-use crate::state::CoreState;
 use crate::sys::task::{Pinned, StackError, Task, TaskRef, TaskWorkFn, MAX_STACK_ENTRIES};
 use crate::sys::work::WorkFn;
-use crate::task_state::{tasks, Record, PATCHED, UNPATCHED};
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
@@ -122,7 +122,7 @@ impl Transition {
     ) -> core::fmt::Result {
         match reason {
             0 => write!(out, "not checked yet"),
-            crate::task_state::REASON_UNTRACKED => {
+            crate::consistency::task_table::REASON_UNTRACKED => {
                 write!(out, "not tracked (task table full), blocks until it exits")
             }
             1 => write!(out, "running"),
@@ -283,7 +283,7 @@ fn for_each_record(mut f: impl FnMut(&Record, &TaskRef)) -> bool {
 /// Must run before any entry of the transition is marked `transition`.
 pub(crate) fn init_task_states(target: u8) {
     TARGET.store(target, Ordering::Release);
-    crate::task_state::UNKNOWN_STATE.store(target ^ 1, Ordering::Relaxed);
+    crate::consistency::task_table::UNKNOWN_STATE.store(target ^ 1, Ordering::Relaxed);
     for_each_record(|r, _| r.state.store(target ^ 1, Ordering::Relaxed));
     // Pairs with the handler's Acquire of `entry.transition` (smp_wmb in
     // upstream's klp_init_transition).
@@ -431,7 +431,7 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     let mut buf = match KBox::new([0usize; MAX_STACK_ENTRIES], GFP_KERNEL) {
         Ok(b) => b,
         Err(_) => {
-            crate::state::TRANSITION_WORK.schedule_ms(RETRY_MS);
+            crate::core_state::TRANSITION_WORK.schedule_ms(RETRY_MS);
             return;
         }
     };
@@ -474,7 +474,7 @@ pub(crate) fn try_complete(st: &mut CoreState) {
         tr.last_kick = tr.retries;
         kick_remaining(st);
     }
-    crate::state::TRANSITION_WORK.schedule_ms(RETRY_MS);
+    crate::core_state::TRANSITION_WORK.schedule_ms(RETRY_MS);
 }
 
 /// Makes stalled tasks pass a safe point: user tasks get a signal-like
@@ -516,7 +516,7 @@ impl TaskWorkFn for Kick {
         let Some(r) = table.record_of_work(work) else {
             return;
         };
-        if let Some(core) = crate::state::core() {
+        if let Some(core) = crate::core_state::core() {
             let st = core.state.lock();
             if let Some(tr) = st.transition.as_ref() {
                 if r.state.load(Ordering::Relaxed) != tr.target {
@@ -575,7 +575,7 @@ fn complete(st: &mut CoreState) -> Result {
         pr_notice!("'{}': patching complete\n", &*patch.name);
         st.insert_patch(idx, patch);
     } else {
-        crate::patching::unpatch_objects(st, patch.objs.as_mut_slice());
+        crate::redirect::install::unpatch_objects(st, patch.objs.as_mut_slice());
         for o in patch.objs.iter_mut().filter(|o| o.is_resolved()) {
             o.post_unpatch();
         }
@@ -636,7 +636,7 @@ pub(crate) fn force(st: &mut CoreState) -> Result {
     // Every task is switched now: if completing must wait for memory, the
     // transition work completes it on its next pass.
     if complete(st).is_err() {
-        crate::state::TRANSITION_WORK.schedule_ms(RETRY_MS);
+        crate::core_state::TRANSITION_WORK.schedule_ms(RETRY_MS);
     }
     Ok(())
 }
@@ -649,13 +649,13 @@ pub(crate) fn force(st: &mut CoreState) -> Result {
 pub(crate) fn replace_others(st: &mut CoreState, patch: &mut Patch) {
     while !st.patches.is_empty() {
         let mut old = st.take_patch(st.patches.len() - 1);
-        crate::patching::unpatch_objects(st, old.objs.as_mut_slice());
+        crate::redirect::install::unpatch_objects(st, old.objs.as_mut_slice());
         old.enabled = false;
         st.defer_free(old);
     }
     for i in 0..patch.objs.len() {
         match patch.objs[i].take_nops() {
-            Ok(mut nops) => crate::patching::unpatch_object(st, &mut nops),
+            Ok(mut nops) => crate::redirect::install::unpatch_object(st, &mut nops),
             // They stay, as entries that run the original: harmless.
             Err(e) => pr_err!("cannot drop no-ops ({})\n", e.to_errno()),
         }

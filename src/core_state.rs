@@ -3,14 +3,14 @@
 //! rklp's global state: the patch list and everything that changes with it,
 //! behind one mutex (the equivalent of upstream's `klp_mutex`).
 
-use crate::func_hash::HashWriter;
-use crate::handler::Filter;
+use crate::consistency::transition::Transition;
 use crate::patch::Patch;
+use crate::redirect::func_hash::HashWriter;
+use crate::redirect::handler::Filter;
 use crate::sys::kallsyms::Kallsyms;
 use crate::sys::kobject::{KobjDir, KobjId};
 use crate::sys::task::TaskSyms;
 use crate::sys::work::{StaticDelayedWork, StaticWork, WorkFn};
-use crate::transition::Transition;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::new_mutex;
@@ -35,7 +35,7 @@ pub(crate) struct CoreState {
     /// The running transition, if any.
     pub(crate) transition: Option<Transition>,
     /// Modules in MODULE_STATE_GOING whose going notifier has run (upstream:
-    /// `!mod->klp_alive`); see [`crate::patching::object_loaded`].
+    /// `!mod->klp_alive`); see [`crate::redirect::install::object_loaded`].
     gone_modules: KVec<CString>,
     /// A name could not be added to `gone_modules`: treat every GOING
     /// module as gone.
@@ -192,7 +192,7 @@ impl WorkFn for TransitionWork {
         let Some(core) = core() else { return };
         let mut st = core.state.lock();
         if st.transition.is_some() {
-            crate::transition::try_complete(&mut st);
+            crate::consistency::transition::try_complete(&mut st);
         }
     }
 }
@@ -203,7 +203,7 @@ pub(crate) static REAP_WORK: StaticWork = StaticWork::new();
 
 impl WorkFn for ReapWork {
     fn run() {
-        if let Some(t) = crate::task_state::tasks() {
+        if let Some(t) = crate::consistency::task_table::tasks() {
             t.reap();
         }
     }

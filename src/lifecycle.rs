@@ -3,14 +3,14 @@
 //! Enabling a new patch and disabling one: validation, sysfs, and the
 //! transition (transition.rs). Messages follow kernel/livepatch/core.c.
 
+use crate::consistency::task_table::{PATCHED, UNPATCHED};
+use crate::consistency::transition;
+use crate::consistency::{immediate, immediate::OP_NONE};
+use crate::core_state::{Core, CoreState};
 use crate::patch::Patch;
-use crate::patching::object_loaded;
-use crate::state::{Core, CoreState};
+use crate::redirect::install::object_loaded;
 use crate::sys::kobject::KobjDir;
 use crate::system_state;
-use crate::task_state::{PATCHED, UNPATCHED};
-use crate::transition;
-use crate::{immediate, immediate::OP_NONE};
 use core::sync::atomic::Ordering;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
@@ -146,7 +146,8 @@ fn disable_transition(st: &mut CoreState, idx: usize) -> Result {
 /// Patches every loaded object of a new patch; on failure cancels (with
 /// upstream's messages) and leaves nothing in the hash or filter.
 fn patch_objects(st: &mut CoreState, patch: &mut Patch, transition: bool, op: u8) -> Result {
-    let Err((e, i)) = crate::patching::patch_objects(st, patch.objs.as_mut_slice(), transition, op)
+    let Err((e, i)) =
+        crate::redirect::install::patch_objects(st, patch.objs.as_mut_slice(), transition, op)
     else {
         return Ok(());
     };
@@ -174,7 +175,7 @@ fn cancel(st: &mut CoreState, patch: &mut Patch) {
 }
 
 fn unpatch_objects(st: &mut CoreState, patch: &mut Patch) {
-    crate::patching::unpatch_objects(st, patch.objs.as_mut_slice());
+    crate::redirect::install::unpatch_objects(st, patch.objs.as_mut_slice());
 }
 
 /// Immediate mode: everything switches at once in stop_machine.
@@ -308,5 +309,5 @@ pub(crate) fn patch_module_going(core: &Core, module: usize) {
         crate::sys::task::sleep_ms(transition::RETRY_MS);
     }
     // The patch is queued for freeing: free it now, while its module exists.
-    crate::state::FREE_WORK.flush();
+    crate::core_state::FREE_WORK.flush();
 }

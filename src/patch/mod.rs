@@ -3,7 +3,7 @@
 //! Patches, objects and functions as rklp keeps them, built from a patch
 //! module's descriptor, and symbol resolution for loaded objects.
 
-use crate::func_hash::EntryId;
+use crate::redirect::func_hash::EntryId;
 use crate::sys::kallsyms::{Kallsyms, Lookup};
 use crate::sys::kobject::KobjDir;
 use crate::sys::module_ref::ModuleRef;

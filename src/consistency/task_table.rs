@@ -477,7 +477,7 @@ impl crate::sys::task::TaskEvents for RklpTaskEvents {
         let Some(t) = tasks() else { return };
         if t.lookup(task.key()).is_some() {
             t.mark_dead(task.key());
-            crate::state::REAP_WORK.schedule();
+            crate::core_state::REAP_WORK.schedule();
             return;
         }
         // Unknown: untracked (its fork's insert failed), or a task already

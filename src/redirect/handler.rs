@@ -6,10 +6,10 @@
 //! The handler looks the traced function up in [`FUNC_HASH`] and redirects
 //! the call to the top entry's replacement.
 
-use crate::func_hash::{Entry, FUNC_HASH};
-use crate::immediate;
+use crate::consistency::immediate;
+use crate::consistency::task_table::{current_state, UNPATCHED};
+use crate::redirect::func_hash::{Entry, FUNC_HASH};
 use crate::sys::ftrace::{ftrace_handler, FtraceOps, Handler, HandlerCtx};
-use crate::task_state::{current_state, UNPATCHED};
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 

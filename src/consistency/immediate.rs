@@ -27,11 +27,11 @@
 //! every entry (Release), then a handler grace period passes before
 //! OPSTATE returns to IDLE, so no handler that saw `op` reads IDLE.
 
+use crate::consistency::task_table::{tasks, PATCHED, UNPATCHED};
+use crate::consistency::transition::{build_checks, find_hit, Check};
+use crate::core_state::CoreState;
 use crate::patch::Patch;
-use crate::state::CoreState;
 use crate::sys::task::{Comm, MAX_STACK_ENTRIES};
-use crate::task_state::{tasks, PATCHED, UNPATCHED};
-use crate::transition::{build_checks, find_hit, Check};
 use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;

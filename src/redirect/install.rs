@@ -4,9 +4,9 @@
 //! taking them out: the mechanics under every enable, disable, transition
 //! and module load/unload.
 
-use crate::func_hash::Graveyard;
+use crate::core_state::CoreState;
 use crate::patch::Object;
-use crate::state::CoreState;
+use crate::redirect::func_hash::Graveyard;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 use kernel::str::CStr;
