@@ -64,6 +64,11 @@ bool rklp_schedule_work(struct work_struct *work)
 	return schedule_work(work);
 }
 
+bool rklp_queue_work_on(int cpu, struct work_struct *work)
+{
+	return queue_work_on(cpu, system_wq, work);
+}
+
 void rklp_init_delayed_work(struct delayed_work *dw, work_func_t func)
 {
 	INIT_DELAYED_WORK(dw, func);

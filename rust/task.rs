@@ -187,11 +187,21 @@ pub(crate) fn for_each_thread<F: FnMut(Task<'_>) -> bool>(mut f: F) {
     unsafe { b::rklp_for_each_thread(Some(tramp::<F>), (&mut f as *mut F).cast::<c_void>()) };
 }
 
+/// Evidence of an RCU read-side critical section, for functions whose
+/// safety rests on the caller's section (only [`rcu_read`] makes one).
+///
+/// # Invariants
+///
+/// Exists only inside an RCU read-side critical section.
+pub(crate) struct RcuGuard(());
+
 /// Runs `f` inside an RCU read-side critical section.
-pub(crate) fn rcu_read<R>(f: impl FnOnce() -> R) -> R {
+pub(crate) fn rcu_read<R>(f: impl FnOnce(&RcuGuard) -> R) -> R {
     // SAFETY: balanced with the unlock below; `f` must not sleep.
     unsafe { b::rklp_rcu_read_lock() };
-    let r = f();
+    // INVARIANT: inside the section opened above until `f` returns, and `f`
+    // cannot keep the reference.
+    let r = f(&RcuGuard(()));
     // SAFETY: balances the lock above.
     unsafe { b::rklp_rcu_read_unlock() };
     r
@@ -204,8 +214,6 @@ type StackSaveReliable = unsafe extern "C" fn(*mut b::task_struct, *mut c_ulong,
 type WakeUpState = unsafe extern "C" fn(*mut b::task_struct, c_uint) -> c_int;
 type IdleTask = unsafe extern "C" fn(c_int) -> *mut b::task_struct;
 type TaskWorkCancel = unsafe extern "C" fn(*mut b::task_struct, *mut b::callback_head) -> bool;
-type WorkFunc = unsafe extern "C" fn(*mut b::work_struct);
-type ScheduleOnEachCpu = unsafe extern "C" fn(Option<WorkFunc>) -> c_int;
 
 /// Scheduler helpers resolved through kallsyms.
 ///
@@ -218,7 +226,6 @@ pub(crate) struct TaskSyms {
     stack_save_reliable: StackSaveReliable,
     wake_up_state: WakeUpState,
     idle_task: IdleTask,
-    schedule_on_each_cpu: ScheduleOnEachCpu,
     task_work_cancel: TaskWorkCancel,
 }
 
@@ -284,7 +291,6 @@ impl TaskSyms {
         let ssr = ks.addr_of(c_str!("stack_trace_save_tsk_reliable"))?;
         let wus = ks.addr_of(c_str!("wake_up_state"))?;
         let idt = ks.addr_of(c_str!("idle_task"))?;
-        let soec = ks.addr_of(c_str!("schedule_on_each_cpu"))?;
         let twc = ks.addr_of(c_str!("task_work_cancel"))?;
         // SAFETY: addresses of the kernel functions of these names, whose C
         // prototypes (kernel/sched/core.c, kernel/stacktrace.c,
@@ -295,7 +301,6 @@ impl TaskSyms {
                 stack_save_reliable: core::mem::transmute::<usize, StackSaveReliable>(ssr),
                 wake_up_state: core::mem::transmute::<usize, WakeUpState>(wus),
                 idle_task: core::mem::transmute::<usize, IdleTask>(idt),
-                schedule_on_each_cpu: core::mem::transmute::<usize, ScheduleOnEachCpu>(soec),
                 task_work_cancel: core::mem::transmute::<usize, TaskWorkCancel>(twc),
             })
         }
@@ -353,16 +358,6 @@ impl TaskSyms {
             syms: self,
         }
         .stack(buf)
-    }
-
-    /// Runs `T::run()` in a kworker on every online CPU and waits. While it
-    /// runs there, that CPU's idle task is not running.
-    pub(crate) fn on_each_cpu<T: super::work::WorkFn>(&self) {
-        unsafe extern "C" fn tramp<T: super::work::WorkFn>(_w: *mut b::work_struct) {
-            T::run();
-        }
-        // SAFETY: type invariant; the trampoline is a valid work function.
-        unsafe { (self.schedule_on_each_cpu)(Some(tramp::<T>)) };
     }
 
     /// Dequeues `w` from `t` if it has not started running; true if it was.

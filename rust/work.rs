@@ -35,9 +35,15 @@ impl StaticWork {
         Self(UnsafeCell::new(unsafe { core::mem::zeroed() }))
     }
 
-    /// Sets the function to run. Call once, at module init, before `schedule`.
-    pub(crate) fn init<T: WorkFn>(&'static self) {
-        // SAFETY: not yet queued (called before any `schedule`).
+    /// Sets the function to run.
+    ///
+    /// # Safety
+    ///
+    /// Called once, before any other method, with no other use of the work
+    /// concurrently (module init): INIT_WORK on a queued work corrupts the
+    /// workqueue.
+    pub(crate) unsafe fn init<T: WorkFn>(&'static self) {
+        // SAFETY: not yet queued (contract).
         unsafe { b::rklp_init_work(self.0.get(), Some(work_tramp::<T>)) };
     }
 
@@ -75,9 +81,13 @@ impl StaticDelayedWork {
         Self(UnsafeCell::new(unsafe { core::mem::zeroed() }))
     }
 
-    /// Sets the function to run. Call once, before `schedule`.
-    pub(crate) fn init<T: WorkFn>(&'static self) {
-        // SAFETY: not yet queued (called before any `schedule`).
+    /// Sets the function to run.
+    ///
+    /// # Safety
+    ///
+    /// As [`StaticWork::init`].
+    pub(crate) unsafe fn init<T: WorkFn>(&'static self) {
+        // SAFETY: not yet queued (contract).
         unsafe { b::rklp_init_delayed_work(self.0.get(), Some(dwork_tramp::<T>)) };
     }
 
@@ -92,4 +102,85 @@ impl StaticDelayedWork {
         // SAFETY: initialised (`init` contract).
         unsafe { b::rklp_cancel_delayed_work_sync(self.0.get()) };
     }
+}
+
+/// One CPU's share of [`on_each_cpu`]: a work item that calls a closure.
+///
+/// # Invariants
+///
+/// `work` is the first field (the work function finds the struct from it),
+/// and `f` points to a closure of the type `call` was instantiated with,
+/// alive until the work has been flushed.
+#[repr(C)]
+struct CpuWork {
+    work: b::work_struct,
+    f: *const core::ffi::c_void,
+    call: unsafe fn(*const core::ffi::c_void),
+}
+
+unsafe extern "C" fn cpu_work_tramp(w: *mut b::work_struct) {
+    // SAFETY: `w` is the first field of a `CpuWork` (type invariant), which
+    // lives until the work has been flushed.
+    let cw = unsafe { &*w.cast::<CpuWork>() };
+    // SAFETY: `f` and `call` match and `f` is alive (type invariant).
+    unsafe { (cw.call)(cw.f) };
+}
+
+/// # Safety
+///
+/// `f` must point to a live `F`.
+unsafe fn call_closure<F: Fn()>(f: *const core::ffi::c_void) {
+    // SAFETY: contract.
+    unsafe { (*f.cast::<F>())() }
+}
+
+/// With CPU hotplug excluded (every CPU is fully online or fully dead
+/// meanwhile): calls `offline(cpu)` for each possible CPU that is offline,
+/// then runs `online` in a kworker bound to each online CPU and waits for
+/// them all. While `online` runs on a CPU, that CPU's idle task is not
+/// running. Fails with `ENOMEM` before running anything.
+pub(crate) fn on_each_cpu<O: FnMut(u32), F: Fn() + Sync>(
+    mut offline: O,
+    online: &F,
+) -> kernel::error::Result {
+    use super::task::{cpu_online, cpus_read_locked, possible_cpus};
+    use kernel::alloc::{flags::GFP_KERNEL, KVec};
+    let n = possible_cpus().count();
+    let mut works: KVec<CpuWork> = KVec::with_capacity(n, GFP_KERNEL)?;
+    cpus_read_locked(|| {
+        for cpu in possible_cpus() {
+            if !cpu_online(cpu) {
+                offline(cpu);
+                continue;
+            }
+            // Capacity for every possible CPU is reserved: no reallocation,
+            // so the items queued so far do not move.
+            let pushed = works.push(
+                CpuWork {
+                    // SAFETY: all-zero is the state INIT_WORK starts from.
+                    work: unsafe { core::mem::zeroed() },
+                    f: (online as *const F).cast(),
+                    call: call_closure::<F>,
+                },
+                GFP_KERNEL,
+            );
+            if pushed.is_err() {
+                break;
+            }
+            let i = works.len() - 1;
+            let w = &mut works[i].work as *mut b::work_struct;
+            // SAFETY: a fresh work item at a stable address (see above),
+            // whose closure outlives the flush below; the CPU is online and
+            // stays so until the hotplug lock is released.
+            unsafe {
+                b::rklp_init_work(w, Some(cpu_work_tramp));
+                b::rklp_queue_work_on(cpu as core::ffi::c_int, w);
+            }
+        }
+        for cw in works.iter_mut() {
+            // SAFETY: initialised and queued above; waits until it has run.
+            unsafe { b::flush_work(&mut cw.work) };
+        }
+    });
+    Ok(())
 }

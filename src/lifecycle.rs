@@ -3,17 +3,55 @@
 //! Enabling a new patch and disabling one: validation, sysfs, and the
 //! transition (transition.rs). Messages follow kernel/livepatch/core.c.
 
+use crate::consistency::stack_check::Checks;
 use crate::consistency::task_table::{PATCHED, UNPATCHED};
-use crate::consistency::transition;
-use crate::consistency::{immediate, immediate::OP_NONE};
+use crate::consistency::{finish, immediate, immediate::OP_NONE, transition};
 use crate::core_state::{Core, CoreState};
 use crate::patch::Patch;
 use crate::redirect::install::object_loaded;
 use crate::sys::kobject::KobjDir;
 use crate::system_state;
-use core::sync::atomic::Ordering;
-use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
+
+/// `rklp_enable_patch()`: builds the patch that `desc` describes, for the
+/// patch module `module` whose text holds `caller`, and enables it.
+///
+/// # Safety
+///
+/// `caller` must be an address in the text of the calling module. If
+/// `module` is the module containing `caller` (checked here), `desc` must be
+/// a descriptor built by the `KlpPatch` API, valid as long as `module` is
+/// loaded.
+pub(crate) unsafe fn enable_from_module(
+    module: *mut kernel::bindings::module,
+    desc: *const crate::sys::patch_desc::RklpPatchDesc,
+    caller: usize,
+) -> Result {
+    let core = crate::core_state::core().ok_or(ENODEV)?;
+    // The patch belongs to the module that calls: a patch module passing
+    // another module's pointer would have rklp pin, name and call into the
+    // wrong module. Compared before `module` is dereferenced.
+    if module.is_null() || core.syms.module_of_text(caller) != module as usize {
+        pr_err!("rklp_enable_patch: the module argument is not the calling module\n");
+        return Err(EINVAL);
+    }
+    // SAFETY: `module` is the caller's own module (checked above), which is
+    // running code, so its `struct module` is allocated.
+    let mref = unsafe { crate::sys::module_ref::ModuleRef::get(module) }?;
+    // SAFETY: `module` is the caller's (checked above), so `desc` lives as
+    // long as it (contract), which `mref` pins and which the patch keeps
+    // pinned for as long as it uses `desc`.
+    let desc = unsafe { crate::sys::patch_desc::PatchDesc::from_raw(desc) }.inspect_err(|_| {
+        pr_err!("invalid patch descriptor\n");
+    })?;
+    let mut slot = Some(Patch::from_desc(&core.syms, mref, &desc)?);
+    let res = enable(&mut core.state.lock(), &core.root, &mut slot);
+    // A patch that failed is dropped only now, with the mutex released:
+    // removing its sysfs directory waits for readers of its files, which
+    // take the mutex.
+    drop(slot);
+    res
+}
 
 /// Enables a new patch: resolve, sysfs, hash + filter, then the patching
 /// transition. On success the patch moves from `slot` into the patch list.
@@ -21,7 +59,7 @@ use kernel::prelude::*;
 /// patch stays in `slot`: the caller drops it after unlocking the core mutex,
 /// because removing its sysfs directory waits for readers of its files,
 /// which wait for the mutex (upstream's `klp_free_patch_finish()`).
-pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<Patch>>) -> Result {
+fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<Patch>>) -> Result {
     let patch = slot.as_deref_mut().ok_or(EINVAL)?;
     // First, as upstream's klp_enable_patch.
     system_state::check_compatible(st, patch)?;
@@ -53,9 +91,9 @@ pub(crate) fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<
     // Room in the lists now: once its entries are live the patch must find
     // its place (and a replace patch must retire the others) without
     // allocating.
-    st.patches.reserve(1, GFP_KERNEL)?;
+    st.patches.reserve_one()?;
     if patch.replace {
-        st.reserve_free(st.patches.len())?;
+        st.patches.reserve_free(st.patches.len())?;
     }
     crate::sysfs::create_patch_dirs(patch, root)?;
     system_state::begin_transition(st, st.patches.len())?;
@@ -80,7 +118,7 @@ fn enable_prepared(st: &mut CoreState, slot: &mut Option<KBox<Patch>>) -> Result
     patch_objects(st, patch, true, OP_NONE)?;
     // The entries are in transition and every task is unpatched, so nothing
     // runs differently yet: the last allocation can still fail cleanly.
-    let checks = match transition::prepare_checks(st, patch, PATCHED) {
+    let checks = match Checks::build(st, patch, PATCHED) {
         Ok(c) => c,
         Err(e) => {
             pr_warn!("failed to enable patch '{}'\n", &*patch.name);
@@ -93,10 +131,9 @@ fn enable_prepared(st: &mut CoreState, slot: &mut Option<KBox<Patch>>) -> Result
     let Some(patch) = slot.take() else {
         return Err(EINVAL);
     };
-    let idx = st.patches.len();
     // Room reserved in `enable`: cannot fail.
-    st.insert_patch(idx, patch);
-    transition::start(st, idx, PATCHED, checks);
+    st.patches.push(patch);
+    transition::start(st, st.patches.len() - 1, PATCHED, checks);
     Ok(())
 }
 
@@ -125,20 +162,19 @@ pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
 /// Starts the unpatching transition of `st.patches[idx]`.
 fn disable_transition(st: &mut CoreState, idx: usize) -> Result {
     // Allocate before the first visible change.
-    let checks = transition::prepare_checks(st, &st.patches[idx], UNPATCHED)?;
-    st.reserve_free(1)?;
+    let checks = Checks::build(st, &st.patches[idx], UNPATCHED)?;
+    finish::reserve(st, idx, UNPATCHED)?;
     crate::rklp_debug!(
         "'{}': initializing unpatching transition\n",
         &*st.patches[idx].name
     );
     transition::init_task_states(UNPATCHED);
-    let patch = st.take_patch(idx);
+    let patch = &mut st.patches[idx];
     for o in patch.objs.iter().filter(|o| o.patched) {
         o.pre_unpatch();
     }
-    transition::set_entries_transition(st, &patch, true);
-    st.insert_patch(idx, patch);
-    st.patches[idx].enabled = false;
+    patch.enabled = false;
+    st.redirect.set_transition(&st.patches[idx], true);
     transition::start(st, idx, UNPATCHED, checks);
     Ok(())
 }
@@ -146,8 +182,9 @@ fn disable_transition(st: &mut CoreState, idx: usize) -> Result {
 /// Patches every loaded object of a new patch; on failure cancels (with
 /// upstream's messages) and leaves nothing in the hash or filter.
 fn patch_objects(st: &mut CoreState, patch: &mut Patch, transition: bool, op: u8) -> Result {
-    let Err((e, i)) =
-        crate::redirect::install::patch_objects(st, patch.objs.as_mut_slice(), transition, op)
+    let Err((e, i)) = st
+        .redirect
+        .patch_objects(patch.objs.as_mut_slice(), transition, op)
     else {
         return Ok(());
     };
@@ -167,80 +204,71 @@ fn cancel(st: &mut CoreState, patch: &mut Patch) {
         &*patch.name
     );
     crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
-    unpatch_objects(st, patch);
-    for o in patch.objs.iter_mut().filter(|o| o.is_resolved()) {
-        o.post_unpatch();
-    }
-    pr_notice!("'{}': unpatching complete\n", &*patch.name);
-}
-
-fn unpatch_objects(st: &mut CoreState, patch: &mut Patch) {
-    crate::redirect::install::unpatch_objects(st, patch.objs.as_mut_slice());
+    finish::unpatch(&mut st.redirect, patch);
 }
 
 /// Immediate mode: everything switches at once in stop_machine.
 fn enable_immediate(st: &mut CoreState, slot: &mut Option<KBox<Patch>>) -> Result {
     let patch = slot.as_deref_mut().ok_or(EINVAL)?;
-    transition::TARGET.store(PATCHED, Ordering::Release);
     pre_patch_all(st, patch)?;
     immediate::begin();
     if let Err(e) = patch_objects(st, patch, false, immediate::OP_PATCH) {
-        immediate::abort();
+        immediate::end();
         return Err(e);
     }
     pr_notice!("'{}': starting patching transition\n", &*patch.name);
-    if let Err(e) = immediate::switch_patch(st, patch) {
+    if let Err(e) = immediate::switch(st, patch, PATCHED) {
         pr_warn!("failed to enable patch '{}'\n", &*patch.name);
+        // FAILED keeps the entries on the old version until they are gone.
         cancel(st, patch);
-        immediate::abort();
+        immediate::end();
         return Err(e);
     }
+    // Every entry runs its new version through SUCCESS: make that
+    // permanent, then retire `op`.
+    st.redirect.set_op(patch, OP_NONE);
+    immediate::end();
     crate::sys::taint_livepatch();
     patch.enabled = true;
     crate::rklp_debug!("'{}': completing patching transition\n", &*patch.name);
-    if patch.replace {
-        // Everything switched at once, no-ops included: the replaced
-        // patches' entries are now below and unused.
-        transition::replace_others(st, patch);
-    }
-    for o in patch.objs.iter().filter(|o| o.is_resolved()) {
-        o.post_patch();
-    }
-    pr_notice!("'{}': patching complete\n", &*patch.name);
-    if let Some(patch) = slot.take() {
-        // Room reserved in `enable`: cannot fail.
-        st.insert_patch(st.patches.len(), patch);
-    }
+    let Some(patch) = slot.take() else {
+        return Err(EINVAL);
+    };
+    // Room reserved in `enable`: cannot fail.
+    st.patches.push(patch);
+    finish::patching(st, st.patches.len() - 1);
     Ok(())
 }
 
 /// Immediate mode: unpatch at once; on EBUSY the patch stays enabled.
 fn disable_immediate(st: &mut CoreState, idx: usize) -> Result {
-    st.reserve_free(1)?;
-    let mut patch = st.take_patch(idx);
-    crate::rklp_debug!("'{}': initializing unpatching transition\n", &*patch.name);
-    transition::TARGET.store(UNPATCHED, Ordering::Release);
-    for o in patch.objs.iter().filter(|o| o.patched) {
+    finish::reserve(st, idx, UNPATCHED)?;
+    let name = &*st.patches[idx].name;
+    crate::rklp_debug!("'{}': initializing unpatching transition\n", name);
+    for o in st.patches[idx].objs.iter().filter(|o| o.patched) {
         o.pre_unpatch();
     }
-    pr_notice!("'{}': starting unpatching transition\n", &*patch.name);
-    if let Err(e) = immediate::switch_unpatch(st, &patch) {
+    pr_notice!("'{}': starting unpatching transition\n", name);
+    immediate::begin();
+    st.redirect.set_op(&st.patches[idx], immediate::OP_UNPATCH);
+    if let Err(e) = immediate::switch(st, &st.patches[idx], UNPATCHED) {
+        // FAILED: entries with OP_UNPATCH run their (committed) new
+        // version; retire `op` so they stay there.
+        st.redirect.set_op(&st.patches[idx], OP_NONE);
+        immediate::end();
         pr_warn!(
             "'{}': unpatching failed, the patch stays enabled\n",
-            &*patch.name
+            &*st.patches[idx].name
         );
-        st.insert_patch(idx, patch);
         return Err(e);
     }
-    patch.enabled = false;
-    crate::rklp_debug!("'{}': completing unpatching transition\n", &*patch.name);
-    unpatch_objects(st, &mut patch);
-    immediate::abort();
-    for o in patch.objs.iter_mut().filter(|o| o.is_resolved()) {
-        o.post_unpatch();
-    }
-    pr_notice!("'{}': unpatching complete\n", &*patch.name);
-    st.defer_free(patch);
+    crate::rklp_debug!(
+        "'{}': completing unpatching transition\n",
+        &*st.patches[idx].name
+    );
+    // Still OP_UNPATCH under SUCCESS (the code below runs) until removed.
+    finish::unpatching(st, idx);
+    immediate::end();
     Ok(())
 }
 
@@ -309,5 +337,5 @@ pub(crate) fn patch_module_going(core: &Core, module: usize) {
         crate::sys::task::sleep_ms(transition::RETRY_MS);
     }
     // The patch is queued for freeing: free it now, while its module exists.
-    crate::core_state::FREE_WORK.flush();
+    crate::patch::list::FREE_WORK.flush();
 }

@@ -5,10 +5,65 @@
 
 use crate::core_state::core;
 use crate::patch::Patch;
-use crate::redirect::install::{patch_object, unpatch_object};
+use crate::sys::kallsyms::Kallsyms;
 use crate::sys::module_notifier::{ModuleEvents, ModuleNotifier};
+use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
-use kernel::str::CStr;
+use kernel::str::{CStr, CString};
+
+/// Modules in MODULE_STATE_GOING whose going notifier has run (upstream:
+/// `!mod->klp_alive`); see [`crate::redirect::install::object_loaded`].
+pub(crate) struct GoneModules {
+    names: KVec<CString>,
+    /// A name could not be added to `names`: treat every GOING module as
+    /// gone.
+    unknown: bool,
+}
+
+impl GoneModules {
+    pub(crate) const fn new() -> Self {
+        Self {
+            names: KVec::new(),
+            unknown: false,
+        }
+    }
+
+    /// Records that the going notifier of `name` has run; forgets the names
+    /// of modules that are no longer loaded.
+    fn add(&mut self, name: &CStr, ks: &Kallsyms) {
+        self.retain(|n| ks.module_state(n).is_some() && n.as_bytes() != name.as_bytes());
+        let pushed = CString::try_from(name)
+            .map_err(|_| ENOMEM)
+            .and_then(|n| self.names.push(n, GFP_KERNEL).map_err(|_| ENOMEM));
+        if pushed.is_err() {
+            pr_err!("out of memory: modules being removed will not be patched\n");
+            self.unknown = true;
+        }
+    }
+
+    /// A module called `name` is coming: a former one of that name is gone.
+    fn forget(&mut self, name: &CStr) {
+        self.retain(|n| n.as_bytes() != name.as_bytes());
+    }
+
+    /// Whether the going notifier of the (GOING) module `name` has run.
+    pub(crate) fn contains(&self, name: &CStr) -> bool {
+        self.unknown || self.names.iter().any(|n| n.as_bytes() == name.as_bytes())
+    }
+
+    /// Keeps the names for which `keep` holds (6.12's `KVec` has no
+    /// `retain`).
+    fn retain(&mut self, mut keep: impl FnMut(&CStr) -> bool) {
+        let mut i = 0;
+        while i < self.names.len() {
+            if keep(&self.names[i]) {
+                i += 1;
+            } else {
+                drop(crate::sys::vec::remove(&mut self.names, i));
+            }
+        }
+    }
+}
 
 pub(crate) struct RklpModuleEvents;
 
@@ -27,12 +82,9 @@ impl ModuleEvents for RklpModuleEvents {
         let mut guard = core.state.lock();
         let st = &mut *guard;
         // A module of this name that went before is freed by now.
-        st.forget_gone_module(module);
-        // Take the patch list out so objects and the hash writer can be
-        // borrowed at once; put it back before returning.
-        let mut patches = core::mem::replace(&mut st.patches, KVec::new());
+        st.gone.forget(module);
         let mut res = Ok(());
-        'outer: for p in patches.iter_mut() {
+        'outer: for p in st.patches.iter_mut() {
             let in_transition = st.transition.as_ref().is_some_and(|t| t.is_patch(p));
             let Patch { name, objs, .. } = &mut **p;
             for o in objs.iter_mut() {
@@ -55,7 +107,8 @@ impl ModuleEvents for RklpModuleEvents {
                         Err(e)
                     }
                     Ok(()) => o.pre_patch().and_then(|()| {
-                        patch_object(st, o, in_transition, crate::consistency::immediate::OP_NONE)
+                        st.redirect
+                            .patch_object(o, in_transition, crate::consistency::immediate::OP_NONE)
                             .inspect_err(|e| {
                                 pr_warn!(
                                     "failed to apply patch '{}' to module '{}' ({})\n",
@@ -86,34 +139,29 @@ impl ModuleEvents for RklpModuleEvents {
         if res.is_ok() {
             // The transition must also wait for tasks in the functions just
             // patched: a task that has not switched may enter one now.
-            if let Some(p) = patches
-                .iter()
-                .find(|p| st.transition.as_ref().is_some_and(|t| t.is_patch(p)))
-            {
-                if let Err(e) = crate::consistency::transition::refresh_checks(st, p) {
-                    pr_warn!(
-                        "patch '{}' failed for module '{}', refusing to load module '{}'\n",
-                        &*p.name,
-                        module,
-                        module
-                    );
-                    res = Err(e);
-                }
+            if let Err(e) = crate::consistency::transition::refresh_checks(st) {
+                let idx = crate::consistency::transition::patch_index(st).unwrap_or(0);
+                pr_warn!(
+                    "patch '{}' failed for module '{}', refusing to load module '{}'\n",
+                    &*st.patches[idx].name,
+                    module,
+                    module
+                );
+                res = Err(e);
             }
         }
         if res.is_err() {
             // Undo what this load already patched: the module will not run.
-            for p in patches.iter_mut() {
+            for p in st.patches.iter_mut() {
                 for o in p.objs.iter_mut() {
                     if o.patched && is_obj(&o.name, module) {
-                        unpatch_object(st, o);
+                        st.redirect.unpatch_object(o);
                         o.post_unpatch();
                         o.unresolve();
                     }
                 }
             }
         }
-        st.patches = patches;
         res
     }
 
@@ -127,8 +175,7 @@ impl ModuleEvents for RklpModuleEvents {
         let Some(core) = core() else { return };
         let mut guard = core.state.lock();
         let st = &mut *guard;
-        let mut patches = core::mem::replace(&mut st.patches, KVec::new());
-        for p in patches.iter_mut() {
+        for p in st.patches.iter_mut() {
             let in_transition = st.transition.as_ref().is_some_and(|t| t.is_patch(p));
             let Patch { name, objs, .. } = &mut **p;
             for o in objs.iter_mut() {
@@ -141,23 +188,17 @@ impl ModuleEvents for RklpModuleEvents {
                         &**name,
                         module
                     );
-                    unpatch_object(st, o);
+                    st.redirect.unpatch_object(o);
                     o.post_unpatch();
                     o.unresolve();
                 }
             }
         }
-        if let Some(p) = patches
-            .iter()
-            .find(|p| st.transition.as_ref().is_some_and(|t| t.is_patch(p)))
-        {
-            // Stop checking the module's functions. On failure the old
-            // checks stay: a superset, which can only delay the transition.
-            let _ = crate::consistency::transition::refresh_checks(st, p);
-        }
-        st.patches = patches;
+        // Stop checking the module's functions. On failure the old checks
+        // stay: a superset, which can only delay the transition.
+        let _ = crate::consistency::transition::refresh_checks(st);
         // Its exit() has run: new patches must leave it alone although it is
         // still in MODULE_STATE_GOING until it is freed.
-        st.add_gone_module(module);
+        st.gone.add(module, &st.kallsyms);
     }
 }

@@ -14,7 +14,6 @@
 
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
-use kernel::ffi::c_int;
 use kernel::prelude::*;
 
 #[path = "../rust/mod.rs"]
@@ -22,15 +21,27 @@ mod sys;
 
 mod consistency;
 mod core_state;
+mod exports;
 mod lifecycle;
 mod module_events;
 mod patch;
+mod published;
 mod redirect;
 mod shadow;
 mod sysfs;
 mod system_state;
 
-use consistency::task_table;
+use consistency::{task_table, transition};
+
+/// Makes the core, the shadow variables and the system states unreachable
+/// for new users, and waits for the works that use them.
+fn unpublish() {
+    transition::TRANSITION_WORK.cancel_sync();
+    patch::list::FREE_WORK.flush();
+    core_state::unpublish();
+    system_state::unpublish();
+    shadow::unpublish();
+}
 
 /// `pr_debug`-level message (always emitted at KERN_DEBUG; 6.12's Rust
 /// `pr_debug!` is compiled out without debug assertions). Upstream prints
@@ -52,6 +63,10 @@ module! {
 
 struct Rklp {
     core: Pin<KBox<core_state::Core>>,
+    /// Owned here, reached through shadow.rs's published pointer.
+    shadows: Pin<KBox<shadow::Shadows>>,
+    /// Owned here, reached through system_state.rs's published pointer.
+    _system_states: Pin<KBox<system_state::StateRegistry>>,
     table: KBox<task_table::TaskTable>,
     probes: Option<sys::task::TaskEventProbes>,
     /// `/sys/module/rklp/transition` (sysfs.rs).
@@ -62,13 +77,20 @@ impl kernel::Module for Rklp {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
         let task_syms = sys::task::TaskSyms::resolve(&kallsyms)?;
-        core_state::FREE_WORK.init::<core_state::FreeWork>();
-        core_state::REAP_WORK.init::<core_state::ReapWork>();
-        core_state::TRANSITION_WORK.init::<core_state::TransitionWork>();
+        // SAFETY: module init, before anything can queue them.
+        unsafe {
+            patch::list::FREE_WORK.init::<patch::list::FreeWork>();
+            task_table::REAP_WORK.init::<task_table::ReapWork>();
+            transition::TRANSITION_WORK.init::<transition::TransitionWork>();
+        }
+        let shadows = KBox::pin_init(shadow::Shadows::new(), GFP_KERNEL)?;
+        let system_states = system_state::new_registry()?;
 
         // Track tasks: probes first, then the walk, so none is missed.
         let table = KBox::new(task_table::TaskTable::new()?, GFP_KERNEL)?;
-        task_table::publish(&table);
+        // SAFETY: the table lives in `Self` until `drop`, which unpublishes
+        // it after every user is gone (probes unregistered, kicks done).
+        unsafe { task_table::publish(&table) };
         let probes = match sys::task::TaskEventProbes::register::<task_table::RklpTaskEvents>() {
             Ok(p) => p,
             Err(e) => {
@@ -84,7 +106,7 @@ impl kernel::Module for Rklp {
                     table: &task_table::TaskTable| {
             drop(probes.take());
             sys::tracepoint::synchronize();
-            core_state::REAP_WORK.flush();
+            task_table::REAP_WORK.flush();
             table.clear();
             task_table::unpublish();
         };
@@ -107,22 +129,31 @@ impl kernel::Module for Rklp {
                 return Err(e);
             }
         };
-        let core = match core_state::new_core(kallsyms, task_syms, root) {
+        // SAFETY: the only core.
+        let core = match unsafe { core_state::new_core(kallsyms, task_syms, root) } {
             Ok(c) => c,
             Err(e) => {
                 fail(&mut this_probes, &table);
                 return Err(e);
             }
         };
-        core_state::publish(&core);
+        // SAFETY: these live in `Self` until `drop`, which unpublishes them
+        // after every user (sysfs, patch modules, works) is gone.
+        unsafe {
+            shadow::publish(&shadows);
+            system_state::publish(&system_states);
+            core_state::publish(&core);
+        }
         if let Err(e) = module_events::NOTIFIER.register() {
-            core_state::unpublish();
+            unpublish();
             fail(&mut this_probes, &table);
             return Err(e);
         }
         pr_info!("ready, tracking {} tasks\n", table.live());
         Ok(Self {
             core,
+            shadows,
+            _system_states: system_states,
             table,
             probes: this_probes,
             status: Some(status),
@@ -137,100 +168,28 @@ impl Drop for Rklp {
         // Patch modules depend on our symbols, so none is loaded now, and
         // every disabled patch is queued on the free work.
         module_events::NOTIFIER.unregister();
-        core_state::unpublish();
+        unpublish();
         let task_syms = {
             let mut st = self.core.state.lock();
-            if !st.patches.is_empty() || st.filter.count() != 0 {
+            if !st.patches.is_empty() || st.redirect.filter.count() != 0 {
                 pr_err!("unloading with live patches: this is a bug\n");
             }
             // Never leave ftrace calling into freed text.
-            st.filter.shutdown();
+            st.redirect.filter.shutdown();
             st.task_syms.clone()
         };
         // Without the mutex: a kick that is running takes it.
         task_table::cancel_kicks(&self.table, &task_syms);
         // A kick that has finished may still be returning through our text.
         sys::task::TaskWork::quiesce();
-        let left = shadow::count(&self.core.shadows);
+        let left = shadow::count(&self.shadows);
         if left > 0 {
             pr_warn!("freeing {} shadow variables left at unload\n", left);
         }
         drop(self.probes.take());
         sys::tracepoint::synchronize();
-        core_state::REAP_WORK.flush();
+        task_table::REAP_WORK.flush();
         self.table.clear();
         task_table::unpublish();
     }
-}
-
-/// Registers and enables the patch described by `desc`, from the init
-/// function of patch module `module`. Returns 0 or a negative errno.
-/// Called by the exported C wrapper `rklp_enable_patch` (rust/exports.c),
-/// which passes its return address as `caller`.
-///
-/// # Safety
-///
-/// `caller` must be an address in the text of the calling module. If
-/// `module` is the module containing `caller` (checked here), `desc` must
-/// be a descriptor built by the `KlpPatch` API, valid as long as `module`
-/// is loaded.
-#[no_mangle]
-pub unsafe extern "C" fn rklp_enable_patch_from(
-    module: *mut core::ffi::c_void,
-    desc: *const sys::patch_desc::RklpPatchDesc,
-    caller: usize,
-) -> c_int {
-    match enable_patch(module.cast(), desc, caller) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// `MODULE_STATE_*` of the loaded module `name`, or `-ENOENT`: what
-/// upstream's callbacks read from `obj->mod->state` (rklp's callbacks get
-/// the object's name). Does not take the core mutex: callbacks may call it.
-///
-/// # Safety
-///
-/// `name` must be a NUL-terminated string.
-#[no_mangle]
-pub unsafe extern "C" fn rklp_loaded_module_state(name: *const kernel::ffi::c_char) -> c_int {
-    let Some(core) = core_state::core() else {
-        return ENODEV.to_errno();
-    };
-    // SAFETY: NUL-terminated (contract).
-    let name = unsafe { kernel::str::CStr::from_char_ptr(name) };
-    match core.syms.module_state(name) {
-        Some(s) => s as c_int,
-        None => ENOENT.to_errno(),
-    }
-}
-
-fn enable_patch(
-    module: *mut kernel::bindings::module,
-    desc: *const sys::patch_desc::RklpPatchDesc,
-    caller: usize,
-) -> Result {
-    let core = core_state::core().ok_or(ENODEV)?;
-    // The patch belongs to the module that calls: a patch module passing
-    // another module's pointer would have rklp pin, name and call into the
-    // wrong module. Compared before `module` is dereferenced.
-    if module.is_null() || core.syms.module_of_text(caller) != module as usize {
-        pr_err!("rklp_enable_patch: the module argument is not the calling module\n");
-        return Err(EINVAL);
-    }
-    // SAFETY: `module` is the caller's own module (checked above), which is
-    // running code, so its `struct module` is allocated.
-    let mref = unsafe { sys::module_ref::ModuleRef::get(module) }?;
-    // SAFETY: `desc` lives as long as the patch module, which `mref` pins
-    // and which the patch keeps pinned for as long as it uses `desc`.
-    let desc = unsafe { sys::patch_desc::PatchDesc::from_raw(desc) }.inspect_err(|_| {
-        pr_err!("invalid patch descriptor\n");
-    })?;
-    let mut slot = Some(patch::Patch::from_desc(&core.syms, mref, &desc)?);
-    let res = lifecycle::enable(&mut core.state.lock(), &core.root, &mut slot);
-    // A patch that failed is dropped only now, with the mutex released: removing its
-    // sysfs directory waits for readers of its files, which take the mutex.
-    drop(slot);
-    res
 }

@@ -3,7 +3,7 @@
 //! Shadow variables: data attached to an existing object, found by
 //! (object address, id), as kernel/livepatch/shadow.c. They belong to rklp,
 //! not to a patch: a patch may allocate them and a later one use or free
-//! them. C ABI below (`rklp_shadow_*`); typed for Rust in
+//! them. C ABI in exports.rs (`rklp_shadow_*`); typed for Rust in
 //! include/rklp/api.rs (`klp::Shadow<T>`).
 //!
 //! As upstream, a hash table keyed by the object: lookups
@@ -16,6 +16,7 @@
 //! upstream's): they may call `rklp_shadow_get`, not the functions that
 //! change variables.
 
+use crate::published::Published;
 use crate::sys::irq::IrqSave;
 use crate::sys::shadow_mem::{NewShadow, ShadowNode};
 use crate::sys::task::rcu_read;
@@ -96,7 +97,7 @@ impl Shadows {
 
     /// The data of variable (`obj`, `id`), or null; lock-free.
     fn get(&self, obj: usize, id: c_ulong) -> *mut c_void {
-        rcu_read(|| {
+        rcu_read(|_| {
             // SAFETY: inside an RCU read-side section.
             let n = unsafe { self.find(obj, id) };
             // SAFETY: `n` is valid in the section (see `find`).
@@ -170,13 +171,31 @@ impl PinnedDrop for Shadows {
     }
 }
 
+/// The shadow variables, for the C ABI (src/exports.rs).
+static SHADOWS: Published<Shadows> = Published::new();
+
+/// Makes `sh` the table of the C ABI.
+///
+/// # Safety
+///
+/// `sh` must outlive [`unpublish`] and every caller of the C ABI (module
+/// exit: patch modules depend on rklp, so they are gone by then).
+pub(crate) unsafe fn publish(sh: &Pin<KBox<Shadows>>) {
+    // SAFETY: contract.
+    unsafe { SHADOWS.publish(sh) };
+}
+
+/// Makes the table unreachable (module exit).
+pub(crate) fn unpublish() {
+    SHADOWS.unpublish();
+}
+
 fn shadows() -> Option<&'static Shadows> {
-    crate::core_state::core().map(|c| &c.shadows)
+    SHADOWS.get()
 }
 
 /// `klp_shadow_get()`: callable from any context but NMI.
-#[no_mangle]
-pub(crate) extern "C" fn rklp_shadow_get(obj: *mut c_void, id: c_ulong) -> *mut c_void {
+pub(crate) fn get(obj: *mut c_void, id: c_ulong) -> *mut c_void {
     match shadows() {
         Some(sh) => sh.get(obj as usize, id),
         None => core::ptr::null_mut(),
@@ -190,7 +209,9 @@ enum Added {
     CtorFailed(c_int),
 }
 
-fn alloc(
+/// `klp_shadow_alloc()` (`warn_on_exist`: fails, with a warning, if the
+/// variable exists) and `klp_shadow_get_or_alloc()`.
+pub(crate) fn alloc(
     obj: *mut c_void,
     id: c_ulong,
     size: usize,
@@ -260,43 +281,15 @@ fn alloc(
     }
 }
 
-/// `klp_shadow_alloc()`: fails (with a warning) if it already exists.
-#[no_mangle]
-pub(crate) extern "C" fn rklp_shadow_alloc(
-    obj: *mut c_void,
-    id: c_ulong,
-    size: usize,
-    gfp: c_uint,
-    ctor: Option<Ctor>,
-    ctor_data: *mut c_void,
-) -> *mut c_void {
-    alloc(obj, id, size, gfp, ctor, ctor_data, true)
-}
-
-/// `klp_shadow_get_or_alloc()`.
-#[no_mangle]
-pub(crate) extern "C" fn rklp_shadow_get_or_alloc(
-    obj: *mut c_void,
-    id: c_ulong,
-    size: usize,
-    gfp: c_uint,
-    ctor: Option<Ctor>,
-    ctor_data: *mut c_void,
-) -> *mut c_void {
-    alloc(obj, id, size, gfp, ctor, ctor_data, false)
-}
-
 /// `klp_shadow_free()`.
-#[no_mangle]
-pub(crate) extern "C" fn rklp_shadow_free(obj: *mut c_void, id: c_ulong, dtor: Option<Dtor>) {
+pub(crate) fn free(obj: *mut c_void, id: c_ulong, dtor: Option<Dtor>) {
     if let Some(sh) = shadows() {
         sh.free_where(Some(obj as usize), id, dtor);
     }
 }
 
 /// `klp_shadow_free_all()`.
-#[no_mangle]
-pub(crate) extern "C" fn rklp_shadow_free_all(id: c_ulong, dtor: Option<Dtor>) {
+pub(crate) fn free_all(id: c_ulong, dtor: Option<Dtor>) {
     if let Some(sh) = shadows() {
         sh.free_where(None, id, dtor);
     }

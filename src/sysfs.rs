@@ -46,7 +46,7 @@ static PATCHED: KobjAttr = KobjAttr::new::<Patched>(c_str!("patched"), 0o444);
 fn show_patch(dir: KobjId, out: &mut ShowBuf, f: impl FnOnce(&Patch) -> bool) -> Result {
     let core = core().ok_or(ENODEV)?;
     let st = core.state.lock();
-    let idx = st.patch_by_dir(dir).ok_or(ENODEV)?;
+    let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
     writeln!(out, "{}", f(&st.patches[idx]) as u8).map_err(|_| EINVAL)
 }
 
@@ -58,7 +58,7 @@ impl AttrOps for Enabled {
         let enable = parse_bool(input)?;
         let core = core().ok_or(ENODEV)?;
         let mut st = core.state.lock();
-        let idx = st.patch_by_dir(dir).ok_or(EINVAL)?;
+        let idx = st.patches.by_dir(dir).ok_or(EINVAL)?;
         if st.patches[idx].enabled == enable {
             return Err(EINVAL);
         }
@@ -81,7 +81,7 @@ impl AttrOps for Transition {
     fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
         let core = core().ok_or(ENODEV)?;
         let st = core.state.lock();
-        let idx = st.patch_by_dir(dir).ok_or(ENODEV)?;
+        let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
         let on = st
             .transition
             .as_ref()
@@ -103,7 +103,7 @@ impl AttrOps for Force {
         }
         let core = core().ok_or(ENODEV)?;
         let mut st = core.state.lock();
-        let idx = st.patch_by_dir(dir).ok_or(EINVAL)?;
+        let idx = st.patches.by_dir(dir).ok_or(EINVAL)?;
         // Only the patch in transition can be forced.
         if !st
             .transition
@@ -130,7 +130,7 @@ impl AttrOps for StackOrder {
     fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
         let core = core().ok_or(ENODEV)?;
         let st = core.state.lock();
-        let idx = st.patch_by_dir(dir).ok_or(ENODEV)?;
+        let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
         writeln!(out, "{}", idx + 1).map_err(|_| EINVAL)
     }
     fn store(_: KobjId, _: &[u8]) -> Result {

@@ -26,6 +26,7 @@
 
 use crate::core_state::CoreState;
 use crate::patch::Patch;
+use crate::published::Published;
 use crate::sys::irq::IrqSave;
 use crate::sys::patch_desc::{RklpState, StateDesc};
 use core::ffi::c_void;
@@ -211,8 +212,35 @@ fn with_registry<R>(reg: &StateRegistry, f: impl FnOnce(&mut Registry) -> R) -> 
     // `guard` drops before `_irq`: unlock, then restore interrupts.
 }
 
+/// The registry, for the C ABI (src/exports.rs).
+static REGISTRY: Published<StateRegistry> = Published::new();
+
+/// A new, empty registry.
+pub(crate) fn new_registry() -> Result<Pin<KBox<StateRegistry>>> {
+    KBox::pin_init(
+        kernel::new_spinlock!(Registry::new(), "rklp_system_states"),
+        kernel::alloc::flags::GFP_KERNEL,
+    )
+}
+
+/// Makes `reg` the registry of the C ABI and of the patches.
+///
+/// # Safety
+///
+/// `reg` must outlive [`unpublish`] and every caller of the C ABI (module
+/// exit).
+pub(crate) unsafe fn publish(reg: &Pin<KBox<StateRegistry>>) {
+    // SAFETY: contract.
+    unsafe { REGISTRY.publish(reg) };
+}
+
+/// Makes the registry unreachable (module exit).
+pub(crate) fn unpublish() {
+    REGISTRY.unpublish();
+}
+
 fn registry() -> Option<&'static StateRegistry> {
-    crate::core_state::core().map(|c| &c.system_states)
+    REGISTRY.get()
 }
 
 /// Upstream klp_is_patch_compatible: every state of every installed patch
@@ -270,8 +298,7 @@ pub(crate) fn end_transition() {
 
 /// `klp_get_state()`: the state `id` of the patch of `module` (the patch
 /// module's `THIS_MODULE`), or null.
-#[no_mangle]
-pub(crate) extern "C" fn rklp_get_state(module: *mut c_void, id: u64) -> *mut RklpState {
+pub(crate) fn get_state(module: *mut c_void, id: u64) -> *mut RklpState {
     let Some(reg) = registry() else {
         return core::ptr::null_mut();
     };
@@ -299,8 +326,7 @@ static PREV_WARNED: AtomicBool = AtomicBool::new(false);
 /// `klp_get_prev_state()`: during a transition, the state `id` of the latest
 /// patch installed before the one in transition, or null (also outside a
 /// transition, with a warning, as upstream's WARN_ON_ONCE).
-#[no_mangle]
-pub(crate) extern "C" fn rklp_get_prev_state(id: u64) -> *mut RklpState {
+pub(crate) fn get_prev_state(id: u64) -> *mut RklpState {
     let Some(reg) = registry() else {
         return core::ptr::null_mut();
     };

@@ -27,8 +27,8 @@
 //! every entry (Release), then a handler grace period passes before
 //! OPSTATE returns to IDLE, so no handler that saw `op` reads IDLE.
 
-use crate::consistency::task_table::{tasks, PATCHED, UNPATCHED};
-use crate::consistency::transition::{build_checks, find_hit, Check};
+use crate::consistency::stack_check::{Checks, Reason};
+use crate::consistency::task_table::tasks;
 use crate::core_state::CoreState;
 use crate::patch::Patch;
 use crate::sys::task::{Comm, MAX_STACK_ENTRIES};
@@ -87,20 +87,10 @@ enum Blocker {
     Untracked(usize),
 }
 
-fn set_ops(st: &mut CoreState, patch: &Patch, op: u8) {
-    for o in patch.objs.iter() {
-        for f in o.funcs.iter() {
-            if let Some(id) = f.entry {
-                st.hash.set_op(id, op);
-            }
-        }
-    }
-}
-
 /// One attempt: in stop_machine, check every task, then switch.
 fn attempt(
     st: &CoreState,
-    checks: &[Check],
+    checks: &Checks,
     buf: &mut [usize; MAX_STACK_ENTRIES],
 ) -> Option<Blocker> {
     let mut blocker = None;
@@ -112,21 +102,21 @@ fn attempt(
             blocker = Some(Blocker::Untracked(untracked));
             return 0;
         }
-        crate::sys::task::rcu_read(|| {
-            table.for_each(|_r, task| {
+        crate::sys::task::rcu_read(|g| {
+            table.for_each(g, |_r, task| {
                 let t = task.task();
                 // On-CPU tasks are the stopper threads (everything else was
                 // switched out to run them); they are not in patched code.
-                let hit = st.task_syms.with_pinned(&t, |p| {
-                    if p.on_cpu() {
-                        return None;
-                    }
-                    match p.stack(buf) {
-                        Ok(n) => find_hit(checks, &buf[..n]),
-                        // A stack rklp cannot read is not proven clean.
-                        Err(_) => Some(usize::MAX),
-                    }
-                });
+                // A task preempted inside the handler after its decision
+                // would run the version it chose after the switch, so it
+                // blocks too; a stack rklp cannot read is not proven clean.
+                let hit = st
+                    .task_syms
+                    .with_pinned(&t, |p| match checks.check_pinned(p, buf) {
+                        Reason::None | Reason::Running => None,
+                        Reason::SleepingIn(i) => Some(i),
+                        Reason::Unreliable | Reason::InHandler => Some(usize::MAX),
+                    });
                 if let Some(func) = hit {
                     blocker = Some(Blocker::Task {
                         pid: t.pid(),
@@ -151,13 +141,13 @@ fn attempt(
 }
 
 /// Switches `patch` (whose entries are in the hash with `op` set, OPSTATE
-/// UPDATING) at once. On success OPSTATE is SUCCESS and `op` is cleared;
-/// on failure OPSTATE is FAILED (committed versions run) and EBUSY returned
-/// after a message naming what blocked it. The caller undoes its part and
-/// calls [`finish`].
-fn switch(st: &mut CoreState, patch: &Patch, unpatch: bool) -> Result {
-    let target = if unpatch { UNPATCHED } else { PATCHED };
-    let checks = build_checks(st, patch, target)?;
+/// UPDATING since [`begin`]) at once towards `target`. On success OPSTATE
+/// is SUCCESS: entries with `op` run their new version. On failure OPSTATE
+/// is FAILED (committed versions run) and EBUSY is returned after a message
+/// naming what blocked it. Either way the caller settles the entries and
+/// calls [`end`].
+pub(crate) fn switch(st: &CoreState, patch: &Patch, target: u8) -> Result {
+    let checks = Checks::build(st, patch, target)?;
     let mut buf = KBox::new([0usize; MAX_STACK_ENTRIES], GFP_KERNEL)?;
     let mut last = None;
     for i in 0..ATTEMPTS {
@@ -181,10 +171,7 @@ fn switch(st: &mut CoreState, patch: &Patch, unpatch: bool) -> Result {
     OPSTATE.store(FAILED, Ordering::Release);
     match last {
         Some(Blocker::Task { pid, comm, func }) => {
-            let f = checks
-                .get(func)
-                .map(|c| &*c.name)
-                .unwrap_or(c_str!("(unreliable stack)"));
+            let f = checks.name(func).unwrap_or(c_str!("(unreliable stack)"));
             pr_err!(
                 "'{}': cannot switch immediately: task {}:{} is in function '{}'\n",
                 &*patch.name,
@@ -206,50 +193,16 @@ fn switch(st: &mut CoreState, patch: &Patch, unpatch: bool) -> Result {
     Err(EBUSY)
 }
 
-/// Ends an immediate operation: waits for handlers that may have seen `op`
-/// or the non-idle state, then returns to IDLE.
-fn finish() {
-    crate::sys::synchronize_handlers();
-    OPSTATE.store(IDLE, Ordering::Release);
-}
-
-/// Marks the start of an immediate patching: must precede publishing
-/// entries with `op = OP_PATCH`.
+/// Marks the start of an immediate switch: must precede publishing entries
+/// with `op` set.
 pub(crate) fn begin() {
     OPSTATE.store(UPDATING, Ordering::Release);
 }
 
-/// Switches a freshly pushed immediate patch (entries with OP_PATCH).
-pub(crate) fn switch_patch(st: &mut CoreState, patch: &Patch) -> Result {
-    let r = switch(st, patch, false);
-    if r.is_ok() {
-        // Every entry runs its new version through SUCCESS; make that
-        // permanent, then retire `op`.
-        set_ops(st, patch, OP_NONE);
-        finish();
-    }
-    // On failure the caller unpatches the objects (FAILED keeps them on the
-    // old version meanwhile) and then calls `abort`.
-    r
-}
-
-/// Ends a failed immediate patching after its entries were removed.
-pub(crate) fn abort() {
-    finish();
-}
-
-/// Switches an immediate patch back to the code below it. On success the
-/// caller removes the entries (still OP_UNPATCH under SUCCESS: the code
-/// below runs) and calls [`abort`]; on failure the patch stays applied.
-pub(crate) fn switch_unpatch(st: &mut CoreState, patch: &Patch) -> Result {
-    begin();
-    set_ops(st, patch, OP_UNPATCH);
-    let r = switch(st, patch, true);
-    if r.is_err() {
-        // FAILED: entries with OP_UNPATCH run their (committed) new version;
-        // retire `op` so they stay there.
-        set_ops(st, patch, OP_NONE);
-        finish();
-    }
-    r
+/// Ends an immediate switch, once no entry carries `op` any more: waits for
+/// handlers that may have seen `op` or the non-idle state, then returns to
+/// IDLE.
+pub(crate) fn end() {
+    crate::sys::synchronize_handlers();
+    OPSTATE.store(IDLE, Ordering::Release);
 }

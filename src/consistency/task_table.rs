@@ -43,10 +43,9 @@
 //!   not know and that were forked after rklp's probes were registered are
 //!   exactly those (see `RklpTaskEvents::freed`).
 
+use crate::published::Published;
 use crate::sys::task::{TaskKey, TaskRef, TaskWork};
-use core::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
-};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
@@ -262,9 +261,14 @@ impl TaskTable {
     }
 
     /// Calls `f` for every live record (and its task) from the caller's RCU
-    /// read section; `f` returns false to stop. Returns false if a record
-    /// was being inserted (the walk is then incomplete).
-    pub(crate) fn for_each(&self, mut f: impl FnMut(&Record, &TaskRef) -> bool) -> bool {
+    /// read section (`_rcu`: records are reused only after a grace period);
+    /// `f` returns false to stop. Returns false if a record was being
+    /// inserted (the walk is then incomplete).
+    pub(crate) fn for_each(
+        &self,
+        _rcu: &crate::sys::task::RcuGuard,
+        mut f: impl FnMut(&Record, &TaskRef) -> bool,
+    ) -> bool {
         let mut complete = true;
         for r in self.recs.iter() {
             let k = r.key.load(Ordering::Acquire);
@@ -411,27 +415,42 @@ impl TaskTable {
     }
 }
 
-static TASKS: AtomicPtr<TaskTable> = AtomicPtr::new(core::ptr::null_mut());
+/// Drops the records of dead tasks.
+pub(crate) struct ReapWork;
+
+/// The one [`ReapWork`], initialised at module init.
+pub(crate) static REAP_WORK: crate::sys::work::StaticWork = crate::sys::work::StaticWork::new();
+
+impl crate::sys::work::WorkFn for ReapWork {
+    fn run() {
+        if let Some(t) = tasks() {
+            t.reap();
+        }
+    }
+}
+
+static TASKS: Published<TaskTable> = Published::new();
 
 /// The table, if rklp is initialised (lock-free; any context).
 #[inline(always)]
 pub(crate) fn tasks() -> Option<&'static TaskTable> {
-    // SAFETY: set by `publish` to a table that lives until `unpublish`,
-    // which runs after every user (handler, probes, kicks) is gone.
-    unsafe { TASKS.load(Ordering::Acquire).as_ref() }
+    TASKS.get()
 }
 
 /// Makes `t` the table (module init, before any probe is registered).
-pub(crate) fn publish(t: &KBox<TaskTable>) {
-    TASKS.store(
-        &**t as *const TaskTable as *mut TaskTable,
-        Ordering::Release,
-    );
+///
+/// # Safety
+///
+/// `t` must outlive [`unpublish`] and every user of [`tasks`] (the
+/// handler, the probes, the kicks): module exit.
+pub(crate) unsafe fn publish(t: &KBox<TaskTable>) {
+    // SAFETY: contract.
+    unsafe { TASKS.publish(t) };
 }
 
 /// Makes the table unreachable (module exit).
 pub(crate) fn unpublish() {
-    TASKS.store(core::ptr::null_mut(), Ordering::Release);
+    TASKS.unpublish();
 }
 
 /// The state of tasks rklp does not know (untracked: their insert failed,
@@ -439,7 +458,7 @@ pub(crate) fn unpublish() {
 /// transition, set with every record's in `init_task_states` and, like an
 /// unswitched record, left as is by a reversal (upstream keeps
 /// `patch_state` across `klp_reverse_transition`). Deriving it from
-/// `TARGET` instead would flip such a task in the middle of a function
+/// the transition's target instead would flip such a task in the middle of a function
 /// when the transition is reversed.
 pub(crate) static UNKNOWN_STATE: AtomicU8 = AtomicU8::new(UNPATCHED);
 
@@ -477,7 +496,7 @@ impl crate::sys::task::TaskEvents for RklpTaskEvents {
         let Some(t) = tasks() else { return };
         if t.lookup(task.key()).is_some() {
             t.mark_dead(task.key());
-            crate::core_state::REAP_WORK.schedule();
+            REAP_WORK.schedule();
             return;
         }
         // Unknown: untracked (its fork's insert failed), or a task already
@@ -548,8 +567,8 @@ pub(crate) const REASON_UNTRACKED: u32 = u32::MAX;
 /// for every untracked task still on the task list (`REASON_UNTRACKED`).
 pub(crate) fn for_each_unswitched(target: u8, mut f: impl FnMut(i32, crate::sys::task::Comm, u32)) {
     let Some(t) = tasks() else { return };
-    crate::sys::task::rcu_read(|| {
-        t.for_each(|r, task| {
+    crate::sys::task::rcu_read(|g| {
+        t.for_each(g, |r, task| {
             if r.state.load(Ordering::Acquire) != target {
                 let tk = task.task();
                 f(tk.pid(), tk.comm(), r.reason.load(Ordering::Relaxed));
@@ -572,8 +591,8 @@ pub(crate) fn for_each_unswitched(target: u8, mut f: impl FnMut(i32, crate::sys:
 pub(crate) fn state_of_pid(pid: i32) -> Option<u8> {
     let t = tasks()?;
     let mut found = None;
-    crate::sys::task::rcu_read(|| {
-        t.for_each(|r, task| {
+    crate::sys::task::rcu_read(|g| {
+        t.for_each(g, |r, task| {
             let tk = task.task();
             if tk.pid() == pid && !tk.is_idle() {
                 found = Some(r.state.load(Ordering::Acquire));

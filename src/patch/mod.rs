@@ -3,6 +3,8 @@
 //! Patches, objects and functions as rklp keeps them, built from a patch
 //! module's descriptor, and symbol resolution for loaded objects.
 
+pub(crate) mod list;
+
 use crate::redirect::func_hash::EntryId;
 use crate::sys::kallsyms::{Kallsyms, Lookup};
 use crate::sys::kobject::KobjDir;
@@ -98,6 +100,17 @@ impl Patch {
     /// The patch module's address (its identity), unless released.
     pub(crate) fn module_addr(&self) -> Option<usize> {
         self.module.as_ref().map(|m| m.addr())
+    }
+
+    /// Every function of every object (upstream's `klp_for_each_func` in
+    /// `klp_for_each_object`).
+    pub(crate) fn funcs(&self) -> impl Iterator<Item = &Func> {
+        self.objs.iter().flat_map(|o| o.funcs.iter())
+    }
+
+    /// The objects that are loaded and resolved (those whose callbacks run).
+    pub(crate) fn resolved_objs(&mut self) -> impl Iterator<Item = &mut Object> {
+        self.objs.iter_mut().filter(|o| o.is_resolved())
     }
 }
 

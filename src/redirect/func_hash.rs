@@ -135,8 +135,13 @@ impl Drop for Graveyard {
 }
 
 impl HashWriter {
-    /// The writer token. Called once, at module init.
-    pub(crate) fn new_once() -> Self {
+    /// The writer token.
+    ///
+    /// # Safety
+    ///
+    /// Called once: the writer is unique, so its `&mut self` methods
+    /// serialise every change of [`FUNC_HASH`].
+    pub(crate) unsafe fn new_once() -> Self {
         Self { _p: () }
     }
 

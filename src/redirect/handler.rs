@@ -70,8 +70,13 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
-    /// The (unique) filter, owned by the core state.
-    pub(crate) fn new_once() -> Self {
+    /// The filter of the one shared ops, owned by the core state.
+    ///
+    /// # Safety
+    ///
+    /// Called once: `count` and `registered` mirror the ops' state only if
+    /// this is its only user.
+    pub(crate) unsafe fn new_once() -> Self {
         Self {
             count: 0,
             registered: false,

@@ -8,3 +8,47 @@
 pub(crate) mod func_hash;
 pub(crate) mod handler;
 pub(crate) mod install;
+
+use crate::patch::Patch;
+use crate::sys::kallsyms::Kallsyms;
+use func_hash::HashWriter;
+use handler::Filter;
+
+/// The redirect machinery, behind the core mutex: the only writer of the
+/// function hash and the shared ops' filter.
+pub(crate) struct Redirect {
+    pub(crate) hash: HashWriter,
+    pub(crate) filter: Filter,
+    /// To say why ftrace refused a function.
+    kallsyms: Kallsyms,
+}
+
+impl Redirect {
+    /// # Safety
+    ///
+    /// Called once: the result is the only writer of [`func_hash::FUNC_HASH`]
+    /// and the only user of the shared ops' filter.
+    pub(crate) unsafe fn new_once(kallsyms: Kallsyms) -> Self {
+        Self {
+            // SAFETY: called once (contract).
+            hash: unsafe { HashWriter::new_once() },
+            // SAFETY: called once (contract).
+            filter: unsafe { Filter::new_once() },
+            kallsyms,
+        }
+    }
+
+    /// Marks (or unmarks) every entry of `patch` as in transition.
+    pub(crate) fn set_transition(&mut self, patch: &Patch, on: bool) {
+        for id in patch.funcs().filter_map(|f| f.entry) {
+            self.hash.set_transition(id, on);
+        }
+    }
+
+    /// Sets the immediate-mode `op` of every entry of `patch`.
+    pub(crate) fn set_op(&mut self, patch: &Patch, op: u8) {
+        for id in patch.funcs().filter_map(|f| f.entry) {
+            self.hash.set_op(id, op);
+        }
+    }
+}
