@@ -47,7 +47,7 @@ bench: modules
 	@$(RKLP_DIR)/scripts/run-guest.sh bench
 
 # rustfmt with the kernel's .rustfmt.toml (crate roots pull in their modules).
-RUST_ROOTS := src/rklp_core.rs samples/*.rs tools/testing/selftests/rklp/test_modules/*.rs include/rklp/*.rs
+RUST_ROOTS := src/rklp_core.rs samples/*.rs tools/testing/selftests/rklp/test_modules/*.rs tools/bench/modules/test_rklp_bench*.rs include/rklp/*.rs
 fmt:
 	rustfmt --edition 2021 --config-path $$($(RKLP_DIR)/scripts/build-kernel.sh --print-src)/.rustfmt.toml $(RUST_ROOTS)
 

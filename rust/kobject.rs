@@ -81,6 +81,11 @@ impl Drop for KobjDir {
 }
 
 /// Output buffer of a sysfs `show` callback (one page).
+///
+/// # Invariants
+///
+/// `buf` is the page sysfs passed to the callback, valid for writes for the
+/// callback's duration; `len < PAGE_SIZE` bytes of it are written.
 pub(crate) struct ShowBuf {
     buf: *mut u8,
     len: usize,

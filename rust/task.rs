@@ -230,6 +230,13 @@ pub(crate) struct TaskSyms {
 }
 
 /// A task pinned by `task_call_func`: it cannot start or stop running.
+///
+/// # Invariants
+///
+/// Exists only inside a `task_call_func` callback for `ptr` (which holds the
+/// task's `pi_lock` and, unless it is running, its runqueue lock), so the
+/// task is valid and its stack cannot change unless it is running; `syms`
+/// are the resolved helpers.
 pub(crate) struct Pinned<'a> {
     ptr: NonNull<b::task_struct>,
     syms: &'a TaskSyms,

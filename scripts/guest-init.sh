@@ -23,7 +23,7 @@ demo) sh /rklp/demo.sh; rc=$? ;;
 check)
 	[ -n "$rklp_tests" ] && export TESTS="$(echo "$rklp_tests" | tr , " ")"
 	cd /rklp/selftests && sh ./run_tests.sh; rc=$? ;;
-bench) cd /rklp/selftests && sh ./bench.sh; rc=$? ;;
+bench) cd /rklp/bench && sh ./bench.sh; rc=$? ;;
 *) echo "rklp-guest: unknown mode"; rc=2 ;;
 esac
 if [ -n "$rklp_debug" ] && [ -w $KMEMLEAK ]; then

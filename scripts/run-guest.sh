@@ -28,6 +28,7 @@ for t in insmod rmmod lsmod modinfo modprobe; do ln -s /bin/kmod "$root/sbin/$t"
 install -m 0755 "$RKLP_ROOT/scripts/guest-init.sh" "$root/init"
 cp "$M/rklp.ko" "$M"/samples/*.ko "$root/lib/rklp/"
 cp "$M"/tools/testing/selftests/rklp/test_modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
+cp "$M"/tools/bench/modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
 cp "$KOUT/samples/livepatch/livepatch-sample.ko" "$root/lib/rklp/"
 install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
 install -m 0755 "$RKLP_ROOT/tools/rklp/rklp" "$root/bin/rklp"
@@ -39,6 +40,10 @@ for c in "$RKLP_ROOT"/tools/testing/selftests/rklp/*.c; do
 	[ -e "$c" ] || continue
 	gcc -static -O2 -Wall -o "$root/rklp/selftests/$(basename "$c" .c)" "$c"
 done
+# The benchmarks (tools/bench), beside the selftests whose functions.sh they use.
+mkdir -p "$root/rklp/bench"
+install -m 0755 "$RKLP_ROOT/tools/bench/bench.sh" "$root/rklp/bench/bench.sh"
+gcc -static -O2 -Wall -o "$root/rklp/bench/rklp_bench_lat" "$RKLP_ROOT/tools/bench/rklp_bench_lat.c"
 # Upstream's own Linux 6.12 livepatch selftests, changed only by the
 # mechanical name mapping upstream-6.12.sed (test-upstream-6.12.sh runs
 # them), with their test modules (test_modules/: the rklp ports) and their

@@ -97,6 +97,17 @@ pub(crate) struct Record {
 unsafe impl Sync for Record {}
 
 /// The table; allocated at load.
+///
+/// # Invariants
+///
+/// * A record whose key is a task address holds a reference on that task
+///   (`task` is `Some`) and is reachable by lookups; `BUSY`, `RETIRED` and
+///   `TOMBSTONE` records are not returned by lookups or walks.
+/// * A `RETIRED` record becomes a `TOMBSTONE` (reusable) only after an RCU
+///   grace period, so a walker inside `rcu_read_lock` never sees its record
+///   reused for another task.
+/// * `live` counts the records holding a task; it stays below `MAX_LIVE`.
+/// * Keys, `live` and `tombstones` change only with `insert_lock` held.
 pub(crate) struct TaskTable {
     recs: KVVec<Record>,
     /// Records holding a task (published, BUSY or RETIRED).

@@ -24,7 +24,7 @@
 //! live record switched, saw no insert in progress, and the table's insert
 //! counter did not move during the walk (a fork probe runs with preemption
 //! off and copies the parent's state, so a child of a task switched during
-//! the walk cannot be missed: see task_state.rs). Then `transition` is
+//! the walk cannot be missed: see task_table.rs). Then `transition` is
 //! cleared (patching) or the entries are removed (unpatching).
 
 use crate::consistency::finish;

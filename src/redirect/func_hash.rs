@@ -50,6 +50,13 @@ pub(crate) struct Entry {
 }
 
 /// Handle on an entry owned by the hash; kept by the patch that pushed it.
+///
+/// # Invariants
+///
+/// Points to an [`Entry`] that [`HashWriter::push`] allocated and that
+/// stays allocated while the handle's owner (a patch function) holds it:
+/// the entry is freed only after [`HashWriter::remove`] of this handle and
+/// a handler grace period ([`Graveyard`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EntryId(*mut Entry);
 
@@ -90,6 +97,13 @@ pub(crate) struct HashWriter {
 }
 
 /// Nodes and entries unlinked from the hash, not yet freed.
+///
+/// # Invariants
+///
+/// Every pointer came from `KBox::into_raw` in [`HashWriter::push`], is no
+/// longer reachable from [`FUNC_HASH`] for new readers, and is owned here
+/// alone; handlers that found it before it was unlinked may still read it
+/// until a handler grace period has passed.
 pub(crate) struct Graveyard {
     entries: KVec<*mut Entry>,
     nodes: KVec<*mut Node>,

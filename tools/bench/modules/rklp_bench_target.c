@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Target module of the rklp benchmarks (tools/testing/selftests/rklp/bench.sh):
+ * Target module of the rklp benchmarks (tools/bench/bench.sh):
  * rklp_bench_fn() is the function the benchmark patches (with upstream
  * livepatch or with rklp), and a module parameter calls it in a loop:
  *

@@ -12,7 +12,7 @@
 # BENCH_ROUNDS (default 7) and BENCH_RUN_MS (ms per call measurement,
 # default 300) tune it.
 cd "$(dirname "$0")" || exit 1
-. ./functions.sh
+. ../selftests/functions.sh
 
 ROUNDS=${BENCH_ROUNDS:-7}
 RUN_MS=${BENCH_RUN_MS:-300}

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 // Shared by test_rklp_bench*.rs (`include!("rklp_bench_patch.rs")`): the
-// rklp side of the benchmarks (tools/testing/selftests/rklp/bench.sh), a
+// rklp side of the benchmarks (tools/bench/bench.sh), a
 // patch of rklp_bench_fn() in rklp_bench_target with a replacement
 // equivalent to the original and to livepatch_bench.c's.
 
-include!("rklp_test.rs");
+include!(concat!(
+    env!("RKLP_DIR"),
+    "/tools/testing/selftests/rklp/test_modules/rklp_test.rs"
+));
 
 /// `rklp_bench_patch!(Type, "module name", replacement_fn)`.
 macro_rules! rklp_bench_patch {
