@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Building a patch from its module's descriptor, refusing malformed ones
+//! (`-EINVAL` and a message, as kernel/livepatch/core.c).
+
+use super::{Func, Object, Patch};
+use crate::sys::kallsyms::Kallsyms;
+use crate::sys::module_ref::ModuleRef;
+use crate::sys::patch_desc::PatchDesc;
+use crate::system_state::PatchStates;
+use kernel::alloc::flags::GFP_KERNEL;
+use kernel::c_str;
+use kernel::fmt;
+use kernel::prelude::*;
+use kernel::str::{CStr, CString};
+
+/// Longest symbol name (KSYM_NAME_LEN in include/linux/kallsyms.h).
+const KSYM_NAME_LEN: usize = 512;
+/// Longest module name (MODULE_NAME_LEN for 64-bit).
+const MODULE_NAME_LEN: usize = 56;
+
+/// Refuses a code pointer (a replacement or a callback) that is not the
+/// start of a function in the patch module's core text: anything else
+/// (init text, freed after init; data; another module's or vmlinux's code,
+/// which the patch does not pin; the middle of a function) would have rklp
+/// jump to code that is not what the patch module means or not there.
+fn check_code(
+    ks: &Kallsyms,
+    module: &ModuleRef,
+    patch: &CStr,
+    addr: usize,
+    what: core::fmt::Arguments<'_>,
+) -> Result {
+    if !module.text_contains(addr) {
+        pr_err!(
+            "patch '{}': {} is not in the patch module's text\n",
+            patch,
+            what
+        );
+        return Err(EINVAL);
+    }
+    if !matches!(ks.symbol_size_offset(addr), Some((_, 0))) {
+        pr_err!(
+            "patch '{}': {} is not the start of a function\n",
+            patch,
+            what
+        );
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// [`check_code`] for each callback of an object.
+fn check_callbacks(
+    ks: &Kallsyms,
+    module: &ModuleRef,
+    patch: &CStr,
+    o: &crate::sys::patch_desc::ObjectDesc<'_>,
+) -> Result {
+    let obj = o.name.unwrap_or(c_str!("vmlinux"));
+    let cb = &o.callbacks;
+    let all = [
+        ("pre_patch", cb.pre_patch.map(|f| f as usize)),
+        ("post_patch", cb.post_patch.map(|f| f as usize)),
+        ("pre_unpatch", cb.pre_unpatch.map(|f| f as usize)),
+        ("post_unpatch", cb.post_unpatch.map(|f| f as usize)),
+    ];
+    for (kind, addr) in all {
+        if let Some(addr) = addr {
+            check_code(
+                ks,
+                module,
+                patch,
+                addr,
+                fmt!("{} callback of object '{}'", kind, obj),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn copy_cstr(s: &CStr) -> Result<CString> {
+    CString::try_from(s).map_err(|_| ENOMEM)
+}
+
+impl Patch {
+    /// Builds the patch from its descriptor, refusing malformed ones with
+    /// `-EINVAL` and a message.
+    pub(crate) fn from_desc(
+        ks: &Kallsyms,
+        module: ModuleRef,
+        desc: &PatchDesc<'_>,
+    ) -> Result<KBox<Patch>> {
+        let name = module.name()?;
+        if desc.flags() & !crate::sys::patch_desc::RKLP_PATCH_KNOWN_FLAGS != 0 {
+            pr_err!("patch '{}': unknown flags {:#x}\n", &*name, desc.flags());
+            return Err(EINVAL);
+        }
+        let mut states = PatchStates::new(&name, desc.states())?;
+        states.register(module.addr())?;
+        let mut objs = KVec::new();
+        for o in desc.objects() {
+            if let Some(n) = o.name {
+                if n.len() >= MODULE_NAME_LEN || n.as_bytes() == b"vmlinux" || n.is_empty() {
+                    pr_err!("patch '{}': invalid object name '{}'\n", &*name, n);
+                    return Err(EINVAL);
+                }
+            }
+            check_callbacks(ks, &module, &name, &o)?;
+            let mut funcs = KVec::with_capacity(o.nr_funcs(), GFP_KERNEL)?;
+            for f in o.funcs() {
+                if f.old_name.is_empty() || f.old_name.len() >= KSYM_NAME_LEN {
+                    pr_err!(
+                        "patch '{}': invalid function name '{}'\n",
+                        &*name,
+                        f.old_name
+                    );
+                    return Err(EINVAL);
+                }
+                check_code(
+                    ks,
+                    &module,
+                    &name,
+                    f.new_func,
+                    fmt!("replacement of '{}'", f.old_name),
+                )?;
+                funcs.push(
+                    Func {
+                        old_name: copy_cstr(f.old_name)?,
+                        old_sympos: f.old_sympos,
+                        new_func: f.new_func,
+                        old_addr: 0,
+                        old_size: 0,
+                        new_size: 0,
+                        ftrace_loc: 0,
+                        nop: false,
+                        entry: None,
+                        dir: None,
+                    },
+                    GFP_KERNEL,
+                )?;
+            }
+            objs.push(
+                Object {
+                    name: o.name.map(copy_cstr).transpose()?,
+                    funcs,
+                    patched: false,
+                    callbacks: o.callbacks,
+                    callbacks_enabled: false,
+                    loaded: false,
+                    dir: None,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        let patch = KBox::new(
+            Patch {
+                name,
+                objs,
+                enabled: false,
+                replace: desc.flags() & crate::sys::patch_desc::RKLP_PATCH_REPLACE != 0,
+                immediate: desc.flags() & crate::sys::patch_desc::RKLP_PATCH_IMMEDIATE != 0,
+                states,
+                dir: None,
+                forced: false,
+                module: Some(module),
+            },
+            GFP_KERNEL,
+        )?;
+        patch.check_shape()?;
+        Ok(patch)
+    }
+
+    /// Refuses a patch that reaches one function twice (two names or
+    /// positions resolving to the same ftrace location).
+    pub(crate) fn check_no_duplicate_locations(&self) -> Result {
+        for (i, o) in self.objs.iter().enumerate() {
+            for (j, f) in o.funcs.iter().enumerate() {
+                if f.ftrace_loc == 0 {
+                    continue;
+                }
+                let dup = self.objs.iter().enumerate().any(|(k, p)| {
+                    p.funcs
+                        .iter()
+                        .enumerate()
+                        .any(|(l, g)| (k, l) < (i, j) && g.ftrace_loc == f.ftrace_loc)
+                });
+                if dup {
+                    pr_err!(
+                        "patch '{}': function '{}' is patched twice\n",
+                        &*self.name,
+                        &*f.old_name
+                    );
+                    return Err(EINVAL);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Structural rules: at least one object, every object has functions,
+    /// no object twice, no function (name, sympos) twice in one object.
+    fn check_shape(&self) -> Result {
+        let name = &*self.name;
+        if self.objs.is_empty() {
+            pr_err!("patch '{}' has no objects\n", name);
+            return Err(EINVAL);
+        }
+        for (i, o) in self.objs.iter().enumerate() {
+            let cb = &o.callbacks;
+            let has_callbacks = cb.pre_patch.is_some()
+                || cb.post_patch.is_some()
+                || cb.pre_unpatch.is_some()
+                || cb.post_unpatch.is_some();
+            if o.funcs.is_empty() && !has_callbacks {
+                pr_err!(
+                    "patch '{}': object '{}' has no functions\n",
+                    name,
+                    o.display_name()
+                );
+                return Err(EINVAL);
+            }
+            if self
+                .objs
+                .iter()
+                .take(i)
+                .any(|p| p.display_name().as_bytes() == o.display_name().as_bytes())
+            {
+                pr_err!(
+                    "patch '{}': object '{}' is listed twice\n",
+                    name,
+                    o.display_name()
+                );
+                return Err(EINVAL);
+            }
+            for (j, f) in o.funcs.iter().enumerate() {
+                let pos = f.old_sympos.max(1);
+                if o.funcs.iter().take(j).any(|g| {
+                    g.old_name.as_bytes() == f.old_name.as_bytes() && g.old_sympos.max(1) == pos
+                }) {
+                    pr_err!(
+                        "patch '{}': function '{}' is listed twice in object '{}'\n",
+                        name,
+                        &*f.old_name,
+                        o.display_name()
+                    );
+                    return Err(EINVAL);
+                }
+            }
+        }
+        Ok(())
+    }
+}
