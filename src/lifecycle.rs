@@ -8,7 +8,6 @@ use crate::consistency::task_table::{PATCHED, UNPATCHED};
 use crate::consistency::{finish, immediate, immediate::OP_NONE, transition};
 use crate::core_state::{Core, CoreState};
 use crate::patch::Patch;
-use crate::redirect::install::object_loaded;
 use crate::sys::kobject::KobjDir;
 use crate::system_state;
 use kernel::prelude::*;
@@ -62,7 +61,7 @@ pub(crate) unsafe fn enable_from_module(
 fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<Patch>>) -> Result {
     let patch = slot.as_deref_mut().ok_or(EINVAL)?;
     // First, as upstream's klp_enable_patch.
-    system_state::check_compatible(st, patch)?;
+    system_state::check_compatible(&st.patches, patch)?;
     if st.transition.is_some() {
         pr_err!(
             "cannot enable patch '{}': another patch is in transition\n",
@@ -83,7 +82,7 @@ fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<Patch>>) ->
     }
     // Resolve every loaded object before touching anything.
     for i in 0..patch.objs.len() {
-        if object_loaded(st, &patch.objs[i]) {
+        if st.gone.object_loaded(&st.kallsyms, &patch.objs[i]) {
             patch.objs[i].resolve(&st.kallsyms)?;
         }
     }
@@ -96,7 +95,7 @@ fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<Patch>>) ->
         st.patches.reserve_free(st.patches.len())?;
     }
     crate::sysfs::create_patch_dirs(patch, root)?;
-    system_state::begin_transition(st, st.patches.len())?;
+    system_state::begin_transition(&st.patches, st.patches.len())?;
     let res = enable_prepared(st, slot);
     if st.transition.is_none() {
         // Done (immediate mode, completed at once) or failed.
@@ -147,7 +146,7 @@ pub(crate) fn disable(st: &mut CoreState, idx: usize) -> Result {
         );
         return Err(EBUSY);
     }
-    system_state::begin_transition(st, idx)?;
+    system_state::begin_transition(&st.patches, idx)?;
     let res = if st.patches[idx].immediate {
         disable_immediate(st, idx)
     } else {

@@ -4,15 +4,20 @@
 //! that unload while patched. Messages as kernel/livepatch/core.c.
 
 use crate::core_state::core;
-use crate::patch::Patch;
+use crate::patch::{Object, Patch};
 use crate::sys::kallsyms::Kallsyms;
 use crate::sys::module_notifier::{ModuleEvents, ModuleNotifier};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
 
+/// `MODULE_STATE_*` (include/linux/module.h).
+const MODULE_STATE_LIVE: u32 = 0;
+const MODULE_STATE_COMING: u32 = 1;
+const MODULE_STATE_GOING: u32 = 2;
+
 /// Modules in MODULE_STATE_GOING whose going notifier has run (upstream:
-/// `!mod->klp_alive`); see [`crate::redirect::install::object_loaded`].
+/// `!mod->klp_alive`); see [`GoneModules::object_loaded`].
 pub(crate) struct GoneModules {
     names: KVec<CString>,
     /// A name could not be added to `names`: treat every GOING module as
@@ -47,8 +52,23 @@ impl GoneModules {
     }
 
     /// Whether the going notifier of the (GOING) module `name` has run.
-    pub(crate) fn contains(&self, name: &CStr) -> bool {
+    fn contains(&self, name: &CStr) -> bool {
         self.unknown || self.names.iter().any(|n| n.as_bytes() == name.as_bytes())
+    }
+
+    /// Whether `obj` is loaded: vmlinux always; a module when live or
+    /// coming, or going but before rklp's going notifier (its code runs
+    /// until its exit() has finished; upstream patches it too,
+    /// `mod->klp_alive`).
+    pub(crate) fn object_loaded(&self, ks: &Kallsyms, obj: &Object) -> bool {
+        match &obj.name {
+            None => true,
+            Some(n) => match ks.module_state(n) {
+                Some(MODULE_STATE_LIVE) | Some(MODULE_STATE_COMING) => true,
+                Some(MODULE_STATE_GOING) => !self.contains(n),
+                _ => false,
+            },
+        }
     }
 
     /// Keeps the names for which `keep` holds (6.12's `KVec` has no

@@ -24,7 +24,6 @@
 //! covers its callbacks and replacement functions, and for the previous
 //! states the transition they were looked up in.
 
-use crate::core_state::CoreState;
 use crate::patch::Patch;
 use crate::published::Published;
 use crate::sys::irq::IrqSave;
@@ -246,8 +245,8 @@ fn registry() -> Option<&'static StateRegistry> {
 /// Upstream klp_is_patch_compatible: every state of every installed patch
 /// must be handled by `patch` (same id, same or higher version), except
 /// that a non-replace patch may leave a state alone.
-pub(crate) fn is_patch_compatible(st: &CoreState, patch: &Patch) -> bool {
-    st.patches.iter().all(|old| {
+pub(crate) fn is_patch_compatible(installed: &[KBox<Patch>], patch: &Patch) -> bool {
+    installed.iter().all(|old| {
         old.states.iter().all(|os| match patch.states.get(os.id) {
             None => !patch.replace,
             Some(s) => s.version >= os.version,
@@ -256,8 +255,8 @@ pub(crate) fn is_patch_compatible(st: &CoreState, patch: &Patch) -> bool {
 }
 
 /// Refuses an incompatible patch with upstream's message.
-pub(crate) fn check_compatible(st: &CoreState, patch: &Patch) -> Result {
-    if is_patch_compatible(st, patch) {
+pub(crate) fn check_compatible(installed: &[KBox<Patch>], patch: &Patch) -> Result {
+    if is_patch_compatible(installed, patch) {
         return Ok(());
     }
     pr_err!(
@@ -267,12 +266,12 @@ pub(crate) fn check_compatible(st: &CoreState, patch: &Patch) -> Result {
     Err(EINVAL)
 }
 
-/// A transition of the patch at `st.patches[upto]` (or of a new patch, for
-/// `upto == st.patches.len()`) begins: from now until [`end_transition`],
-/// `rklp_get_prev_state` sees the states of `st.patches[..upto]`.
-pub(crate) fn begin_transition(st: &CoreState, upto: usize) -> Result {
+/// A transition of the patch at `installed[upto]` (or of a new patch, for
+/// `upto == installed.len()`) begins: from now until [`end_transition`],
+/// `rklp_get_prev_state` sees the states of `installed[..upto]`.
+pub(crate) fn begin_transition(installed: &[KBox<Patch>], upto: usize) -> Result {
     let mut prev = KVec::<(u64, usize)>::new();
-    for p in st.patches.iter().take(upto) {
+    for p in installed.iter().take(upto) {
         for s in p.states.iter() {
             let addr = s as *const SystemState as usize;
             match prev.iter_mut().find(|e| e.0 == s.id) {

@@ -5,31 +5,11 @@
 //! and module load/unload.
 
 use super::Redirect;
-use crate::core_state::CoreState;
 use crate::patch::Object;
 use crate::redirect::func_hash::Graveyard;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 use kernel::str::CStr;
-
-/// `MODULE_STATE_*` (include/linux/module.h).
-const MODULE_STATE_LIVE: u32 = 0;
-const MODULE_STATE_COMING: u32 = 1;
-const MODULE_STATE_GOING: u32 = 2;
-
-/// Whether `obj` is loaded: vmlinux always; a module when live or coming, or
-/// going but before rklp's going notifier (its code runs until its exit()
-/// has finished; upstream patches it too, `mod->klp_alive`).
-pub(crate) fn object_loaded(st: &CoreState, obj: &Object) -> bool {
-    match &obj.name {
-        None => true,
-        Some(n) => match st.kallsyms.module_state(n) {
-            Some(MODULE_STATE_LIVE) | Some(MODULE_STATE_COMING) => true,
-            Some(MODULE_STATE_GOING) => !st.gone.contains(n),
-            _ => false,
-        },
-    }
-}
 
 /// Puts the functions of the resolved, unpatched objects among `objs` into
 /// the hash and the filter, with one batched filter update for all of them.
