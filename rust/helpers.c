@@ -64,6 +64,17 @@ bool rklp_schedule_work(struct work_struct *work)
 	return schedule_work(work);
 }
 
+/*
+ * The per-CPU works of on_each_cpu() (rust/work.rs). INIT_WORK gives each
+ * call site its own lockdep class: theirs must not be the class of the
+ * works that take rklp's mutex (rklp_init_work), since they are flushed
+ * with that mutex held.
+ */
+void rklp_init_cpu_work(struct work_struct *work, work_func_t func)
+{
+	INIT_WORK(work, func);
+}
+
 bool rklp_queue_work_on(int cpu, struct work_struct *work)
 {
 	return queue_work_on(cpu, system_wq, work);

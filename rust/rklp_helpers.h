@@ -37,6 +37,7 @@ void rklp_local_irq_restore(unsigned long flags);
 /* workqueue macros */
 void rklp_init_work(struct work_struct *work, work_func_t func);
 bool rklp_schedule_work(struct work_struct *work);
+void rklp_init_cpu_work(struct work_struct *work, work_func_t func);
 bool rklp_queue_work_on(int cpu, struct work_struct *work);
 void rklp_init_delayed_work(struct delayed_work *dw, work_func_t func);
 bool rklp_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms);

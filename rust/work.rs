@@ -173,7 +173,7 @@ pub(crate) fn on_each_cpu<O: FnMut(u32), F: Fn() + Sync>(
             // whose closure outlives the flush below; the CPU is online and
             // stays so until the hotplug lock is released.
             unsafe {
-                b::rklp_init_work(w, Some(cpu_work_tramp));
+                b::rklp_init_cpu_work(w, Some(cpu_work_tramp));
                 b::rklp_queue_work_on(cpu as core::ffi::c_int, w);
             }
         }
