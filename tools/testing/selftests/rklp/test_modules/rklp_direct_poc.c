@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Proof of concept for issue 10's "settled patches through ftrace direct
+ * calls" (Documentation/direct-calls.rst): a direct ftrace_ops on
+ * rklp_bench_fn() (tools/bench/modules/rklp_bench_target.c) whose
+ * trampoline is a tiny module-text stub that replaces the return address of
+ * the __fentry__ call with a replacement function and returns into it.
+ * Not part of rklp.ko; nothing here is used by rklp.
+ *
+ *   echo stub|slot|ret|off > /sys/module/rklp_direct_poc/parameters/attach
+ *	stub: the direct call goes to rklp_poc_stub (target is an immediate);
+ *	slot: to rklp_poc_stub_slot (target loaded from a data slot, the
+ *	      "pool of generic stubs" design);
+ *	ret:  to rklp_poc_stub_ret (only RET: with an IPMODIFY handler on the
+ *	      same function, the handler's choice of regs->ip stands);
+ *	off:  unregister_ftrace_direct().
+ *	Registers the ops the first time, modify_ftrace_direct() afterwards.
+ *	Read: the current mode, and how long the last change took (ns).
+ *   echo MS > /sys/module/rklp_direct_poc/parameters/check
+ *	calls rklp_bench_fn(i) for MS ms and classifies each result:
+ *	original (3i+1), direct replacement (3i+1+1), rklp replacement
+ *	(3i+1+2^32, test_rklp_direct_poc.rs), other. Read: "orig direct rklp
+ *	other" counts of the last run.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/ftrace.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/mutex.h>
+#include <linux/delay.h>
+#include <asm/ibt.h>
+#include <asm/nospec-branch.h>
+
+unsigned long rklp_bench_fn(unsigned long x);
+
+#define POC_DIRECT_TAG 1UL
+
+unsigned long rklp_poc_new(unsigned long x);
+
+/* The replacement the stubs jump to: distinguishable from the original. */
+noinline unsigned long rklp_poc_new(unsigned long x)
+{
+	return x * 3 + 1 + POC_DIRECT_TAG;
+}
+
+/* Target of rklp_poc_stub_slot, as a pool stub would read it. */
+unsigned long rklp_poc_slot = (unsigned long)rklp_poc_new;
+
+void rklp_poc_stub(void);
+void rklp_poc_stub_slot(void);
+void rklp_poc_stub_ret(void);
+
+/*
+ * Entered by the `call __fentry__` site of the patched function (rewritten
+ * by ftrace into `call rklp_poc_stub`), or, when other ftrace_ops share the
+ * function, by ftrace_regs_caller's push+RET with regs->ip as the return
+ * address. The stub overwrites the return address with the replacement and
+ * returns into it: the RET consumes the return-stack-buffer entry of the
+ * fentry call, so the replacement's own RET to the patched function's caller
+ * predicts correctly (an `add $8,%rsp; jmp` would leave that entry behind).
+ * ENDBR: its address is taken (objtool's IBT check); no indirect branch
+ * reaches it. CALL_DEPTH_ACCOUNT: ftrace calls direct trampolines without a
+ * call-depth thunk (arch/x86/kernel/ftrace.c, ftrace_call_replace()).
+ * %r11 is free at a __fentry__ site (ftrace_caller does not save it; the
+ * patched function has not started). objtool generates the ORC (function
+ * entry state all along: the stack pointer never moves).
+ */
+asm(
+"	.pushsection .text, \"ax\", @progbits\n"
+"	.globl rklp_poc_stub\n"
+"	.type rklp_poc_stub, @function\n"
+"	.p2align 4\n"
+"rklp_poc_stub:\n"
+	ASM_ENDBR
+	CALL_DEPTH_ACCOUNT "\n"
+"	movq $rklp_poc_new, (%rsp)\n"
+	ASM_RET
+"	.size rklp_poc_stub, .-rklp_poc_stub\n"
+"	.globl rklp_poc_stub_slot\n"
+"	.type rklp_poc_stub_slot, @function\n"
+"	.p2align 4\n"
+"rklp_poc_stub_slot:\n"
+	ASM_ENDBR
+	CALL_DEPTH_ACCOUNT "\n"
+"	movq rklp_poc_slot(%rip), %r11\n"
+"	movq %r11, (%rsp)\n"
+	ASM_RET
+"	.size rklp_poc_stub_slot, .-rklp_poc_stub_slot\n"
+"	.globl rklp_poc_stub_ret\n"
+"	.type rklp_poc_stub_ret, @function\n"
+"	.p2align 4\n"
+"rklp_poc_stub_ret:\n"
+	ASM_ENDBR
+	CALL_DEPTH_ACCOUNT "\n"
+	ASM_RET
+"	.size rklp_poc_stub_ret, .-rklp_poc_stub_ret\n"
+"	.popsection\n"
+);
+
+/*
+ * Sharing with an IPMODIFY ops (rklp's handler, livepatch, a kprobe with a
+ * post_handler): without ops_func, registering the direct ops on a function
+ * an IPMODIFY ops covers fails with -EBUSY (SHARE_IPMODIFY_SELF), and
+ * registering an IPMODIFY ops on a function this covers fails likewise
+ * (SHARE_IPMODIFY_PEER). 0: share; the stub runs after the handler and
+ * decides.
+ */
+static int rklp_poc_ops_func(struct ftrace_ops *op, enum ftrace_ops_cmd cmd)
+{
+	pr_info("ops_func cmd %d\n", cmd);
+	return 0;
+}
+
+static struct ftrace_ops direct_ops = {
+	.ops_func = rklp_poc_ops_func,
+};
+
+static DEFINE_MUTEX(poc_lock);
+static const char *mode = "off";
+static unsigned long cur_addr;
+static bool registered;
+static u64 last_change_ns;
+
+static int rklp_poc_attach(const char *val, const struct kernel_param *kp)
+{
+	unsigned long addr;
+	const char *m;
+	u64 t0;
+	int ret;
+
+	if (sysfs_streq(val, "stub")) {
+		m = "stub";
+		addr = (unsigned long)rklp_poc_stub;
+	} else if (sysfs_streq(val, "slot")) {
+		m = "slot";
+		addr = (unsigned long)rklp_poc_stub_slot;
+	} else if (sysfs_streq(val, "ret")) {
+		m = "ret";
+		addr = (unsigned long)rklp_poc_stub_ret;
+	} else if (sysfs_streq(val, "off")) {
+		m = "off";
+		addr = 0;
+	} else {
+		return -EINVAL;
+	}
+	mutex_lock(&poc_lock);
+	t0 = ktime_get_ns();
+	if (!addr) {
+		ret = registered ? unregister_ftrace_direct(&direct_ops, cur_addr, false) : 0;
+		if (!ret)
+			registered = false;
+	} else if (!registered) {
+		ret = register_ftrace_direct(&direct_ops, addr);
+		if (!ret)
+			registered = true;
+	} else {
+		ret = modify_ftrace_direct(&direct_ops, addr);
+	}
+	last_change_ns = ktime_get_ns() - t0;
+	if (!ret) {
+		cur_addr = addr;
+		mode = m;
+	} else {
+		pr_err("attach %s: %d\n", m, ret);
+	}
+	mutex_unlock(&poc_lock);
+	return ret;
+}
+
+static int rklp_poc_attach_show(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s %llu\n", mode, last_change_ns);
+}
+
+static const struct kernel_param_ops rklp_poc_attach_ops = {
+	.set = rklp_poc_attach,
+	.get = rklp_poc_attach_show,
+};
+module_param_cb(attach, &rklp_poc_attach_ops, NULL, 0644);
+MODULE_PARM_DESC(attach, "stub|slot|ret|off: where rklp_bench_fn's direct call goes");
+
+static u64 n_orig, n_direct, n_rklp, n_other;
+
+static int rklp_poc_check(const char *val, const struct kernel_param *kp)
+{
+	u64 start, o = 0, d = 0, r = 0, x = 0;
+	unsigned long i = 0;
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (!ms || ms > 60000)
+		return -EINVAL;
+	start = ktime_get_ns();
+	do {
+		int n;
+
+		for (n = 0; n < 1000; n++, i++) {
+			unsigned long v = rklp_bench_fn(i) - (i * 3 + 1);
+
+			if (v == 0)
+				o++;
+			else if (v == POC_DIRECT_TAG)
+				d++;
+			else if (v == 1UL << 32)
+				r++;
+			else
+				x++;
+		}
+		/*
+		 * A voluntary sleep now and then: unregistering a direct ops
+		 * waits for an RCU-tasks grace period, which a task looping in
+		 * the kernel (cond_resched() is a no-op under PREEMPT) would
+		 * hold off until the end of the run.
+		 */
+		if (!(i % (64 * 1000)))
+			usleep_range(10, 20);
+	} while (ktime_get_ns() - start < (u64)ms * NSEC_PER_MSEC);
+	n_orig = o;
+	n_direct = d;
+	n_rklp = r;
+	n_other = x;
+	return 0;
+}
+
+static int rklp_poc_check_show(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu %llu %llu %llu\n", n_orig, n_direct, n_rklp, n_other);
+}
+
+static const struct kernel_param_ops rklp_poc_check_ops = {
+	.set = rklp_poc_check,
+	.get = rklp_poc_check_show,
+};
+module_param_cb(check, &rklp_poc_check_ops, NULL, 0644);
+MODULE_PARM_DESC(check, "write MS: call and classify; read: orig direct rklp other");
+
+static int __init rklp_direct_poc_init(void)
+{
+	/* ftrace_location() maps the symbol to its __fentry__ site (after ENDBR). */
+	return ftrace_set_filter_ip(&direct_ops, (unsigned long)rklp_bench_fn, 0, 0);
+}
+
+static void __exit rklp_direct_poc_exit(void)
+{
+	if (registered)
+		unregister_ftrace_direct(&direct_ops, cur_addr, false);
+	ftrace_free_filter(&direct_ops);
+}
+
+module_init(rklp_direct_poc_init);
+module_exit(rklp_direct_poc_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("rklp PoC: a settled patch of rklp_bench_fn through an ftrace direct call");
