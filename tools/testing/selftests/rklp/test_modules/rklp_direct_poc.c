@@ -19,8 +19,13 @@
  *   echo MS > /sys/module/rklp_direct_poc/parameters/check
  *	calls rklp_bench_fn(i) for MS ms and classifies each result:
  *	original (3i+1), direct replacement (3i+1+1), rklp replacement
- *	(3i+1+2^32, test_rklp_direct_poc.rs), other. Read: "orig direct rklp
- *	other" counts of the last run.
+ *	(3i+1+2^32, test_rklp_direct_poc.rs), kprobe override (3i+1+3),
+ *	other. Read: "orig direct rklp other kprobe" counts of the last run.
+ *   echo none|pre|post|override > /sys/module/rklp_direct_poc/parameters/kprobe
+ *	a kprobe on rklp_bench_fn (ftrace-based): pre_handler only (plain
+ *	ftrace_ops), with a post_handler (kprobes' IPMODIFY ops), or a
+ *	pre_handler that overrides the function (sets regs->ip to
+ *	rklp_poc_override, as function-error injection does).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,6 +36,7 @@
 #include <linux/sched.h>
 #include <linux/mutex.h>
 #include <linux/delay.h>
+#include <linux/kprobes.h>
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>
 
@@ -182,11 +188,93 @@ static const struct kernel_param_ops rklp_poc_attach_ops = {
 module_param_cb(attach, &rklp_poc_attach_ops, NULL, 0644);
 MODULE_PARM_DESC(attach, "stub|slot|ret|off: where rklp_bench_fn's direct call goes");
 
-static u64 n_orig, n_direct, n_rklp, n_other;
+#define POC_KPROBE_TAG 3UL
+
+unsigned long rklp_poc_override(unsigned long x);
+
+noinline unsigned long rklp_poc_override(unsigned long x)
+{
+	return x * 3 + 1 + POC_KPROBE_TAG;
+}
+
+static unsigned long kp_hits;
+
+static int rklp_poc_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	kp_hits++;
+	return 0;
+}
+
+static int rklp_poc_pre_override(struct kprobe *p, struct pt_regs *regs)
+{
+	kp_hits++;
+	instruction_pointer_set(regs, (unsigned long)rklp_poc_override);
+	return 1;
+}
+
+static void rklp_poc_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
+{
+}
+
+static struct kprobe kp;
+static bool kp_registered;
+static const char *kp_mode = "none";
+
+static int rklp_poc_kprobe(const char *val, const struct kernel_param *kprm)
+{
+	int ret = 0;
+
+	mutex_lock(&poc_lock);
+	if (kp_registered) {
+		unregister_kprobe(&kp);
+		kp_registered = false;
+		kp_mode = "none";
+	}
+	memset(&kp, 0, sizeof(kp));
+	kp.symbol_name = "rklp_bench_fn";
+	if (sysfs_streq(val, "pre")) {
+		kp.pre_handler = rklp_poc_pre;
+		kp_mode = "pre";
+	} else if (sysfs_streq(val, "post")) {
+		kp.pre_handler = rklp_poc_pre;
+		kp.post_handler = rklp_poc_post;
+		kp_mode = "post";
+	} else if (sysfs_streq(val, "override")) {
+		kp.pre_handler = rklp_poc_pre_override;
+		kp_mode = "override";
+	} else if (!sysfs_streq(val, "none")) {
+		ret = -EINVAL;
+	}
+	if (!ret && strcmp(kp_mode, "none")) {
+		ret = register_kprobe(&kp);
+		if (ret) {
+			pr_err("register_kprobe (%s): %d\n", kp_mode, ret);
+			kp_mode = "none";
+		} else {
+			kp_registered = true;
+		}
+	}
+	mutex_unlock(&poc_lock);
+	return ret;
+}
+
+static int rklp_poc_kprobe_show(char *buf, const struct kernel_param *kprm)
+{
+	return sysfs_emit(buf, "%s %lu\n", kp_mode, kp_hits);
+}
+
+static const struct kernel_param_ops rklp_poc_kprobe_ops = {
+	.set = rklp_poc_kprobe,
+	.get = rklp_poc_kprobe_show,
+};
+module_param_cb(kprobe, &rklp_poc_kprobe_ops, NULL, 0644);
+MODULE_PARM_DESC(kprobe, "none|pre|post|override: a kprobe on rklp_bench_fn");
+
+static u64 n_orig, n_direct, n_rklp, n_other, n_kprobe;
 
 static int rklp_poc_check(const char *val, const struct kernel_param *kp)
 {
-	u64 start, o = 0, d = 0, r = 0, x = 0;
+	u64 start, o = 0, d = 0, r = 0, x = 0, k = 0;
 	unsigned long i = 0;
 	unsigned int ms;
 	int ret;
@@ -209,6 +297,8 @@ static int rklp_poc_check(const char *val, const struct kernel_param *kp)
 				d++;
 			else if (v == 1UL << 32)
 				r++;
+			else if (v == POC_KPROBE_TAG)
+				k++;
 			else
 				x++;
 		}
@@ -225,12 +315,14 @@ static int rklp_poc_check(const char *val, const struct kernel_param *kp)
 	n_direct = d;
 	n_rklp = r;
 	n_other = x;
+	n_kprobe = k;
 	return 0;
 }
 
 static int rklp_poc_check_show(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%llu %llu %llu %llu\n", n_orig, n_direct, n_rklp, n_other);
+	return sysfs_emit(buf, "%llu %llu %llu %llu %llu\n", n_orig, n_direct, n_rklp, n_other,
+			  n_kprobe);
 }
 
 static const struct kernel_param_ops rklp_poc_check_ops = {
@@ -248,6 +340,8 @@ static int __init rklp_direct_poc_init(void)
 
 static void __exit rklp_direct_poc_exit(void)
 {
+	if (kp_registered)
+		unregister_kprobe(&kp);
 	if (registered)
 		unregister_ftrace_direct(&direct_ops, cur_addr, false);
 	ftrace_free_filter(&direct_ops);
