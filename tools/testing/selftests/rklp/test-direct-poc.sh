@@ -144,34 +144,32 @@ end_test
 # --- 3. windows: hammer while switching -------------------------------------
 start_test "direct PoC: no call reaches the original while the stub and the handler swap"
 load_lp $RKV
-echo 6000 >$POC/check &
-hammer=$!
+echo 6000 >$POC/hammer || fail "hammer"
 sleep 0.3
 i=0
 while [ $i -lt 8 ]; do
 	for m in stub ret slot off; do
-		echo $m >$POC/attach
+		echo $m >$POC/attach || fail "attach $m"
 		sleep 0.05
 	done
 	i=$((i + 1))
 done
-wait $hammer
-set -- $(cat $POC/check); O=$1 D=$2 R=$3 X=$4
-echo "#   attach stub/ret/slot/off x10 under rklp's handler: original $O, direct $D, rklp $R, other $X"
+loop_until "[ \"\$(cat $POC/hammer)\" != running ]" || fail "hammer never ended"
+set -- $(cat $POC/hammer); O=$1 D=$2 R=$3 X=$4
+echo "#   attach stub/ret/slot/off x8 under rklp's handler: original $O, direct $D, rklp $R, other $X"
 [ "$O" = 0 ] || fail "$O calls reached the original"
 [ "$D" -gt 0 ] && [ "$R" -gt 0 ] || fail "not both versions ran"
 rk_disable $RKV
 attach stub
-echo 8000 >$POC/check &
-hammer=$!
+echo 8000 >$POC/hammer || fail "hammer"
 sleep 0.3
 i=0
 while [ $i -lt 3 ]; do
 	load_lp $RKV; rk_disable $RKV
 	i=$((i + 1))
 done
-wait $hammer
-set -- $(cat $POC/check); O=$1 D=$2 R=$3 X=$4
+loop_until "[ \"\$(cat $POC/hammer)\" != running ]" || fail "hammer never ended"
+set -- $(cat $POC/hammer); O=$1 D=$2 R=$3 X=$4
 echo "#   rklp patch enable/disable x3 under a direct stub: original $O, direct $D, rklp $R, other $X"
 [ "$O" = 0 ] || fail "$O calls reached the original"
 [ "$R" = 0 ] || fail "$R calls reached rklp's version past the stub"

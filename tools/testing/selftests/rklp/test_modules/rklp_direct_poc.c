@@ -21,6 +21,8 @@
  *	original (3i+1), direct replacement (3i+1+1), rklp replacement
  *	(3i+1+2^32, test_rklp_direct_poc.rs), kprobe override (3i+1+3),
  *	other. Read: "orig direct rklp other kprobe" counts of the last run.
+ *   echo MS > /sys/module/rklp_direct_poc/parameters/hammer
+ *	the same loop in a kthread (read: "running" until it is done).
  *   echo none|pre|post|override > /sys/module/rklp_direct_poc/parameters/kprobe
  *	a kprobe on rklp_bench_fn (ftrace-based): pre_handler only (plain
  *	ftrace_ops), with a post_handler (kprobes' IPMODIFY ops), or a
@@ -37,6 +39,7 @@
 #include <linux/mutex.h>
 #include <linux/delay.h>
 #include <linux/kprobes.h>
+#include <linux/kthread.h>
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>
 
@@ -272,18 +275,12 @@ MODULE_PARM_DESC(kprobe, "none|pre|post|override: a kprobe on rklp_bench_fn");
 
 static u64 n_orig, n_direct, n_rklp, n_other, n_kprobe;
 
-static int rklp_poc_check(const char *val, const struct kernel_param *kp)
+/* Calls rklp_bench_fn() for @ms ms and stores how many calls went where. */
+static void rklp_poc_classify(unsigned int ms)
 {
 	u64 start, o = 0, d = 0, r = 0, x = 0, k = 0;
 	unsigned long i = 0;
-	unsigned int ms;
-	int ret;
 
-	ret = kstrtouint(val, 0, &ms);
-	if (ret)
-		return ret;
-	if (!ms || ms > 60000)
-		return -EINVAL;
 	start = ktime_get_ns();
 	do {
 		int n;
@@ -316,6 +313,19 @@ static int rklp_poc_check(const char *val, const struct kernel_param *kp)
 	n_rklp = r;
 	n_other = x;
 	n_kprobe = k;
+}
+
+static int rklp_poc_check(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (!ms || ms > 60000)
+		return -EINVAL;
+	rklp_poc_classify(ms);
 	return 0;
 }
 
@@ -332,6 +342,54 @@ static const struct kernel_param_ops rklp_poc_check_ops = {
 module_param_cb(check, &rklp_poc_check_ops, NULL, 0644);
 MODULE_PARM_DESC(check, "write MS: call and classify; read: orig direct rklp other");
 
+/*
+ * The call loop in a kthread: a write to `check` holds the module's
+ * parameter lock for the whole run, which would block `attach`.
+ */
+static atomic_t hammer_running = ATOMIC_INIT(0);
+
+static int rklp_poc_hammer_fn(void *data)
+{
+	rklp_poc_classify((unsigned long)data);
+	atomic_set(&hammer_running, 0);
+	return 0;
+}
+
+static int rklp_poc_hammer(const char *val, const struct kernel_param *kp)
+{
+	struct task_struct *t;
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (!ms || ms > 60000)
+		return -EINVAL;
+	if (atomic_cmpxchg(&hammer_running, 0, 1))
+		return -EBUSY;
+	t = kthread_run(rklp_poc_hammer_fn, (void *)(unsigned long)ms, "rklp_poc_hammer");
+	if (IS_ERR(t)) {
+		atomic_set(&hammer_running, 0);
+		return PTR_ERR(t);
+	}
+	return 0;
+}
+
+static int rklp_poc_hammer_show(char *buf, const struct kernel_param *kp)
+{
+	if (atomic_read(&hammer_running))
+		return sysfs_emit(buf, "running\n");
+	return rklp_poc_check_show(buf, kp);
+}
+
+static const struct kernel_param_ops rklp_poc_hammer_ops = {
+	.set = rklp_poc_hammer,
+	.get = rklp_poc_hammer_show,
+};
+module_param_cb(hammer, &rklp_poc_hammer_ops, NULL, 0644);
+MODULE_PARM_DESC(hammer, "write MS: the check loop in a kthread; read: running, or its counts");
+
 static int __init rklp_direct_poc_init(void)
 {
 	/* ftrace_location() maps the symbol to its __fentry__ site (after ENDBR). */
@@ -340,6 +398,8 @@ static int __init rklp_direct_poc_init(void)
 
 static void __exit rklp_direct_poc_exit(void)
 {
+	while (atomic_read(&hammer_running))
+		msleep(10);
 	if (kp_registered)
 		unregister_kprobe(&kp);
 	if (registered)
