@@ -37,6 +37,8 @@ noinline __rklp_bench_noipa unsigned long rklp_bench_fn(unsigned long x)
 {
 	return x * 3 + 1;
 }
+/* For the direct-call PoC's call loop (test_modules/rklp_direct_poc.c). */
+EXPORT_SYMBOL_GPL(rklp_bench_fn);
 
 static u64 last_calls, last_ns;
 static unsigned long last_sum;
