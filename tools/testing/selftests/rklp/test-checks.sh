@@ -96,10 +96,10 @@ PH=$SYSFS_RKLP/test_rklp_handler
 
 # The victim runs on CPU 1; keep this script, and rklp's transition work
 # (whose timer migrates away from an idle CPU), on CPU 0, which a spinner
-# keeps busy for $1 s (ten times that on the debug kernel): the work must not wait behind what CPU 1 is made to
-# do.
-# The hog must outlast the case (cpu0_done ends it): the debug kernel under a
-# loaded host has taken more than 30 s from here to the release.
+# keeps busy for $1 s: the work must not wait behind what CPU 1 is made to
+# do. The spinner must outlast the case (cpu0_done ends it): ten times as
+# long on the debug kernel, which has taken more than 30 s from here to the
+# release under a loaded host.
 cpu0_busy() {
 	local t=$1
 	[ -n "${rklp_debug:-}" ] && t=$((t * 10))
