@@ -7,6 +7,7 @@
 #   make bench    same set-up, then benchmark rklp against upstream livepatch
 #   make modules  build rklp.ko, the sample and the test modules
 #   make kernel   build (or reuse) the cached test kernel
+#   make model    model-check the transition protocol with spin (host only)
 #
 # The kernel build is cached in $(RKLP_CACHE) (default /var/cache/rklp).
 
@@ -16,7 +17,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug bench clean fmt fmt-check
+.PHONY: all deps kernel modules demo check check-debug bench model clean fmt fmt-check
 
 all: modules
 
@@ -45,6 +46,11 @@ check-debug: deps
 # Not part of check: prints ratios of rklp against upstream livepatch.
 bench: modules
 	@$(RKLP_DIR)/scripts/run-guest.sh bench
+
+# The Promela model of the transition protocol and immediate mode
+# (tools/model/README.md); needs only spin and gcc, not the kernel.
+model:
+	@$(RKLP_DIR)/tools/model/check.sh
 
 # rustfmt with the kernel's .rustfmt.toml (crate roots pull in their modules).
 RUST_ROOTS := src/rklp_core.rs samples/*.rs tools/testing/selftests/rklp/test_modules/*.rs tools/bench/modules/test_rklp_bench*.rs include/rklp/*.rs

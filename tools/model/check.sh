@@ -109,7 +109,8 @@ row check model states transitions depth memory time result
 # no freed code runs, no deadlock) ----
 check t-stack-reverse  transition safety verified -DSTACK -DREVERSE
 check t-stack-module   transition safety verified -DSTACK -DMODULE
-check t-reverse-force  transition safety verified -DMODULE -DREVERSE -DFORCE
+check t-module-reverse transition safety verified -DMODULE -DREVERSE
+check t-reverse-force  transition safety verified -DREVERSE -DFORCE
 check t-fork-exit      transition safety verified -DFORK
 # ---- transition.pml: liveness (a transition completes once the tasks
 # have left the changed functions), weak fairness ----
