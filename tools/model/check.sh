@@ -48,9 +48,10 @@ check() {
 	cp "$MODEL_DIR/$model.pml" "$d/"
 	local cflags="-O2 -w" pargs="-m4000000"
 	if [ "$kind" = safety ]; then
-		# Negatives: breadth-first, for the shortest counterexample.
+		# Negatives: breadth-first, for the shortest counterexample; their
+		# searches are short, so an unoptimised pan (compiled in 1 s, not 5).
 		if [ "$expect" = counterexample ]; then
-			cflags="$cflags -DSAFETY -DBFS"
+			cflags="-O0 -w -DSAFETY -DBFS"
 		else
 			cflags="$cflags -DSAFETY -DCOLLAPSE"
 		fi

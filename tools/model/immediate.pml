@@ -14,8 +14,8 @@
  *   NO_NMI_GUARD   the handler in NMI context does not move OPSTATE
  *                  UPDATING -> FAILED (use_new_version without the guard)
  *   NO_INHANDLER   the stop_machine check ignores a task stopped between
- *                  its handler's decision and the jump (immediate.rs before
- *                  it used in_handler_checks)
+ *                  its handler's decision and the jump (immediate.rs without
+ *                  Checks::in_handler, as in the code before a8c8e97)
  */
 
 #define F 0
@@ -40,7 +40,7 @@ byte op[NF];            /* Entry::op */
 byte opstate;           /* immediate::OPSTATE */
 bit stopped;            /* inside stop_machine: tasks do not run */
 bit freed;              /* the patch's code is freed (module gone) */
-byte chk[NF];           /* build_checks: version whose frame blocks */
+byte chk[NF];           /* Checks::build: version whose frame blocks */
 
 /* the task (process 'Task') and the NMI handler ('Nmi'), index 0 and 1 */
 bit inh[2];             /* handler's preemption-off section */
@@ -144,7 +144,7 @@ end_caller:
 /* The stop_machine stack check of one task: a frame of a changed
  * function in the version being left; a task stopped in the handler
  * shows the call of __fentry__ in the original (version 0) and, with
- * in_handler_checks, the handler itself. */
+ * Checks::in_handler, the handler itself. */
 #ifdef NO_INHANDLER
 #define INHANDLER       (hnd[0] && chk[hfn[0]] == 0)
 #else
@@ -152,10 +152,11 @@ end_caller:
 #endif
 #define BLOCKED         ((depth[0] >= 1 && chk[F] == ofv[0]) || (depth[0] >= 2 && chk[G] == iv[0]) || INHANDLER)
 
-/* immediate::switch: up to ATTEMPTS attempts, each in stop_machine */
+/* immediate::switch: up to ATTEMPTS attempts (immediate::attempt), each in
+ * stop_machine, with Checks::build / check_pinned (stack_check.rs) */
 inline switch(tgt_new) {
 	atomic {
-		chk[F] = (tgt_new -> 0 : 1);    /* build_checks */
+		chk[F] = (tgt_new -> 0 : 1);    /* Checks::build */
 		chk[G] = (tgt_new -> 0 : 1)
 	}
 	ok = 0;
@@ -199,8 +200,8 @@ inline sync_handlers() {
 	(inh[1] == 0)
 }
 
-/* immediate::finish */
-inline finish() {
+/* immediate::end */
+inline end() {
 	sync_handlers();
 	opstate = IDLE;
 	printf("MSC: grace period, OPSTATE IDLE\n")
@@ -215,38 +216,38 @@ proctype Control()
 	printf("MSC: enable: OPSTATE UPDATING, entries pushed with OP_PATCH\n");
 	atomic { op[F] = OP_PATCH; has[F] = 1 };        /* patch_objects */
 	atomic { op[G] = OP_PATCH; has[G] = 1 };
-	switch(1);                                      /* switch_patch */
+	switch(1);                              /* immediate::switch(PATCHED) */
 	if
 	:: ok ->
-		op[F] = OP_NONE;                        /* set_ops(OP_NONE) */
+		op[F] = OP_NONE;                        /* Redirect::set_op(OP_NONE) */
 		op[G] = OP_NONE;
-		finish()
+		end()
 	:: else ->
-		has[F] = 0;                             /* cancel: unpatch */
+		has[F] = 0;                             /* lifecycle::cancel: unpatch */
 		has[G] = 0;
 		sync_handlers();                        /* graveyard */
 		freed = 1;
-		finish();                               /* abort */
+		end();                                  /* immediate::end */
 		goto done
 	fi;
 	/* lifecycle::disable_immediate */
 	opstate = UPDATING;                             /* begin */
 	printf("MSC: disable: OPSTATE UPDATING, entries get OP_UNPATCH\n");
-	op[F] = OP_UNPATCH;                             /* set_ops */
+	op[F] = OP_UNPATCH;                             /* Redirect::set_op(OP_UNPATCH) */
 	op[G] = OP_UNPATCH;
 	switch(0);
 	if
 	:: ok ->
-		has[F] = 0;                             /* unpatch_objects */
+		has[F] = 0;                             /* finish::unpatching */
 		has[G] = 0;
 		sync_handlers();                        /* graveyard */
-		finish();                               /* abort */
+		end();                                  /* immediate::end */
 		freed = 1;                              /* module may go */
 		printf("MSC: entries removed, patch freed\n")
 	:: else ->
 		op[F] = OP_NONE;                        /* stays enabled */
 		op[G] = OP_NONE;
-		finish()
+		end()
 	fi;
 done:
 end_done:

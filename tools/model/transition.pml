@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rklp's per-task consistency model (src/consistency/transition.rs,
- * task_table.rs, src/redirect/handler.rs, func_hash.rs) in Promela.
+ * stack_check.rs, finish.rs, task_table.rs, src/redirect/handler.rs,
+ * func_hash.rs, src/lifecycle.rs, src/module_events.rs) in Promela.
  * See tools/model/README.md for the mapping to the code, the abstractions
  * and the properties; tools/model/check.sh for the runs.
  *
@@ -23,7 +24,7 @@
  *   NO_GRACE     no handler grace period after clearing `transition`
  *                (issue 8 item 4, fixed in 85c15ad)
  *   NO_INHANDLER the stack check ignores a task stopped between its
- *                handler's decision and the jump (in_handler_checks)
+ *                handler's decision and the jump (Checks::in_handler)
  *   NO_FORKSEQ   completion ignores the insert counter (fork_seq)
  *   NO_RETRY     (liveness) the transition work never retries
  */
@@ -99,7 +100,7 @@ byte forks;
 
 #define MAXFORK 2
 
-/* handler.rs: RklpHandler::redirect + decide_in_switch, for task t
+/* handler.rs RklpHandler::redirect + decide_in_switch, for task t
  * calling fn. Steps: lookup (top entry, Acquire), transition flag of that
  * entry (Acquire), then current_state() and the entry below. */
 inline handler(fn) {
@@ -284,7 +285,7 @@ end_reaper:
 
 /* ------------------------- the core state ------------------------- */
 
-/* transition::build_checks: patching: what runs now for each function of
+/* Checks::build (stack_check.rs), `changed`: patching: what runs now for each function of
  * the patch (the entry below); unpatching: the patch's replacements. */
 inline build_checks(p, tgt) {
 	atomic {
@@ -311,7 +312,7 @@ inline init_task_states(tgt) {
 	}
 }
 
-/* transition::set_entries_transition / HashWriter::set_transition, one
+/* Redirect::set_transition / HashWriter::set_transition, one
  * entry per step. */
 inline set_trans(p, on) {
 	for (i : 0 .. NF - 1) {
@@ -332,7 +333,7 @@ inline sync_handlers() {
 	}
 }
 
-/* transition::complete */
+/* transition::complete (finish::unpatching when unpatching) */
 inline complete() {
 	if
 	:: target == PAT ->
@@ -343,7 +344,7 @@ inline complete() {
 #endif
 		pen[trp] = 1
 	:: else ->
-		/* install::unpatch_objects: HashWriter::remove, one entry
+		/* finish::unpatch -> Redirect::unpatch_objects: HashWriter::remove, one entry
 		 * per step; then the graveyard's grace period; the patch is
 		 * freed (its module may go) unless forced */
 		for (i : 0 .. NF - 1) {
@@ -367,10 +368,10 @@ inline complete() {
 	printf("MSC: P%d: transition to %d complete\n", trp, target)
 }
 
-/* Transition::check_stack: a frame of a changed function in the version
+/* Checks::check_pinned / check_frames (stack_check.rs): a frame of a changed function in the version
  * being left; a task stopped in the handler also shows the call site of
  * __fentry__ in the original function (version 0), and, unless
- * NO_INHANDLER, in_handler_checks catches it whatever the versions. */
+ * NO_INHANDLER, Checks::in_handler catches it whatever the versions. */
 #ifdef NO_INHANDLER
 #define INHANDLER(i)    (hnd[i] && chk[hfn[i]] == 0)
 #else
@@ -398,9 +399,9 @@ inline try_complete() {
 				if
 				:: oncpu[i] -> all = 0  /* Reason::Running */
 				:: else ->
-					/* check_pinned: changed function on
+					/* Checks::check_pinned: changed function on
 					 * the stack, or stopped in the handler
-					 * (in_handler_checks) */
+					 * (Checks::in_handler) */
 					if
 					:: BLOCKED(i) -> all = 0
 					:: else ->
