@@ -175,24 +175,3 @@ impl KobjAttr {
         Self(UnsafeCell::new(a))
     }
 }
-
-/// Parses a sysfs write as a boolean exactly as the kernel's `kstrtobool`
-/// (lib/kstrtox.c, Linux 6.12), which upstream livepatch's `enabled` and
-/// `force` stores use: only the first character counts (`y`, `Y`, `t`, `T`,
-/// `1` are true; `n`, `N`, `f`, `F`, `0` are false), except after `o`/`O`,
-/// where the second decides (`n`/`N` true, `f`/`F` false). So `yes`, `true`,
-/// `1x`, `on` and `no`, `false`, `0x`, `off` are all accepted, as upstream.
-/// sysfs NUL-terminates the written bytes; a byte past `input` reads as NUL.
-pub(crate) fn parse_bool(input: &[u8]) -> Result<bool> {
-    let at = |i: usize| input.get(i).copied().unwrap_or(0);
-    match at(0) {
-        b'y' | b'Y' | b't' | b'T' | b'1' => Ok(true),
-        b'n' | b'N' | b'f' | b'F' | b'0' => Ok(false),
-        b'o' | b'O' => match at(1) {
-            b'n' | b'N' => Ok(true),
-            b'f' | b'F' => Ok(false),
-            _ => Err(EINVAL),
-        },
-        _ => Err(EINVAL),
-    }
-}

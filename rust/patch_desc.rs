@@ -3,6 +3,7 @@
 //! Safe views of the descriptors a patch module passes to
 //! `rklp_enable_patch` (layouts in `include/rklp/abi.rs`).
 
+use crate::patch::validate;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
@@ -83,16 +84,13 @@ unsafe fn slice<'a, T>(ptr: *const T, len: usize, max: usize) -> Result<&'a [T]>
 /// `ptr` must be non-null and readable up to its first NUL or for `max`
 /// bytes, whichever comes first, for `'a`.
 unsafe fn bounded_cstr<'a>(ptr: *const u8, max: usize) -> Option<&'a CStr> {
-    for i in 0..max {
-        // SAFETY: byte `i` comes before any NUL and before `max` (contract).
-        if unsafe { ptr.add(i).read() } == 0 {
-            // SAFETY: bytes `0..=i` are readable, byte `i` is the first NUL.
-            let bytes = unsafe { core::slice::from_raw_parts(ptr, i + 1) };
-            // SAFETY: `bytes` ends with its only NUL.
-            return Some(unsafe { CStr::from_bytes_with_nul_unchecked(bytes) });
-        }
-    }
-    None
+    // SAFETY: `nul_within` reads byte `i` only if no byte before it is a
+    // NUL and `i < max`, so it is readable (contract).
+    let i = validate::nul_within(|i| unsafe { ptr.add(i).read() }, max)?;
+    // SAFETY: bytes `0..=i` are readable, byte `i` is the first NUL.
+    let bytes = unsafe { core::slice::from_raw_parts(ptr, i + 1) };
+    // SAFETY: `bytes` ends with its only NUL.
+    Some(unsafe { CStr::from_bytes_with_nul_unchecked(bytes) })
 }
 
 /// [`bounded_cstr`] for a possibly null pointer (`None` for null).
@@ -131,7 +129,12 @@ impl<'a> PatchDesc<'a> {
             );
             return Err(EINVAL);
         }
-        if desc.nr_states > abi::RKLP_MAX_STATES || desc.nr_objs > abi::RKLP_MAX_OBJS {
+        if !validate::counts_within(
+            desc.nr_objs,
+            desc.nr_states,
+            abi::RKLP_MAX_OBJS,
+            abi::RKLP_MAX_STATES,
+        ) {
             pr_err!(
                 "patch descriptor: {} objects and {} system states (at most {} and {})\n",
                 desc.nr_objs,

@@ -3,6 +3,7 @@
 //! Enabling a new patch and disabling one: validation, sysfs, and the
 //! transition (transition.rs). Messages follow kernel/livepatch/core.c.
 
+use crate::consistency::op_state::Op;
 use crate::consistency::stack_check::Checks;
 use crate::consistency::task_table::{PATCHED, UNPATCHED};
 use crate::consistency::{finish, immediate, immediate::OP_NONE, transition};
@@ -180,7 +181,7 @@ fn disable_transition(st: &mut CoreState, idx: usize) -> Result {
 
 /// Patches every loaded object of a new patch; on failure cancels (with
 /// upstream's messages) and leaves nothing in the hash or filter.
-fn patch_objects(st: &mut CoreState, patch: &mut Patch, transition: bool, op: u8) -> Result {
+fn patch_objects(st: &mut CoreState, patch: &mut Patch, transition: bool, op: Op) -> Result {
     let Err((e, i)) = st
         .redirect
         .patch_objects(patch.objs.as_mut_slice(), transition, op)

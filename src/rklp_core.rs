@@ -9,7 +9,8 @@
 //! - `consistency/`: the task table, the per-task transition, immediate mode;
 //! - `lifecycle.rs`: enabling and disabling a patch;
 //! - `core_state.rs`: the core mutex and what it protects;
-//! - `module_events.rs`, `sysfs.rs`, `shadow.rs`, `system_state.rs`;
+//! - `module_events.rs`, `sysfs.rs` (its input parsing in `sysfs_parse.rs`),
+//!   `shadow.rs`, `system_state.rs`;
 //! - `../rust/` (module `sys`): the thin layer with every raw kernel binding.
 
 use kernel::alloc::flags::GFP_KERNEL;
@@ -29,6 +30,7 @@ mod published;
 mod redirect;
 mod shadow;
 mod sysfs;
+mod sysfs_parse;
 mod system_state;
 
 use consistency::{task_table, transition};

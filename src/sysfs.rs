@@ -20,7 +20,8 @@
 
 use crate::core_state::core;
 use crate::patch::Patch;
-use crate::sys::kobject::{parse_bool, AttrOps, KobjAttr, KobjDir, KobjId, ShowBuf};
+use crate::sys::kobject::{AttrOps, KobjAttr, KobjDir, KobjId, ShowBuf};
+use crate::sysfs_parse::{parse_bool, parse_u32};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::c_str;
@@ -55,7 +56,7 @@ impl AttrOps for Enabled {
         show_patch(dir, out, |p| p.enabled)
     }
     fn store(dir: KobjId, input: &[u8]) -> Result {
-        let enable = parse_bool(input)?;
+        let enable = parse_bool(input).ok_or(EINVAL)?;
         let core = core().ok_or(ENODEV)?;
         let mut st = core.state.lock();
         let idx = st.patches.by_dir(dir).ok_or(EINVAL)?;
@@ -98,7 +99,7 @@ impl AttrOps for Force {
         Err(EPERM)
     }
     fn store(dir: KobjId, input: &[u8]) -> Result {
-        if !parse_bool(input)? {
+        if !parse_bool(input).ok_or(EINVAL)? {
             return Ok(());
         }
         let core = core().ok_or(ENODEV)?;
@@ -177,11 +178,6 @@ crate::sys::param::module_param_u32!(
 /// The pid `patch_state` reports on (last one written).
 static QUERY_PID: AtomicI32 = AtomicI32::new(0);
 
-fn parse_u32(input: &[u8]) -> Result<u32> {
-    let s = core::str::from_utf8(input).map_err(|_| EINVAL)?.trim();
-    s.parse::<u32>().map_err(|_| EINVAL)
-}
-
 /// `/sys/module/rklp/transition/stalled`: one line per task not yet switched
 /// in the running transition: `pid comm reason`. Empty without a transition.
 impl AttrOps for Stalled {
@@ -223,12 +219,12 @@ impl AttrOps for PatchState {
         match crate::consistency::task_table::state_of_pid(pid) {
             None => writeln!(out, "{} unknown", pid),
             Some(_) if st.transition.is_none() => writeln!(out, "{} -1", pid),
-            Some(s) => writeln!(out, "{} {}", pid, s),
+            Some(s) => writeln!(out, "{} {}", pid, s as u8),
         }
         .map_err(|_| EINVAL)
     }
     fn store(_: KobjId, input: &[u8]) -> Result {
-        let pid = parse_u32(input)?;
+        let pid = parse_u32(input).ok_or(EINVAL)?;
         QUERY_PID.store(i32::try_from(pid).map_err(|_| EINVAL)?, Ordering::Relaxed);
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! one: atomic replace retires the other patches, the post callbacks run,
 //! and an unpatched patch leaves the list to be freed.
 
+use crate::consistency::task_state::PatchState;
 use crate::consistency::task_table::PATCHED;
 use crate::core_state::CoreState;
 use crate::patch::Patch;
@@ -13,7 +14,7 @@ use kernel::prelude::*;
 /// Makes room for what finishing the switch of `st.patches[idx]` towards
 /// `target` queues for freeing (the replaced patches, or this one), so that
 /// [`patching`] or [`unpatching`] cannot fail afterwards.
-pub(crate) fn reserve(st: &mut CoreState, idx: usize, target: u8) -> Result {
+pub(crate) fn reserve(st: &mut CoreState, idx: usize, target: PatchState) -> Result {
     let n = if target != PATCHED {
         1
     } else if st.patches[idx].replace {

@@ -26,35 +26,37 @@
 //! ordered on the single OPSTATE word. After SUCCESS, `op` is cleared on
 //! every entry (Release), then a handler grace period passes before
 //! OPSTATE returns to IDLE, so no handler that saw `op` reads IDLE.
+//!
+//! The states and the handler's decision are in op_state.rs (pure).
 
+use crate::consistency::op_state::{self, AtomicOpState, Op, OpState};
 use crate::consistency::stack_check::{Checks, Reason};
+use crate::consistency::task_state::PatchState;
 use crate::consistency::task_table::tasks;
 use crate::core_state::CoreState;
 use crate::patch::Patch;
 use crate::sys::task::{Comm, MAX_STACK_ENTRIES};
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::Ordering;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
 
 /// `Entry::op`: no immediate switch in progress.
-pub(crate) const OP_NONE: u8 = 0;
+pub(crate) const OP_NONE: Op = Op::None;
 /// `Entry::op`: being patched (committed version: the one below).
-pub(crate) const OP_PATCH: u8 = 1;
+pub(crate) const OP_PATCH: Op = Op::Patch;
 /// `Entry::op`: being unpatched (committed version: this entry).
-pub(crate) const OP_UNPATCH: u8 = 2;
+pub(crate) const OP_UNPATCH: Op = Op::Unpatch;
 
 /// No switch in progress.
-pub(crate) const IDLE: u8 = 0;
+pub(crate) const IDLE: OpState = OpState::Idle;
 /// Entries carry `op`; the switch has not happened.
-pub(crate) const UPDATING: u8 = 1;
-/// The switch happened: entries with `op` use their new version.
-pub(crate) const SUCCESS: u8 = 2;
+pub(crate) const UPDATING: OpState = OpState::Updating;
 /// An NMI ran a function being switched: the switch must not happen.
-pub(crate) const FAILED: u8 = 3;
+pub(crate) const FAILED: OpState = OpState::Failed;
 
 /// The immediate switch's state.
-pub(crate) static OPSTATE: AtomicU8 = AtomicU8::new(IDLE);
+pub(crate) static OPSTATE: AtomicOpState = AtomicOpState::new(IDLE);
 
 /// Attempts before giving up with EBUSY.
 const ATTEMPTS: u32 = 5;
@@ -64,15 +66,8 @@ const RETRY_DELAY_MS: u32 = 20;
 /// (`true`) or the committed one. In NMI context, marks the switch failed
 /// if it is still pending.
 #[inline(always)]
-pub(crate) fn use_new_version(op: u8, in_nmi: bool) -> bool {
-    let mut st = OPSTATE.load(Ordering::Acquire);
-    if st == UPDATING && in_nmi {
-        st = match OPSTATE.compare_exchange(UPDATING, FAILED, Ordering::AcqRel, Ordering::Acquire) {
-            Ok(_) => FAILED,
-            Err(actual) => actual,
-        };
-    }
-    (op == OP_PATCH) == (st == SUCCESS)
+pub(crate) fn use_new_version(op: Op, in_nmi: bool) -> bool {
+    op_state::use_new_version(&OPSTATE, op, in_nmi)
 }
 
 /// What blocked an attempt.
@@ -115,7 +110,9 @@ fn attempt(
                     .with_pinned(&t, |p| match checks.check_pinned(p, buf) {
                         Reason::None | Reason::Running => None,
                         Reason::SleepingIn(i) => Some(i),
-                        Reason::Unreliable | Reason::InHandler => Some(usize::MAX),
+                        Reason::Unreliable | Reason::InHandler | Reason::Untracked => {
+                            Some(usize::MAX)
+                        }
                     });
                 if let Some(func) = hit {
                     blocker = Some(Blocker::Task {
@@ -128,11 +125,7 @@ fn attempt(
                 true
             })
         });
-        if blocker.is_none()
-            && OPSTATE
-                .compare_exchange(UPDATING, SUCCESS, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-        {
+        if blocker.is_none() && !op_state::try_switch(&OPSTATE) {
             blocker = Some(Blocker::Nmi);
         }
         0
@@ -146,7 +139,7 @@ fn attempt(
 /// is FAILED (committed versions run) and EBUSY is returned after a message
 /// naming what blocked it. Either way the caller settles the entries and
 /// calls [`end`].
-pub(crate) fn switch(st: &CoreState, patch: &Patch, target: u8) -> Result {
+pub(crate) fn switch(st: &CoreState, patch: &Patch, target: PatchState) -> Result {
     let checks = Checks::build(st, patch, target)?;
     let mut buf = KBox::new([0usize; MAX_STACK_ENTRIES], GFP_KERNEL)?;
     let mut last = None;

@@ -4,6 +4,8 @@
 //! switch (upstream's `klp_check_stack()`), and why a task has not switched.
 //! Used by the per-task transition and by immediate mode.
 
+pub(crate) use crate::consistency::reason::Reason;
+use crate::consistency::task_state::PatchState;
 use crate::consistency::task_table::UNPATCHED;
 use crate::core_state::CoreState;
 use crate::patch::Patch;
@@ -42,31 +44,6 @@ fn find_hit(checks: &[Check], frames: &[usize]) -> Option<usize> {
         .find_map(|&a| checks.iter().position(|c| c.holds(a)))
 }
 
-/// Why a task has not switched, as stored in its record.
-pub(crate) enum Reason {
-    None,
-    Running,
-    Unreliable,
-    /// Stopped between its handler's decision and the jump (see
-    /// [`Checks::build`]).
-    InHandler,
-    /// Sleeping in the function of check `n`.
-    SleepingIn(usize),
-}
-
-impl Reason {
-    /// The record's `reason` value; [`Checks::describe`] decodes it.
-    pub(crate) fn encode(&self) -> u32 {
-        match self {
-            Reason::None => 0,
-            Reason::Running => 1,
-            Reason::Unreliable => 2,
-            Reason::InHandler => 3,
-            Reason::SleepingIn(i) => 4 + *i as u32,
-        }
-    }
-}
-
 /// What a transition (or an immediate switch) checks stacks against, built
 /// before its first visible change, as it allocates.
 pub(crate) struct Checks {
@@ -91,7 +68,7 @@ impl Checks {
     ///   the handler can be preempted, at `ftrace_test_recursion_unlock()`)
     ///   or, in the trampoline, the return address of a transition
     ///   function's `__fentry__` call.
-    pub(crate) fn build(st: &CoreState, patch: &Patch, target: u8) -> Result<Self> {
+    pub(crate) fn build(st: &CoreState, patch: &Patch, target: PatchState) -> Result<Self> {
         let mut changed = KVec::new();
         let mut in_handler = KVec::new();
         for f in patch.funcs() {
@@ -179,15 +156,15 @@ impl Checks {
         reason: u32,
         out: &mut impl core::fmt::Write,
     ) -> core::fmt::Result {
-        match reason {
-            0 => write!(out, "not checked yet"),
-            crate::consistency::task_table::REASON_UNTRACKED => {
+        match Reason::decode(reason) {
+            Reason::None => write!(out, "not checked yet"),
+            Reason::Untracked => {
                 write!(out, "not tracked (task table full), blocks until it exits")
             }
-            1 => write!(out, "running"),
-            2 => write!(out, "unreliable stack"),
-            3 => write!(out, "inside rklp's ftrace handler"),
-            n => match self.name((n - 4) as usize) {
+            Reason::Running => write!(out, "running"),
+            Reason::Unreliable => write!(out, "unreliable stack"),
+            Reason::InHandler => write!(out, "inside rklp's ftrace handler"),
+            Reason::SleepingIn(i) => match self.name(i) {
                 Some(name) => write!(out, "sleeping in function {}", name),
                 None => write!(out, "sleeping in a patched function"),
             },

@@ -43,9 +43,11 @@
 //!   not know and that were forked after rklp's probes were registered are
 //!   exactly those (see `RklpTaskEvents::freed`).
 
+use crate::consistency::reason::Reason;
+use crate::consistency::task_state::{self, AtomicPatchState, PatchState};
 use crate::published::Published;
 use crate::sys::task::{TaskKey, TaskRef, TaskWork};
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
@@ -70,20 +72,18 @@ fn is_task(k: usize) -> bool {
 /// preemption-off time).
 const REAP_CHUNK: usize = 4096;
 
-/// Patch states, as upstream's KLP_TRANSITION_UNPATCHED / _PATCHED.
-pub(crate) const UNPATCHED: u8 = 0;
-pub(crate) const PATCHED: u8 = 1;
+pub(crate) use crate::consistency::task_state::{PATCHED, UNPATCHED};
 
 /// One task.
 pub(crate) struct Record {
     key: AtomicUsize,
     /// UNPATCHED or PATCHED (meaningful during a transition only).
-    pub(crate) state: AtomicU8,
+    pub(crate) state: AtomicPatchState,
     /// Set at `sched_process_free`: the task can no longer run.
     pub(crate) dead: AtomicBool,
     /// A kick (task_work) is queued and has not run yet.
     pub(crate) kicked: AtomicBool,
-    /// Why the last switch attempt failed (`transition::Reason` encoding).
+    /// Why the last switch attempt failed ([`Reason::encode`]).
     pub(crate) reason: AtomicU32,
     /// The kick itself.
     pub(crate) work: TaskWork,
@@ -141,7 +141,7 @@ impl TaskTable {
             recs.push(
                 Record {
                     key: AtomicUsize::new(EMPTY),
-                    state: AtomicU8::new(UNPATCHED),
+                    state: AtomicPatchState::new(UNPATCHED),
                     dead: AtomicBool::new(false),
                     kicked: AtomicBool::new(false),
                     reason: AtomicU32::new(0),
@@ -212,7 +212,7 @@ impl TaskTable {
     /// Records `task` with `state` unless already recorded. Returns false if
     /// the table is full (or the `fail_insert` fault fired): the caller
     /// must count the task as untracked.
-    pub(crate) fn insert(&self, task: TaskRef, state: u8) -> bool {
+    pub(crate) fn insert(&self, task: TaskRef, state: PatchState) -> bool {
         let key = task.key();
         // Outside the lock: may print.
         let inject = crate::sys::task::should_fail_task_insert();
@@ -471,17 +471,17 @@ pub(crate) fn unpublish() {
 /// `patch_state` across `klp_reverse_transition`). Deriving it from
 /// the transition's target instead would flip such a task in the middle of a function
 /// when the transition is reversed.
-pub(crate) static UNKNOWN_STATE: AtomicU8 = AtomicU8::new(UNPATCHED);
+pub(crate) static UNKNOWN_STATE: AtomicPatchState = AtomicPatchState::new(UNPATCHED);
 
 /// The current task's state in the running transition, from the handler.
 /// Tasks rklp does not know count as not switched (`UNKNOWN_STATE`); a
 /// transition cannot complete while an untracked task lives.
 #[inline(always)]
-pub(crate) fn current_state() -> u8 {
-    match tasks().and_then(|t| t.lookup(crate::sys::task::current_key())) {
-        Some(r) => r.state.load(Ordering::Acquire),
-        None => UNKNOWN_STATE.load(Ordering::Acquire),
-    }
+pub(crate) fn current_state() -> PatchState {
+    let recorded = tasks()
+        .and_then(|t| t.lookup(crate::sys::task::current_key()))
+        .map(|r| r.state.load(Ordering::Acquire));
+    task_state::current_state(recorded, || UNKNOWN_STATE.load(Ordering::Acquire))
 }
 
 /// Keeps the table in step with task creation and destruction.
@@ -572,11 +572,14 @@ pub(crate) fn cancel_kicks(t: &TaskTable, syms: &crate::sys::task::TaskSyms) {
 }
 
 /// `reason` of a task that is not in the table.
-pub(crate) const REASON_UNTRACKED: u32 = u32::MAX;
+pub(crate) const REASON_UNTRACKED: u32 = Reason::Untracked.encode();
 
 /// Calls `f(pid, comm, reason)` for every live task not in `target`, then
 /// for every untracked task still on the task list (`REASON_UNTRACKED`).
-pub(crate) fn for_each_unswitched(target: u8, mut f: impl FnMut(i32, crate::sys::task::Comm, u32)) {
+pub(crate) fn for_each_unswitched(
+    target: PatchState,
+    mut f: impl FnMut(i32, crate::sys::task::Comm, u32),
+) {
     let Some(t) = tasks() else { return };
     crate::sys::task::rcu_read(|g| {
         t.for_each(g, |r, task| {
@@ -599,7 +602,7 @@ pub(crate) fn for_each_unswitched(target: u8, mut f: impl FnMut(i32, crate::sys:
 }
 
 /// State of the (non-idle) task with thread id `pid`, if tracked.
-pub(crate) fn state_of_pid(pid: i32) -> Option<u8> {
+pub(crate) fn state_of_pid(pid: i32) -> Option<PatchState> {
     let t = tasks()?;
     let mut found = None;
     crate::sys::task::rcu_read(|g| {

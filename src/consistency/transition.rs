@@ -29,6 +29,7 @@
 
 use crate::consistency::finish;
 use crate::consistency::stack_check::{Checks, Reason};
+use crate::consistency::task_state::{self, PatchState};
 use crate::consistency::task_table::{tasks, Record, PATCHED, UNPATCHED};
 use crate::core_state::CoreState;
 use crate::patch::Patch;
@@ -67,7 +68,7 @@ pub(crate) struct Transition {
     /// The patch in transition (its address, as identity).
     patch: usize,
     /// PATCHED or UNPATCHED.
-    pub(crate) target: u8,
+    pub(crate) target: PatchState,
     /// What task stacks are checked against.
     checks: Checks,
     /// Retries since start / since the last kick.
@@ -127,27 +128,24 @@ fn for_each_record(mut f: impl FnMut(&Record, &TaskRef)) -> bool {
 
 /// Sets every task to the state opposite `target` (start of a transition).
 /// Must run before any entry of the transition is marked `transition`.
-pub(crate) fn init_task_states(target: u8) {
-    crate::consistency::task_table::UNKNOWN_STATE.store(target ^ 1, Ordering::Relaxed);
-    for_each_record(|r, _| r.state.store(target ^ 1, Ordering::Relaxed));
+pub(crate) fn init_task_states(target: PatchState) {
+    let start = task_state::start_state(target);
+    crate::consistency::task_table::UNKNOWN_STATE.store(start, Ordering::Relaxed);
+    for_each_record(|r, _| r.state.store(start, Ordering::Relaxed));
     // Pairs with the handler's Acquire of `entry.transition` (smp_wmb in
     // upstream's klp_init_transition).
     core::sync::atomic::fence(Ordering::Release);
 }
 
-fn direction(target: u8) -> &'static str {
-    if target == PATCHED {
-        "patching"
-    } else {
-        "unpatching"
-    }
+fn direction(target: PatchState) -> &'static str {
+    target.direction()
 }
 
 /// Starts the transition of `st.patches[idx]` towards `target`: task states
 /// must already be initialised, the entries marked, and `checks` built
 /// ([`Checks::build`], before the first visible change, as it allocates).
 /// Tries to complete it at once, else leaves it to the transition work.
-pub(crate) fn start(st: &mut CoreState, idx: usize, target: u8, checks: Checks) {
+pub(crate) fn start(st: &mut CoreState, idx: usize, target: PatchState, checks: Checks) {
     pr_notice!(
         "'{}': starting {} transition\n",
         &*st.patches[idx].name,
@@ -203,7 +201,7 @@ fn switch_if_clean(tr: &Transition, r: &Record, reason: Reason) -> bool {
     if let Reason::None = reason {
         // Release: pairs with the handler's Acquire load of the state.
         r.state.store(tr.target, Ordering::Release);
-        r.reason.store(0, Ordering::Relaxed);
+        r.reason.store(Reason::None.encode(), Ordering::Relaxed);
         true
     } else {
         r.reason.store(reason.encode(), Ordering::Relaxed);
@@ -276,12 +274,14 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     // Untracked tasks (failed inserts) are not in the walk and cannot be
     // switched: wait until they exit. Read after the walk: a fork counted
     // before it ended is seen.
-    if all
-        && complete_walk
-        && table.fork_seq() == seq0
-        && table.untracked() == 0
-        && complete(st).is_ok()
-    {
+    let walk = task_state::Walk {
+        all_switched: all,
+        complete: complete_walk,
+        fork_seq_before: seq0,
+        fork_seq_after: table.fork_seq(),
+        untracked: table.untracked(),
+    };
+    if task_state::may_complete(&walk) && complete(st).is_ok() {
         return;
     }
     let tr = st.transition.as_mut().expect("transition vanished");
@@ -388,7 +388,7 @@ pub(crate) fn reverse(st: &mut CoreState) -> Result {
     let idx = patch_index(st).ok_or(EINVAL)?;
     let tr = st.transition.as_ref().ok_or(EINVAL)?;
     let from = tr.target;
-    let to = from ^ 1;
+    let to = task_state::reversed(from);
     crate::rklp_debug!(
         "'{}': reversing transition from {} to {}\n",
         &*st.patches[idx].name,

@@ -3,6 +3,7 @@
 //! Building a patch from its module's descriptor, refusing malformed ones
 //! (`-EINVAL` and a message, as kernel/livepatch/core.c).
 
+use super::validate::{self, ObjectShape, ShapeError};
 use super::{Func, Object, Patch};
 use crate::sys::kallsyms::Kallsyms;
 use crate::sys::module_ref::ModuleRef;
@@ -13,11 +14,6 @@ use kernel::c_str;
 use kernel::fmt;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
-
-/// Longest symbol name (KSYM_NAME_LEN in include/linux/kallsyms.h).
-const KSYM_NAME_LEN: usize = 512;
-/// Longest module name (MODULE_NAME_LEN for 64-bit).
-const MODULE_NAME_LEN: usize = 56;
 
 /// Refuses a code pointer (a replacement or a callback) that is not the
 /// start of a function in the patch module's core text: anything else
@@ -92,7 +88,9 @@ impl Patch {
         desc: &PatchDesc<'_>,
     ) -> Result<KBox<Patch>> {
         let name = module.name()?;
-        if desc.flags() & !crate::sys::patch_desc::RKLP_PATCH_KNOWN_FLAGS != 0 {
+        if validate::unknown_flags(desc.flags(), crate::sys::patch_desc::RKLP_PATCH_KNOWN_FLAGS)
+            != 0
+        {
             pr_err!("patch '{}': unknown flags {:#x}\n", &*name, desc.flags());
             return Err(EINVAL);
         }
@@ -101,7 +99,7 @@ impl Patch {
         let mut objs = KVec::new();
         for o in desc.objects() {
             if let Some(n) = o.name {
-                if n.len() >= MODULE_NAME_LEN || n.as_bytes() == b"vmlinux" || n.is_empty() {
+                if !validate::valid_object_name(n.as_bytes()) {
                     pr_err!("patch '{}': invalid object name '{}'\n", &*name, n);
                     return Err(EINVAL);
                 }
@@ -109,7 +107,7 @@ impl Patch {
             check_callbacks(ks, &module, &name, &o)?;
             let mut funcs = KVec::with_capacity(o.nr_funcs(), GFP_KERNEL)?;
             for f in o.funcs() {
-                if f.old_name.is_empty() || f.old_name.len() >= KSYM_NAME_LEN {
+                if !validate::valid_function_name(f.old_name.as_bytes()) {
                     pr_err!(
                         "patch '{}': invalid function name '{}'\n",
                         &*name,
@@ -174,26 +172,18 @@ impl Patch {
     /// Refuses a patch that reaches one function twice (two names or
     /// positions resolving to the same ftrace location).
     pub(crate) fn check_no_duplicate_locations(&self) -> Result {
-        for (i, o) in self.objs.iter().enumerate() {
-            for (j, f) in o.funcs.iter().enumerate() {
-                if f.ftrace_loc == 0 {
-                    continue;
-                }
-                let dup = self.objs.iter().enumerate().any(|(k, p)| {
-                    p.funcs
-                        .iter()
-                        .enumerate()
-                        .any(|(l, g)| (k, l) < (i, j) && g.ftrace_loc == f.ftrace_loc)
-                });
-                if dup {
-                    pr_err!(
-                        "patch '{}': function '{}' is patched twice\n",
-                        &*self.name,
-                        &*f.old_name
-                    );
-                    return Err(EINVAL);
-                }
-            }
+        let dup = validate::first_duplicate_location(
+            self.objs.as_slice(),
+            |o| o.funcs.len(),
+            |o, j| o.funcs[j].ftrace_loc,
+        );
+        if let Some((i, j)) = dup {
+            pr_err!(
+                "patch '{}': function '{}' is patched twice\n",
+                &*self.name,
+                &*self.objs[i].funcs[j].old_name
+            );
+            return Err(EINVAL);
         }
         Ok(())
     }
@@ -202,52 +192,49 @@ impl Patch {
     /// no object twice, no function (name, sympos) twice in one object.
     fn check_shape(&self) -> Result {
         let name = &*self.name;
-        if self.objs.is_empty() {
-            pr_err!("patch '{}' has no objects\n", name);
-            return Err(EINVAL);
+        match validate::check_shape(self.objs.as_slice()) {
+            Ok(()) => return Ok(()),
+            Err(ShapeError::NoObjects) => pr_err!("patch '{}' has no objects\n", name),
+            Err(ShapeError::NoFunctions(i)) => pr_err!(
+                "patch '{}': object '{}' has no functions\n",
+                name,
+                self.objs[i].display_name()
+            ),
+            Err(ShapeError::ObjectTwice(i)) => pr_err!(
+                "patch '{}': object '{}' is listed twice\n",
+                name,
+                self.objs[i].display_name()
+            ),
+            Err(ShapeError::FunctionTwice(i, j)) => pr_err!(
+                "patch '{}': function '{}' is listed twice in object '{}'\n",
+                name,
+                &*self.objs[i].funcs[j].old_name,
+                self.objs[i].display_name()
+            ),
         }
-        for (i, o) in self.objs.iter().enumerate() {
-            let cb = &o.callbacks;
-            let has_callbacks = cb.pre_patch.is_some()
-                || cb.post_patch.is_some()
-                || cb.pre_unpatch.is_some()
-                || cb.post_unpatch.is_some();
-            if o.funcs.is_empty() && !has_callbacks {
-                pr_err!(
-                    "patch '{}': object '{}' has no functions\n",
-                    name,
-                    o.display_name()
-                );
-                return Err(EINVAL);
-            }
-            if self
-                .objs
-                .iter()
-                .take(i)
-                .any(|p| p.display_name().as_bytes() == o.display_name().as_bytes())
-            {
-                pr_err!(
-                    "patch '{}': object '{}' is listed twice\n",
-                    name,
-                    o.display_name()
-                );
-                return Err(EINVAL);
-            }
-            for (j, f) in o.funcs.iter().enumerate() {
-                let pos = f.old_sympos.max(1);
-                if o.funcs.iter().take(j).any(|g| {
-                    g.old_name.as_bytes() == f.old_name.as_bytes() && g.old_sympos.max(1) == pos
-                }) {
-                    pr_err!(
-                        "patch '{}': function '{}' is listed twice in object '{}'\n",
-                        name,
-                        &*f.old_name,
-                        o.display_name()
-                    );
-                    return Err(EINVAL);
-                }
-            }
-        }
-        Ok(())
+        Err(EINVAL)
+    }
+}
+
+impl ObjectShape for Object {
+    fn name(&self) -> &[u8] {
+        self.display_name().as_bytes()
+    }
+
+    fn has_callbacks(&self) -> bool {
+        let cb = &self.callbacks;
+        cb.pre_patch.is_some()
+            || cb.post_patch.is_some()
+            || cb.pre_unpatch.is_some()
+            || cb.post_unpatch.is_some()
+    }
+
+    fn nr_funcs(&self) -> usize {
+        self.funcs.len()
+    }
+
+    fn func(&self, j: usize) -> (&[u8], usize) {
+        let f = &self.funcs[j];
+        (f.old_name.as_bytes(), f.old_sympos)
     }
 }

@@ -3,12 +3,14 @@
 //! Patches, objects and functions as rklp keeps them, and their callbacks.
 //! Built from a patch module's descriptor (build.rs), resolved against
 //! loaded objects (resolve.rs), given no-ops by atomic replace (nops.rs),
-//! kept in the patch list (list.rs).
+//! kept in the patch list (list.rs). The descriptor's rules that need no
+//! kernel are in validate.rs (pure: compiled into the host unit tests too).
 
 mod build;
 pub(crate) mod list;
 mod nops;
 mod resolve;
+pub(crate) mod validate;
 
 use crate::redirect::func_hash::EntryId;
 use crate::sys::kobject::KobjDir;

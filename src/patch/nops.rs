@@ -39,10 +39,13 @@ impl Patch {
                 };
                 let obj = &mut self.objs[idx];
                 for of in oo.funcs.iter().filter(|f| !f.nop) {
-                    let pos = of.old_sympos.max(1);
                     if obj.funcs.iter().any(|f| {
-                        f.old_name.as_bytes() == of.old_name.as_bytes()
-                            && f.old_sympos.max(1) == pos
+                        super::validate::same_function(
+                            f.old_name.as_bytes(),
+                            f.old_sympos,
+                            of.old_name.as_bytes(),
+                            of.old_sympos,
+                        )
                     }) {
                         continue;
                     }

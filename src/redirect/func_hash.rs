@@ -26,9 +26,11 @@
 //! pushed with `transition` already set, so no reader ever sees a new entry
 //! applied to all tasks before the transition starts.
 
+use crate::consistency::op_state::{AtomicOp, Op};
+use crate::redirect::entry_stack::{self, Links};
 use crate::sys::ftrace::HandlerCtx;
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
@@ -43,8 +45,8 @@ pub(crate) struct Entry {
     new_size: usize,
     /// True while the patch owning this entry is in transition.
     pub(crate) transition: AtomicBool,
-    /// An immediate switch of this entry in progress (`immediate::OP_*`).
-    pub(crate) op: AtomicU8,
+    /// An immediate switch of this entry in progress.
+    pub(crate) op: AtomicOp,
     /// The entry of the previous patch of this function, if any.
     below: AtomicPtr<Entry>,
 }
@@ -69,6 +71,51 @@ struct Node {
     ip: usize,
     top: AtomicPtr<Entry>,
     next: AtomicPtr<Node>,
+}
+
+/// A node's entry stack as its writer sees it ([`entry_stack`]'s rules).
+///
+/// # Invariants
+///
+/// `node` is live, and so is every entry passed to or returned by the view
+/// (reachable from `node`, pushed and not yet removed, or new and not yet
+/// published); the writer (the holder of the [`HashWriter`] making the
+/// view) owns them all.
+struct NodeStack(*mut Node);
+
+impl Links for NodeStack {
+    type Id = *mut Entry;
+
+    fn top(&self) -> Option<*mut Entry> {
+        // SAFETY: live node (type invariant).
+        let t = unsafe { (*self.0).top.load(Ordering::Relaxed) };
+        (!t.is_null()).then_some(t)
+    }
+
+    fn set_top(&mut self, e: Option<*mut Entry>) {
+        // SAFETY: live node (type invariant). Publish: pairs with the
+        // Acquire load in `lookup`.
+        unsafe {
+            (*self.0)
+                .top
+                .store(e.unwrap_or(ptr::null_mut()), Ordering::Release)
+        };
+    }
+
+    fn below(&self, e: *mut Entry) -> Option<*mut Entry> {
+        // SAFETY: `e` is live (type invariant).
+        let b = unsafe { (*e).below.load(Ordering::Relaxed) };
+        (!b.is_null()).then_some(b)
+    }
+
+    fn set_below(&mut self, e: *mut Entry, below: Option<*mut Entry>) {
+        // SAFETY: `e` is live (type invariant).
+        // Release: pairs with the Acquire in `Entry::below`.
+        unsafe {
+            (*e).below
+                .store(below.unwrap_or(ptr::null_mut()), Ordering::Release)
+        };
+    }
 }
 
 /// The hash. One static instance, [`FUNC_HASH`].
@@ -179,22 +226,17 @@ impl HashWriter {
         new_func: usize,
         new_size: usize,
         transition: bool,
-        op: u8,
+        op: Op,
     ) -> Result<(EntryId, bool)> {
         let node = self.find_node(ip);
-        let below = if node.is_null() {
-            ptr::null_mut()
-        } else {
-            // SAFETY: live node (writer-owned).
-            unsafe { (*node).top.load(Ordering::Relaxed) }
-        };
         let e = KBox::into_raw(KBox::new(
             Entry {
                 new_func,
                 new_size,
                 transition: AtomicBool::new(transition),
-                op: AtomicU8::new(op),
-                below: AtomicPtr::new(below),
+                op: AtomicOp::new(op),
+                // Set by `entry_stack::push`, before `e` is published.
+                below: AtomicPtr::new(ptr::null_mut()),
             },
             GFP_KERNEL,
         )?);
@@ -202,6 +244,7 @@ impl HashWriter {
             let n = match KBox::new(
                 Node {
                     ip,
+                    // Not published yet: a one-entry stack.
                     top: AtomicPtr::new(e),
                     next: AtomicPtr::new(ptr::null_mut()),
                 },
@@ -224,8 +267,10 @@ impl HashWriter {
             head.store(n, Ordering::Release);
             Ok((EntryId(e), true))
         } else {
-            // SAFETY: live node. Publish: pairs with Acquire in `lookup`.
-            unsafe { (*node).top.store(e, Ordering::Release) };
+            // `node` is live, its entries are live, `e` is new and fully
+            // initialised, all ours (we are the writer): the view's
+            // invariant.
+            entry_stack::push(&mut NodeStack(node), e);
             Ok((EntryId(e), false))
         }
     }
@@ -242,7 +287,7 @@ impl HashWriter {
     }
 
     /// Sets an entry's immediate-switch operation.
-    pub(crate) fn set_op(&mut self, id: EntryId, op: u8) {
+    pub(crate) fn set_op(&mut self, id: EntryId, op: Op) {
         // SAFETY: `id` is a live entry.
         unsafe { (*id.0).op.store(op, Ordering::Release) };
     }
@@ -263,26 +308,16 @@ impl HashWriter {
         if node.is_null() {
             return Err(ENOENT);
         }
-        // SAFETY: live node; all pointers below are writer-owned and live.
+        // `node`, its entries and `id` (a handle is kept only while its
+        // entry is pushed) are live and ours (we are the writer): the
+        // view's invariant.
+        let empty = entry_stack::remove(&mut NodeStack(node), id.0).map_err(|_| ENOENT)?;
+        grave.entries.push(id.0, GFP_KERNEL)?;
+        if !empty {
+            return Ok(false);
+        }
+        // SAFETY: live node and bucket chain (writer-owned).
         unsafe {
-            let below = (*id.0).below.load(Ordering::Relaxed);
-            let top = (*node).top.load(Ordering::Relaxed);
-            if top == id.0 {
-                (*node).top.store(below, Ordering::Release);
-            } else {
-                let mut cur = top;
-                while !cur.is_null() && (*cur).below.load(Ordering::Relaxed) != id.0 {
-                    cur = (*cur).below.load(Ordering::Relaxed);
-                }
-                if cur.is_null() {
-                    return Err(ENOENT);
-                }
-                (*cur).below.store(below, Ordering::Release);
-            }
-            grave.entries.push(id.0, GFP_KERNEL)?;
-            if !(*node).top.load(Ordering::Relaxed).is_null() {
-                return Ok(false);
-            }
             // Unlink the empty node from its bucket.
             let mut link = &FUNC_HASH.buckets[bucket_of(ip)];
             loop {

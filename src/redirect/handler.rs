@@ -6,8 +6,9 @@
 //! The handler looks the traced function up in [`FUNC_HASH`] and redirects
 //! the call to the top entry's replacement.
 
-use crate::consistency::immediate;
-use crate::consistency::task_table::{current_state, UNPATCHED};
+use crate::consistency::op_state::Op;
+use crate::consistency::task_state::runs_new_version;
+use crate::consistency::{immediate, task_table::current_state};
 use crate::redirect::func_hash::{Entry, FUNC_HASH};
 use crate::sys::ftrace::{ftrace_handler, FtraceOps, Handler, HandlerCtx};
 use core::sync::atomic::Ordering;
@@ -42,11 +43,11 @@ impl Handler for RklpHandler {
 /// the task they interrupted (`current`).
 #[cold]
 #[inline(never)]
-fn decide_in_switch<'a>(mut entry: &'a Entry, op: u8, ctx: &'a HandlerCtx) -> Option<usize> {
+fn decide_in_switch<'a>(mut entry: &'a Entry, op: Op, ctx: &'a HandlerCtx) -> Option<usize> {
     let use_below = if op != immediate::OP_NONE {
         !immediate::use_new_version(op, crate::sys::in_nmi())
     } else {
-        current_state() == UNPATCHED
+        !runs_new_version(current_state())
     };
     if use_below {
         entry = entry.below(ctx)?;

@@ -5,6 +5,7 @@
 //! and module load/unload.
 
 use super::Redirect;
+use crate::consistency::op_state::Op;
 use crate::patch::Object;
 use crate::redirect::func_hash::Graveyard;
 use kernel::alloc::flags::GFP_KERNEL;
@@ -20,7 +21,7 @@ impl Redirect {
         &mut self,
         objs: &mut [Object],
         transition: bool,
-        op: u8,
+        op: Op,
     ) -> core::result::Result<(), (Error, usize)> {
         let todo = |o: &Object| !o.patched && o.is_resolved();
         let n: usize = objs.iter().filter(|o| todo(o)).map(|o| o.funcs.len()).sum();
@@ -75,7 +76,7 @@ impl Redirect {
     }
 
     /// [`patch_objects`] for one object.
-    pub(crate) fn patch_object(&mut self, obj: &mut Object, transition: bool, op: u8) -> Result {
+    pub(crate) fn patch_object(&mut self, obj: &mut Object, transition: bool, op: Op) -> Result {
         self.patch_objects(core::slice::from_mut(obj), transition, op)
             .map_err(|(e, _)| e)
     }

@@ -3,12 +3,15 @@
 //! Redirecting calls: the one shared `ftrace_ops` and its handler
 //! (handler.rs), the hash it looks replacements up in (func_hash.rs), and
 //! putting an object's functions into both and taking them out
-//! (install.rs).
+//! (install.rs). entry_stack.rs holds the hash's stacking rules (pure:
+//! compiled into the host unit tests too).
 
+pub(crate) mod entry_stack;
 pub(crate) mod func_hash;
 pub(crate) mod handler;
 pub(crate) mod install;
 
+use crate::consistency::op_state::Op;
 use crate::patch::Patch;
 use crate::sys::kallsyms::Kallsyms;
 use func_hash::HashWriter;
@@ -46,7 +49,7 @@ impl Redirect {
     }
 
     /// Sets the immediate-mode `op` of every entry of `patch`.
-    pub(crate) fn set_op(&mut self, patch: &Patch, op: u8) {
+    pub(crate) fn set_op(&mut self, patch: &Patch, op: Op) {
         for id in patch.funcs().filter_map(|f| f.entry) {
             self.hash.set_op(id, op);
         }

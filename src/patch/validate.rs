@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The rules a patch descriptor must follow, without the kernel (pure:
+//! `core` only; also compiled into the host unit tests, tools/unit). The
+//! callers (patch/mod.rs, rust/patch_desc.rs) print the messages.
+
+/// Longest symbol name (KSYM_NAME_LEN in include/linux/kallsyms.h).
+pub(crate) const KSYM_NAME_LEN: usize = 512;
+/// Longest module name (MODULE_NAME_LEN for 64-bit).
+pub(crate) const MODULE_NAME_LEN: usize = 56;
+
+/// Where the first NUL of a string is, if among its first `max` bytes
+/// (`byte(i)` reads byte `i`; never called past the NUL or `max`): the
+/// string is then at most `max - 1` characters long.
+pub(crate) fn nul_within(mut byte: impl FnMut(usize) -> u8, max: usize) -> Option<usize> {
+    (0..max).find(|&i| byte(i) == 0)
+}
+
+/// Whether a descriptor's counts are within rklp's caps.
+pub(crate) fn counts_within(
+    nr_objs: usize,
+    nr_states: usize,
+    max_objs: usize,
+    max_states: usize,
+) -> bool {
+    nr_objs <= max_objs && nr_states <= max_states
+}
+
+/// The bits of `flags` not in `known`.
+pub(crate) fn unknown_flags(flags: u32, known: u32) -> u32 {
+    flags & !known
+}
+
+/// Whether `name` may name a module object: a module name (not empty,
+/// shorter than `MODULE_NAME_LEN`), and not "vmlinux" (which the object
+/// with no name stands for).
+pub(crate) fn valid_object_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.len() < MODULE_NAME_LEN && name != b"vmlinux"
+}
+
+/// Whether `name` may name a function: not empty, shorter than
+/// `KSYM_NAME_LEN`.
+pub(crate) fn valid_function_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.len() < KSYM_NAME_LEN
+}
+
+/// Whether `(name, sympos)` and `(other, other_pos)` name the same function
+/// of an object: sympos 0 (unique) is the first occurrence, as 1.
+pub(crate) fn same_function(name: &[u8], sympos: usize, other: &[u8], other_pos: usize) -> bool {
+    name == other && sympos.max(1) == other_pos.max(1)
+}
+
+/// An object of a patch, as the shape rules see it.
+pub(crate) trait ObjectShape {
+    /// Its name ("vmlinux" for vmlinux).
+    fn name(&self) -> &[u8];
+    /// Whether it has any callback.
+    fn has_callbacks(&self) -> bool;
+    /// Number of functions.
+    fn nr_funcs(&self) -> usize;
+    /// Function `j`'s name and sympos.
+    fn func(&self, j: usize) -> (&[u8], usize);
+}
+
+/// The first shape rule a patch breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ShapeError {
+    /// No objects.
+    NoObjects,
+    /// Object `.0` has neither functions nor callbacks.
+    NoFunctions(usize),
+    /// Object `.0` has the name of an earlier one.
+    ObjectTwice(usize),
+    /// Function `.1` of object `.0` is an earlier one of the object.
+    FunctionTwice(usize, usize),
+}
+
+/// Structural rules: at least one object, every object has functions (or
+/// callbacks), no object twice, no function (name, sympos) twice in one
+/// object. Checked object by object, in that order.
+pub(crate) fn check_shape<O: ObjectShape>(objs: &[O]) -> Result<(), ShapeError> {
+    if objs.is_empty() {
+        return Err(ShapeError::NoObjects);
+    }
+    for (i, o) in objs.iter().enumerate() {
+        if o.nr_funcs() == 0 && !o.has_callbacks() {
+            return Err(ShapeError::NoFunctions(i));
+        }
+        if objs.iter().take(i).any(|p| p.name() == o.name()) {
+            return Err(ShapeError::ObjectTwice(i));
+        }
+        for j in 0..o.nr_funcs() {
+            let (name, pos) = o.func(j);
+            if (0..j).any(|k| {
+                let (other, other_pos) = o.func(k);
+                same_function(other, other_pos, name, pos)
+            }) {
+                return Err(ShapeError::FunctionTwice(i, j));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first function (object, function index) whose location `loc` (0:
+/// unresolved, ignored) an earlier function of the patch has too: two
+/// names or positions resolving to one function.
+pub(crate) fn first_duplicate_location<O>(
+    objs: &[O],
+    nr_funcs: impl Fn(&O) -> usize,
+    loc: impl Fn(&O, usize) -> usize,
+) -> Option<(usize, usize)> {
+    for (i, o) in objs.iter().enumerate() {
+        for j in 0..nr_funcs(o) {
+            let l = loc(o, j);
+            if l == 0 {
+                continue;
+            }
+            let earlier = objs
+                .iter()
+                .enumerate()
+                .any(|(k, p)| (0..nr_funcs(p)).any(|m| (k, m) < (i, j) && loc(p, m) == l));
+            if earlier {
+                return Some((i, j));
+            }
+        }
+    }
+    None
+}
