@@ -8,6 +8,8 @@
 #   make modules  build rklp.ko, the sample and the test modules
 #   make kernel   build (or reuse) the cached test kernel
 #   make model    model-check the transition protocol with spin (host only)
+#   make unit     host unit and property tests of the pure modules (seconds,
+#                 no kernel; tools/unit, cargo test)
 #
 # The kernel build is cached in $(RKLP_CACHE) (default /var/cache/rklp).
 
@@ -17,7 +19,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug bench model clean fmt fmt-check
+.PHONY: all deps kernel modules demo check check-debug bench model clean fmt fmt-check unit
 
 all: modules
 
@@ -52,8 +54,18 @@ bench: modules
 model:
 	@$(RKLP_DIR)/tools/model/check.sh
 
+# The rules that need no kernel (the modules that use only `core`, listed
+# in tools/unit/src/lib.rs), tested on the host with cargo test and
+# proptest. Needs the crates in tools/unit/Cargo.lock: fetched once, then
+# cached by cargo. The properties draw their cases from a fixed seed, so a
+# run is reproducible; `make unit PROPTEST_RNG_SEED=$$RANDOM` explores.
+CARGO ?= $(shell command -v cargo 2>/dev/null || echo $(HOME)/.cargo/bin/cargo)
+PROPTEST_RNG_SEED ?= 1
+unit:
+	@cd $(RKLP_DIR)/tools/unit && PROPTEST_RNG_SEED=$(PROPTEST_RNG_SEED) $(CARGO) test --locked --quiet
+
 # rustfmt with the kernel's .rustfmt.toml (crate roots pull in their modules).
-RUST_ROOTS := src/rklp_core.rs samples/*.rs tools/testing/selftests/rklp/test_modules/*.rs tools/bench/modules/test_rklp_bench*.rs include/rklp/*.rs
+RUST_ROOTS := src/rklp_core.rs samples/*.rs tools/testing/selftests/rklp/test_modules/*.rs tools/bench/modules/test_rklp_bench*.rs include/rklp/*.rs tools/unit/src/lib.rs
 fmt:
 	rustfmt --edition 2021 --config-path $$($(RKLP_DIR)/scripts/build-kernel.sh --print-src)/.rustfmt.toml $(RUST_ROOTS)
 
