@@ -19,7 +19,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug bench model clean fmt fmt-check unit
+.PHONY: all deps kernel modules demo check check-debug bench fuzz torture model clean fmt fmt-check unit
 
 all: modules
 
@@ -44,6 +44,16 @@ check-debug: deps
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/build-kernel.sh
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/build-modules.sh
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/run-guest.sh check
+
+# Generated bad input (fuzz) and the torture loop, on the debug kernel
+# unless RKLP_FLAVOUR=test: SEED=S reproduces a run, SCALE=1 is CI's short
+# run (default 10), CYCLES=N torture's cycles.
+GEN_FLAVOUR = $(or $(RKLP_FLAVOUR),debug)
+fuzz torture: deps
+	@RKLP_FLAVOUR=$(GEN_FLAVOUR) $(RKLP_DIR)/scripts/build-kernel.sh
+	@RKLP_FLAVOUR=$(GEN_FLAVOUR) $(RKLP_DIR)/scripts/build-modules.sh
+	@RKLP_FLAVOUR=$(GEN_FLAVOUR) RKLP_SEED=$(SEED) RKLP_SCALE=$(SCALE) RKLP_CYCLES=$(CYCLES) \
+		$(RKLP_DIR)/scripts/run-guest.sh $@
 
 # Not part of check: prints ratios of rklp against upstream livepatch.
 bench: modules

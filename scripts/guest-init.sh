@@ -24,6 +24,10 @@ check)
 	[ -n "$rklp_tests" ] && export TESTS="$(echo "$rklp_tests" | tr , " ")"
 	cd /rklp/selftests && sh ./run_tests.sh; rc=$? ;;
 bench) cd /rklp/bench && sh ./bench.sh; rc=$? ;;
+fuzz | torture)
+	export TESTS="${rklp_tests:+$(echo "$rklp_tests" | tr , " ")}"
+	[ -n "$TESTS" ] || export TESTS="test-$rklp_mode.sh"
+	cd /rklp/selftests && sh ./run_tests.sh; rc=$? ;;
 *) echo "rklp-guest: unknown mode"; rc=2 ;;
 esac
 if [ -n "$rklp_debug" ] && [ -w $KMEMLEAK ]; then

@@ -4,10 +4,13 @@
 # the guest ran to the end and reported success, and the kernel reported no
 # WARN, BUG, lockdep, KASAN, UBSAN, hung task, RCU stall or kmemleak leak.
 #   run-guest.sh demo|check|bench     (RKLP_FLAVOUR=debug: the debug kernel)
+#   run-guest.sh fuzz|torture         generated bad input / the torture loop;
+#       RKLP_SEED (default: the time), RKLP_SCALE (1 short, as CI; 10 long),
+#       RKLP_CYCLES (torture's cycles)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-mode=${1:?usage: run-guest.sh demo|check|bench}
-case "$mode" in demo|check|bench) ;; *) echo "usage: run-guest.sh demo|check|bench" >&2; exit 2 ;; esac
+mode=${1:?usage: run-guest.sh demo|check|bench|fuzz|torture}
+case "$mode" in demo|check|bench|fuzz|torture) ;; *) echo "usage: run-guest.sh demo|check|bench|fuzz|torture" >&2; exit 2 ;; esac
 KOUT=$RKLP_CACHE/kernel-$(rklp_kernel_key)
 BUILD=$RKLP_ROOT/build
 M=$RKLP_MODDIR
@@ -84,7 +87,14 @@ if [ "$RKLP_FLAVOUR" = debug ]; then
 fi
 echo "rklp: booting QEMU (TCG, 2 CPUs, $RKLP_FLAVOUR kernel) for '$mode'; serial log in $log"
 khz=$(awk '/cpu MHz/ {printf "%d", $4 * 1000; exit}' /proc/cpuinfo)
-append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS} tsc=reliable${khz:+ tsc_early_khz=$khz}$extra"
+# fuzz and torture: reproducible from the seed printed here.
+gen=""
+if [ "$mode" = fuzz ] || [ "$mode" = torture ]; then
+	seed=${RKLP_SEED:-$(date +%s)}
+	gen=" rklp_seed=$seed rklp_scale=${RKLP_SCALE:-10}${RKLP_CYCLES:+ rklp_cycles=$RKLP_CYCLES}"
+	echo "rklp: $mode with seed $seed (RKLP_SEED=$seed reproduces it)"
+fi
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS} tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen"
 set +e
 # Single-threaded TCG by default: under multi-threaded TCG a vCPU has been
 # seen executing an int3 that ftrace's text_poke_bp() had already removed
@@ -120,7 +130,8 @@ else
 	crashed=0
 fi
 grc=$(sed -n 's/^rklp-guest: done rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
-if [ "$mode" = check ]; then
+if [ "$mode" = check ] || [ "$mode" = fuzz ] || [ "$mode" = torture ]; then
+	grep -E "^# $mode: " "$log" | tail -1 | sed 's/^# /rklp: /'
 	pass=$(grep -cE '^ok [0-9]+ ' "$log" || true)
 	fail=$(grep -E '^not ok [0-9]+ ' "$log" | grep -cv '# TODO' || true)
 	todo=$(grep -cE '^not ok [0-9]+ .*# TODO' "$log" || true)

@@ -6,11 +6,14 @@
  * (test_rklp_cc) expects the patched inner (2). A task must never see one
  * version of outer with the other version of inner, nor two different
  * inners within one outer. /proc/rklp_test_cc reports the counts.
+ * With irq=1 (test-torture.sh), a timer (softirq) and an hrtimer (hard
+ * IRQ) call rklp_cc_outer() too, every jiffy and every 500 us.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
@@ -26,6 +29,10 @@ static atomic64_t calls[3], mismatches;
 static struct task_struct **threads;
 static unsigned int nr_threads;
 static struct proc_dir_entry *entry;
+static bool irq;
+module_param(irq, bool, 0444);
+static struct timer_list cc_timer;
+static struct hrtimer cc_hrtimer;
 
 noinline __attribute__((__noipa__)) int rklp_cc_inner(void)
 {
@@ -36,7 +43,10 @@ EXPORT_SYMBOL_GPL(rklp_cc_inner);
 /* Called by both versions of outer, between the two inner calls. */
 noinline void rklp_cc_pause(void)
 {
-	usleep_range(50, 200);
+	if (in_task())
+		usleep_range(50, 200);
+	else
+		udelay(1);
 }
 EXPORT_SYMBOL_GPL(rklp_cc_pause);
 
@@ -68,6 +78,19 @@ static int cc_thread(void *data)
 	return 0;
 }
 
+static void cc_timer_fn(struct timer_list *t)
+{
+	rklp_cc_outer();
+	mod_timer(&cc_timer, jiffies + 1);
+}
+
+static enum hrtimer_restart cc_hrtimer_fn(struct hrtimer *t)
+{
+	rklp_cc_outer();
+	hrtimer_forward_now(t, ns_to_ktime(500 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
 static int cc_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "old %lld new %lld mismatches %lld\n",
@@ -95,12 +118,23 @@ static int __init rklp_test_cc_init(void)
 	}
 	nr_threads = i;
 	entry = proc_create_single("rklp_test_cc", 0444, NULL, cc_show);
+	if (irq) {
+		timer_setup(&cc_timer, cc_timer_fn, 0);
+		mod_timer(&cc_timer, jiffies + 1);
+		hrtimer_init(&cc_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+		cc_hrtimer.function = cc_hrtimer_fn;
+		hrtimer_start(&cc_hrtimer, ns_to_ktime(500 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	}
 	pr_info("%u checker threads\n", nr_threads);
 	return 0;
 }
 
 static void __exit rklp_test_cc_exit(void)
 {
+	if (irq) {
+		timer_shutdown_sync(&cc_timer);
+		hrtimer_cancel(&cc_hrtimer);
+	}
 	for (unsigned int i = 0; i < nr_threads; i++)
 		kthread_stop(threads[i]);
 	kfree(threads);
