@@ -26,7 +26,12 @@ check)
 bench) cd /rklp/bench && sh ./bench.sh; rc=$? ;;
 fuzz | torture)
 	export TESTS="${rklp_tests:+$(echo "$rklp_tests" | tr , " ")}"
-	[ -n "$TESTS" ] || export TESTS="test-$rklp_mode.sh"
+	# torture: the fault-injection sweep first (a forced transition at the
+	# end of test-torture.sh pins modules for good).
+	[ -n "$TESTS" ] || case "$rklp_mode" in
+	fuzz) export TESTS="test-fuzz.sh" ;;
+	torture) export TESTS="test-faults.sh test-torture.sh" ;;
+	esac
 	cd /rklp/selftests && sh ./run_tests.sh; rc=$? ;;
 *) echo "rklp-guest: unknown mode"; rc=2 ;;
 esac

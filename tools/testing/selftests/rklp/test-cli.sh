@@ -59,6 +59,14 @@ case "$out" in
 *) fail "failing patch: $out" ;;
 esac
 check_no_leftovers test_rklp_bad_nosym
+# Found by make fuzz: 'unload' removed any module, rklp itself included.
+load_mod rklp_test_target
+run_cli 1 unload rklp
+check_eq "unload of the core" "$out" "rklp: module 'rklp' is not an rklp patch module"
+run_cli 1 unload rklp_test_target
+check_eq "unload of a module that is no patch" "$out" "rklp: module 'rklp_test_target' is not an rklp patch module"
+[ -e /sys/module/rklp ] || { fail "rklp unloaded"; insmod $MODDIR/rklp.ko; }
+[ -e /sys/module/rklp_test_target ] || fail "rklp_test_target unloaded"
 end_test
 
 # The tool once built shell code from names and eval'ed it while waiting

@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Fault injection beyond test-lifecycle.sh's enable/disable/replace loops
+# (make torture runs it after test-torture.sh): with failslab's fail-nth,
+# fail the n-th allocation of rklp's module-coming path (a target module
+# loading under an enabled patch) and of writes to rklp's sysfs files, for
+# every n until the operation succeeds with no failure injected. Each
+# failure must be clean: the load refused with -ENOMEM (or the write), the
+# patch as it was, nothing half-patched. Prints "# faults: N failure
+# points exercised, L left a trace".
+. ./functions.sh
+
+FS=/sys/kernel/debug/failslab
+POINTS=0
+TRACES=0
+if [ ! -w $FS/ignore-gfp-wait ]; then
+	start_test "fault injection: module-coming and sysfs paths"
+	skip "no failslab"
+	end_test
+	exit 0
+fi
+echo N >$FS/ignore-gfp-wait
+echo 0 >$FS/verbose
+PM=$SYSFS_RKLP/test_rklp_mod
+
+start_test "fault injection: every allocation failure while a patched module loads"
+load_lp test_rklp_mod
+check_file $PM/rklp_test_target/patched 0
+n=1
+while [ $n -le 400 ]; do
+	out=$(./rklp_fail_insmod $n $MODDIR/rklp_test_target.ko)
+	err=${out%% *}
+	left=${out#* }
+	if [ "$err" = 0 ]; then
+		# Loaded: patched (the failure, if any, hit something that
+		# may fail, such as a message), as if nothing failed.
+		check_file /proc/rklp_test_target "test_rklp_mod: this has been live patched"
+		check_file $PM/rklp_test_target/patched 1
+		unload_mod rklp_test_target
+	else
+		# Refused: as if it never loaded.
+		[ "$err" = 12 ] || fail "n=$n: errno $err, expected ENOMEM (12)"
+		[ ! -e /sys/module/rklp_test_target ] || fail "n=$n: module loaded after a refusal"
+	fi
+	[ "$left" = 0 ] && POINTS=$((POINTS + 1))
+	check_file $PM/rklp_test_target/patched 0
+	check_file $PM/enabled 1
+	check_eq "n=$n: enabled functions" "$(ftrace_enabled_functions | wc -l)" 0
+	[ -n "$TEST_FAILED" ] && { TRACES=$((TRACES + 1)); echo "# failed with allocation $n failing"; break; }
+	[ "$left" != 0 ] && break
+	n=$((n + 1))
+done
+echo "# module coming: allocations 1..$((n - 1)) failed in turn"
+[ $n -gt 1 ] || fail "no allocation on the module-coming path failed"
+disable_lp test_rklp_mod
+unload_mod test_rklp_mod
+check_no_leftovers test_rklp_mod
+end_test
+
+# fail_writes FILE VALUE CHECK: fail each allocation of a write in turn
+# (a write's own answer without injection: $normal);
+# CHECK (shell) must hold after every refused write.
+fail_writes() {
+	out=$(./rklp_fail_write 0 "$1" "$2")
+	normal=${out%% *}
+	n=1
+	while [ $n -le 100 ]; do
+		out=$(./rklp_fail_write $n "$1" "$2")
+		err=${out%% *}
+		left=${out#* }
+		[ "$left" = 0 ] && POINTS=$((POINTS + 1))
+		# An injected failure: ENOMEM, or what the write answers anyway.
+		if [ "$left" = 0 ] && [ "$err" != 12 ] && [ "$err" != "$normal" ]; then
+			fail "$1 n=$n: errno $err, expected ENOMEM (12) or $normal"
+		fi
+		eval "$3" || fail "$1 n=$n: state changed"
+		[ -n "$TEST_FAILED" ] && { TRACES=$((TRACES + 1)); break; }
+		[ "$left" != 0 ] && break
+		n=$((n + 1))
+	done
+	echo "# $1: allocations 1..$((n - 1)) failed in turn"
+}
+
+start_test "fault injection: every allocation failure in writes to rklp's sysfs files"
+load_lp rklp_sample
+P=$SYSFS_RKLP/rklp_sample
+fail_writes $P/enabled 1 "[ \"\$(cat $P/enabled)\" = 1 ]"
+fail_writes $P/force 1 "[ \"\$(cat $P/transition)\" = 0 ]"
+fail_writes $RKLP_PATCH_STATE 1 "true"
+fail_writes $RKLP_KICK_DELAY "$(cat $RKLP_KICK_DELAY)" "true"
+check_file /proc/cmdline "this has been live patched"
+end_test
+
+echo Y >$FS/ignore-gfp-wait
+echo 2 >$FS/verbose
+echo "# faults: $POINTS failure points exercised, $TRACES left a trace"
