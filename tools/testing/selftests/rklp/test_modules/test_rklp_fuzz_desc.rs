@@ -45,7 +45,10 @@ extern "C" fn test_rklp_fuzz_desc_cmdline(
     m: *mut kernel::bindings::seq_file,
     _v: *mut c_void,
 ) -> kernel::ffi::c_int {
-    seq_line(m, kernel::c_str!("test_rklp_fuzz_desc: this has been live patched"))
+    seq_line(
+        m,
+        kernel::c_str!("test_rklp_fuzz_desc: this has been live patched"),
+    )
 }
 
 /// Not code: a replacement or callback "address" in .data.
@@ -114,7 +117,9 @@ unsafe extern "C" fn data_as_pre_patch(_: *const u8) -> i32 {
     0
 }
 
-fn code_addr(f: extern "C" fn(*mut kernel::bindings::seq_file, *mut c_void) -> kernel::ffi::c_int) -> *const u8 {
+fn code_addr(
+    f: extern "C" fn(*mut kernel::bindings::seq_file, *mut c_void) -> kernel::ffi::c_int,
+) -> *const u8 {
     f as *const u8
 }
 
@@ -130,8 +135,16 @@ impl Parts {
             states_null: false,
             nr_states: 0,
             states: [
-                RklpState { id: 1, version: 1, data: core::ptr::null_mut() },
-                RklpState { id: 2, version: 1, data: core::ptr::null_mut() },
+                RklpState {
+                    id: 1,
+                    version: 1,
+                    data: core::ptr::null_mut(),
+                },
+                RklpState {
+                    id: 2,
+                    version: 1,
+                    data: core::ptr::null_mut(),
+                },
             ],
             obj_names: [core::ptr::null(); 2],
             funcs_null: false,
@@ -271,15 +284,27 @@ impl Parts {
     /// Builds the descriptor and calls the enable ABI.
     fn enable(&self) -> i32 {
         let mut funcs = [
-            RklpFuncDesc { old_name: self.funcs[0].0, new_func: self.funcs[0].1, old_sympos: self.funcs[0].2 },
-            RklpFuncDesc { old_name: self.funcs[1].0, new_func: self.funcs[1].1, old_sympos: self.funcs[1].2 },
+            RklpFuncDesc {
+                old_name: self.funcs[0].0,
+                new_func: self.funcs[0].1,
+                old_sympos: self.funcs[0].2,
+            },
+            RklpFuncDesc {
+                old_name: self.funcs[1].0,
+                new_func: self.funcs[1].1,
+                old_sympos: self.funcs[1].2,
+            },
         ];
         if self.garbage_used {
             funcs[0].old_name = self.garbage.as_ptr();
         }
         let obj = |i: usize| RklpObjectDesc {
             name: self.obj_names[i],
-            funcs: if self.funcs_null { core::ptr::null() } else { funcs.as_ptr() },
+            funcs: if self.funcs_null {
+                core::ptr::null()
+            } else {
+                funcs.as_ptr()
+            },
             nr_funcs: self.nr_funcs,
             callbacks: self.callbacks,
         };
@@ -287,12 +312,24 @@ impl Parts {
         let desc = RklpPatchDesc {
             abi_version: self.abi_version,
             flags: self.flags,
-            objs: if self.objs_null { core::ptr::null() } else { objs.as_ptr() },
+            objs: if self.objs_null {
+                core::ptr::null()
+            } else {
+                objs.as_ptr()
+            },
             nr_objs: self.nr_objs,
-            states: if self.states_null { core::ptr::null() } else { self.states.as_ptr() },
+            states: if self.states_null {
+                core::ptr::null()
+            } else {
+                self.states.as_ptr()
+            },
             nr_states: self.nr_states,
         };
-        let d: *const RklpPatchDesc = if self.desc_null { core::ptr::null() } else { &desc };
+        let d: *const RklpPatchDesc = if self.desc_null {
+            core::ptr::null()
+        } else {
+            &desc
+        };
         // SAFETY: every pointer is null, or points to this frame's arrays
         // (which outlive the call; rklp copies what it keeps) or to this
         // module's statics; counts beyond the arrays are above rklp's caps,
