@@ -73,7 +73,7 @@ took() {
 }
 echo "# fuzz: seed $SEED scale $SCALE"
 took >/dev/null
-N=$((150 * SCALE))
+N=$((100 * SCALE))
 
 start_test "fuzz: sysfs files and parameters of an enabled patch, concurrent writers and readers (seed $SEED)"
 load_lp rklp_sample
