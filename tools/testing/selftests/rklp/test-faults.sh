@@ -22,6 +22,10 @@ fi
 echo N >$FS/ignore-gfp-wait
 echo 0 >$FS/verbose
 PM=$SYSFS_RKLP/test_rklp_mod
+# Every allocation in the long run (rklp_scale >= 10); every 10th in CI's
+# short run (each module load costs seconds on the debug kernel).
+STEP=1
+[ "${rklp_scale:-1}" -lt 10 ] && STEP=10
 
 start_test "fault injection: every allocation failure while a patched module loads"
 load_lp test_rklp_mod
@@ -38,8 +42,11 @@ while [ $n -le 400 ]; do
 		check_file $PM/rklp_test_target/patched 1
 		unload_mod rklp_test_target
 	else
-		# Refused: as if it never loaded.
-		[ "$err" = 12 ] || fail "n=$n: errno $err, expected ENOMEM (12)"
+		# Refused: as if it never loaded. -EINVAL when the failure hit
+		# ftrace's records of the module ("ftrace: failed to allocate
+		# entries"): rklp then finds no ftrace location and refuses
+		# the module, cleanly.
+		[ "$err" = 12 ] || [ "$err" = 22 ] || fail "n=$n: errno $err, expected ENOMEM (12) or EINVAL (22)"
 		[ ! -e /sys/module/rklp_test_target ] || fail "n=$n: module loaded after a refusal"
 	fi
 	[ "$left" = 0 ] && POINTS=$((POINTS + 1))
@@ -48,9 +55,9 @@ while [ $n -le 400 ]; do
 	check_eq "n=$n: enabled functions" "$(ftrace_enabled_functions | wc -l)" 0
 	[ -n "$TEST_FAILED" ] && { TRACES=$((TRACES + 1)); echo "# failed with allocation $n failing"; break; }
 	[ "$left" != 0 ] && break
-	n=$((n + 1))
+	n=$((n + STEP))
 done
-echo "# module coming: allocations 1..$((n - 1)) failed in turn"
+echo "# module coming: allocations 1..$((n - STEP)) (every $STEP) failed in turn"
 [ $n -gt 1 ] || fail "no allocation on the module-coming path failed"
 disable_lp test_rklp_mod
 unload_mod test_rklp_mod
