@@ -95,6 +95,8 @@ impl Rng {
 /// pointers only by [`Parts::enable`], after every corruption is applied.
 struct Parts {
     module: *mut c_void,
+    /// This module's `struct module`.
+    this_module: *mut c_void,
     desc_null: bool,
     abi_version: u32,
     flags: u32,
@@ -127,6 +129,7 @@ impl Parts {
     fn valid(module: &'static ThisModule) -> Self {
         Parts {
             module: module.as_ptr().cast(),
+            this_module: module.as_ptr().cast(),
             desc_null: false,
             abi_version: abi::RKLP_ABI_VERSION,
             flags: 0,
@@ -271,7 +274,10 @@ impl Parts {
                 })
             }
             47 => self.module = core::ptr::null_mut(),
-            48 => self.module = self.module.wrapping_byte_add(64),
+            // Inside this module's `struct module`, never its start (not
+            // `self.module + 64`: after case 49 that could be this very
+            // module's address again, a valid descriptor).
+            48 => self.module = self.this_module.wrapping_byte_add(64),
             49 => self.module = data.cast_mut().cast(),
             50 => {
                 self.flags |= abi::RKLP_PATCH_REPLACE;
