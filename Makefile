@@ -47,13 +47,14 @@ check-debug: deps
 
 # Generated bad input (fuzz) and the torture loop, on the debug kernel
 # unless RKLP_FLAVOUR=test: SEED=S reproduces a run, SCALE=1 is CI's short
-# run (default 10), CYCLES=N torture's cycles.
+# run (default 10), CYCLES=N torture's cycles, TCG=multi one host thread
+# per vCPU (real parallelism; see Documentation/rklp.rst on its int3 artefact).
 GEN_FLAVOUR = $(or $(RKLP_FLAVOUR),debug)
 fuzz torture: deps
 	@RKLP_FLAVOUR=$(GEN_FLAVOUR) $(RKLP_DIR)/scripts/build-kernel.sh
 	@RKLP_FLAVOUR=$(GEN_FLAVOUR) $(RKLP_DIR)/scripts/build-modules.sh
 	@RKLP_FLAVOUR=$(GEN_FLAVOUR) RKLP_SEED=$(SEED) RKLP_SCALE=$(SCALE) RKLP_CYCLES=$(CYCLES) \
-		$(RKLP_DIR)/scripts/run-guest.sh $@
+		RKLP_TCG_THREAD=$(or $(TCG),$(RKLP_TCG_THREAD)) $(RKLP_DIR)/scripts/run-guest.sh $@
 
 # Not part of check: prints ratios of rklp against upstream livepatch.
 bench: modules
