@@ -6,8 +6,16 @@
 # loading under an enabled patch) and of writes to rklp's sysfs files, for
 # every n until the operation succeeds with no failure injected. Each
 # failure must be clean: the load refused with -ENOMEM (or the write), the
-# patch as it was, nothing half-patched. Prints "# faults: N failure
-# points exercised, L left a trace".
+# patch as it was, nothing half-patched. Then, the same way, the
+# allocations of rklp_shadow_alloc() and rklp_shadow_get_or_alloc() and of
+# their constructor (rklp_test_shadow_fail: NULL, the variable absent, no
+# leak), and the pre-patch callback failing for object k of N, when the
+# patch is enabled and when a module comes (test_rklp_callbacks_demo
+# pre_patch_fail_at=k). ftrace refusing the patch (kernel.ftrace_enabled=0;
+# a kprobe's IPMODIFY ops on the function) are test-ftrace.sh's and
+# test-kprobe.sh's cases, in make check. Prints "# faults: N failure points
+# exercised (allocations A, shadow S, callbacks C), L left a trace; 2 more
+# (ftrace refusals) in make check".
 . ./functions.sh
 
 FS=/sys/kernel/debug/failslab
@@ -98,6 +106,62 @@ fail_writes $RKLP_KICK_DELAY "$(cat $RKLP_KICK_DELAY)" "true"
 check_file /proc/cmdline "this has been live patched"
 end_test
 
+ALLOC_POINTS=$POINTS
+
+start_test "fault injection: every allocation failure of a shadow variable and its constructor"
+SF=/sys/module/rklp_test_shadow_fail/parameters
+load_mod rklp_test_shadow_fail
+for how in alloc get_or_alloc; do
+	ctor0=$(dmesg | grep -c 'Failed to construct shadow variable')
+	fail_writes $SF/$how 1 "[ \"\$(cat $SF/present)\" = 0 ] && [ \"\$(cat $SF/live)\" = 0 ]"
+	# n=1 fails the write's own buffer (kernfs); then rklp's, then the
+	# constructor's: at least both of these were reached.
+	[ $n -ge 3 ] || fail "$how: only $((n - 1)) allocations failed"
+	# The constructor's allocation failed once (rklp said so).
+	check_eq "$how: constructor failures" $(($(dmesg | grep -c 'Failed to construct shadow variable') - ctor0)) 1
+	[ "$normal" = 0 ] || fail "$how: errno $normal without injection"
+done
+unload_mod rklp_test_shadow_fail
+end_test
+SHADOW_POINTS=$((POINTS - ALLOC_POINTS))
+
+# The pre-patch callback of object k (of the N loaded) fails: the patch is
+# refused with that error, the objects before k get their post-unpatch
+# callback (their pre-patch one ran), nothing stays patched.
+start_test "fault injection: the pre-patch callback fails for object k of N"
+CB=test_rklp_callbacks_demo
+load_mod test_rklp_callbacks_mod
+load_mod test_rklp_callbacks_busy
+OBJS=3
+k=1
+while [ $k -le $OBJS ]; do
+	before=$(dmesg | grep -c 'post_unpatch_callback')
+	load_failing_mod $CB pre_patch_fail_at=$k
+	case "$out" in *"No such device"*) ;; *) fail "k=$k: $out, expected ENODEV" ;; esac
+	after=$(dmesg | grep -c 'post_unpatch_callback')
+	check_eq "k=$k: post-unpatch callbacks" $((after - before)) $((k - 1))
+	[ ! -e $SYSFS_RKLP/$CB ] || fail "k=$k: $CB still there"
+	[ ! -e /sys/module/$CB ] || fail "k=$k: $CB still loaded"
+	check_eq "k=$k: enabled functions" "$(ftrace_enabled_functions | wc -l)" 0
+	[ -n "$TEST_FAILED" ] && { TRACES=$((TRACES + 1)); break; }
+	POINTS=$((POINTS + 1))
+	k=$((k + 1))
+done
+# The same for a module coming: vmlinux and test_rklp_callbacks_mod
+# patched (calls 1 and 2), test_rklp_callbacks_busy's (3) fails: refused.
+unload_mod test_rklp_callbacks_busy
+load_lp $CB pre_patch_fail_at=$OBJS
+load_failing_mod test_rklp_callbacks_busy
+[ ! -e /sys/module/test_rklp_callbacks_busy ] || fail "coming: test_rklp_callbacks_busy loaded"
+check_file $SYSFS_RKLP/$CB/enabled 1
+[ -n "$TEST_FAILED" ] && TRACES=$((TRACES + 1)) || POINTS=$((POINTS + 1))
+disable_lp $CB
+unload_mod $CB
+unload_mod test_rklp_callbacks_mod
+check_no_leftovers $CB
+end_test
+CB_POINTS=$((POINTS - ALLOC_POINTS - SHADOW_POINTS))
+
 echo Y >$FS/ignore-gfp-wait
 echo 2 >$FS/verbose
-echo "# faults: $POINTS failure points exercised, $TRACES left a trace"
+echo "# faults: $POINTS failure points exercised (allocations $ALLOC_POINTS, shadow $SHADOW_POINTS, callbacks $CB_POINTS), $TRACES left a trace; 2 more (ftrace refusals) in make check"
