@@ -64,7 +64,10 @@ macro_rules! torture_patch {
         }
 
         #[no_mangle]
-        extern "C" fn $show(m: *mut kernel::bindings::seq_file, _v: *mut core::ffi::c_void) -> c_int {
+        extern "C" fn $show(
+            m: *mut kernel::bindings::seq_file,
+            _v: *mut core::ffi::c_void,
+        ) -> c_int {
             seq_line(m, c_str!($name))
         }
 
