@@ -36,7 +36,7 @@ cp "$KOUT/samples/livepatch/livepatch-sample.ko" "$root/lib/rklp/"
 install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
 install -m 0755 "$RKLP_ROOT/tools/rklp/rklp" "$root/bin/rklp"
 cp -r "$RKLP_ROOT/tools/testing/selftests/rklp" "$root/rklp/selftests"
-rm -rf "$root/rklp/selftests/test_modules" "$root"/rklp/selftests/*.c
+rm -rf "$root/rklp/selftests/test_modules" "$root"/rklp/selftests/*.[ch]
 # User-space helpers of the selftests: no compiler in the guest, so build
 # them here, statically.
 for c in "$RKLP_ROOT"/tools/testing/selftests/rklp/*.c; do
