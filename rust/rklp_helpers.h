@@ -25,6 +25,8 @@
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 
+#include "direct_stubs.h"
+
 /* ftrace: the C half of the handler (the ops' func). notrace. */
 void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 		       struct ftrace_ops *op, struct ftrace_regs *fregs);
@@ -92,5 +94,17 @@ bool rklp_should_fail_task_insert(void);
 void *rklp_task_table_debugfs_create(unsigned long *live, unsigned long *tombstones,
 				     unsigned long *untracked);
 void rklp_task_table_debugfs_remove(void *dir);
+
+/* settled functions: direct.c and direct_stubs.S */
+extern unsigned long rklp_direct_slots[RKLP_DIRECT_STUBS];
+void rklp_direct_undecided(void);
+unsigned long rklp_direct_decide(unsigned long ret);
+void rklp_direct_ops_init(struct ftrace_ops *ops);
+int rklp_direct_anchor_register(void);
+void rklp_direct_anchor_unregister(void);
+void rklp_direct_anchor(void);
+unsigned long rklp_direct_stub_addr(unsigned int k);
+unsigned long rklp_direct_text_start(void);
+unsigned long rklp_direct_text_end(void);
 
 #endif

@@ -36,12 +36,14 @@ struct Force;
 struct Replace;
 struct Patched;
 struct StackOrder;
+struct Settled;
 
 static ENABLED: KobjAttr = KobjAttr::new::<Enabled>(c_str!("enabled"), 0o644);
 static TRANSITION: KobjAttr = KobjAttr::new::<Transition>(c_str!("transition"), 0o444);
 static FORCE: KobjAttr = KobjAttr::new::<Force>(c_str!("force"), 0o200);
 static REPLACE: KobjAttr = KobjAttr::new::<Replace>(c_str!("replace"), 0o444);
 static STACK_ORDER: KobjAttr = KobjAttr::new::<StackOrder>(c_str!("stack_order"), 0o444);
+static SETTLED: KobjAttr = KobjAttr::new::<Settled>(c_str!("settled"), 0o444);
 static PATCHED: KobjAttr = KobjAttr::new::<Patched>(c_str!("patched"), 0o444);
 
 fn show_patch(dir: KobjId, out: &mut ShowBuf, f: impl FnOnce(&Patch) -> bool) -> Result {
@@ -133,6 +135,29 @@ impl AttrOps for StackOrder {
         let st = core.state.lock();
         let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
         writeln!(out, "{}", idx + 1).map_err(|_| EINVAL)
+    }
+    fn store(_: KobjId, _: &[u8]) -> Result {
+        Err(EPERM)
+    }
+}
+
+/// `<patch>/settled`: how many of the patch's functions run their
+/// replacement through a direct call (no handler), now.
+impl AttrOps for Settled {
+    fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
+        let core = core().ok_or(ENODEV)?;
+        let st = core.state.lock();
+        let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
+        let r = &st.redirect;
+        let n = st.patches[idx]
+            .funcs()
+            .filter(|f| {
+                f.entry
+                    .is_some_and(|id| r.hash.is_top(f.ftrace_loc, id) && !f.nop)
+                    && r.direct.settled_on(f.ftrace_loc, f.new_func)
+            })
+            .count();
+        writeln!(out, "{}", n).map_err(|_| EINVAL)
     }
     fn store(_: KobjId, _: &[u8]) -> Result {
         Err(EPERM)
@@ -249,7 +274,14 @@ pub(crate) fn create_patch_dirs(patch: &mut Patch, root: &KobjDir) -> Result {
             &*patch.name
         );
     })?;
-    for a in [&ENABLED, &TRANSITION, &FORCE, &REPLACE, &STACK_ORDER] {
+    for a in [
+        &ENABLED,
+        &TRANSITION,
+        &FORCE,
+        &REPLACE,
+        &STACK_ORDER,
+        &SETTLED,
+    ] {
         pdir.add(a)?;
     }
     for o in patch.objs.iter_mut() {

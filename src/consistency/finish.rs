@@ -38,6 +38,7 @@ pub(crate) fn patching(st: &mut CoreState, idx: usize) {
         o.post_patch();
     }
     pr_notice!("'{}': patching complete\n", &*patch.name);
+    crate::settle::schedule();
 }
 
 /// Every task has left `st.patches[idx]`: its entries go, the post-unpatch
@@ -47,6 +48,8 @@ pub(crate) fn unpatching(st: &mut CoreState, idx: usize) {
     patch.enabled = false;
     unpatch(&mut st.redirect, &mut patch);
     st.patches.defer_free(patch);
+    // The functions still patched below it settle again.
+    crate::settle::schedule();
 }
 
 /// Takes `patch`, which no task runs, out of the hash and the filter and

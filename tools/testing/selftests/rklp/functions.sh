@@ -165,17 +165,31 @@ disable_lp() {
 	loop_until "[ ! -d $SYSFS_RKLP/$1 ]" || fail "$1: sysfs dir still there after disable"
 }
 
-# Functions attached to ftrace ops right now (rklp, livepatch, tracers).
+# Functions attached to ftrace ops right now (rklp, livepatch, tracers), one
+# line each: without the second line ftrace prints for a direct call, and
+# without rklp's anchor function (registered while any function is settled
+# on a direct call, see test-direct.sh).
 ftrace_enabled_functions() {
-	cat $TRACING/enabled_functions 2>/dev/null
+	cat $TRACING/enabled_functions 2>/dev/null |
+		grep -v -e '^[[:space:]]*direct-->' -e '^rklp_direct_anchor '
+}
+
+# wait_direct_released: rklp releases the direct calls of settled functions
+# that are no longer patched lazily (an unregistration waits for RCU-tasks
+# grace periods): waits until none is left.
+wait_direct_released() {
+	[ -r /sys/module/rklp/parameters/direct_calls ] || return 0
+	loop_until '[ "$(cat /sys/module/rklp/parameters/direct_calls)" = 0 ]' ||
+		fail "direct calls never released: $(cat /sys/module/rklp/parameters/direct_calls) left"
 }
 
 # check_no_leftovers NAME: nothing of a refused/removed patch remains.
 check_no_leftovers() {
 	[ ! -e "$SYSFS_RKLP/$1" ] || fail "$SYSFS_RKLP/$1 left behind"
 	[ ! -e "/sys/module/$1" ] || fail "module $1 left loaded"
-	n=$(ftrace_enabled_functions | wc -l)
-	[ "$n" = 0 ] || { fail "ftrace still has $n functions enabled"; ftrace_enabled_functions | sed 's/^/# /'; }
+	wait_direct_released
+	n=$(cat $TRACING/enabled_functions 2>/dev/null | wc -l)
+	[ "$n" = 0 ] || { fail "ftrace still has $n functions enabled"; cat $TRACING/enabled_functions | sed 's/^/# /'; }
 	check_eq "rklp refcnt" "$(cat /sys/module/rklp/refcnt)" 0
 }
 
