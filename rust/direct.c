@@ -7,8 +7,13 @@
 #include <linux/preempt.h>
 #include "rklp_helpers.h"
 
-/* The stubs' slots: the replacement each stub enters, 0 for "ask rklp". */
-unsigned long rklp_direct_slots[RKLP_DIRECT_STUBS];
+/*
+ * The dispatcher's table: key = a settled function's fentry return address,
+ * target = its replacement, or 0 for "ask rklp". Empty keys are 0, removed
+ * ones RKLP_DIRECT_TOMBSTONE. Written by rust/direct.rs under rklp's core
+ * mutex; read by rklp_direct_dispatch.
+ */
+struct rklp_direct_entry rklp_direct_table[RKLP_DIRECT_TABLE] __aligned(16);
 
 unsigned long rklp_ftrace_redirect(unsigned long ip);
 
@@ -61,66 +66,21 @@ void rklp_direct_ops_init(struct ftrace_ops *ops)
 }
 
 /*
- * The anchor: a PERMANENT ops on a function of rklp.ko that nothing calls,
- * registered while any direct ops is. A direct ops cannot be PERMANENT
- * (register_ftrace_direct() overwrites its flags), and once a patch's
- * functions have left the handler's filter the handler ops may be gone too:
- * without the anchor, `sysctl kernel.ftrace_enabled=0` would silently
- * unpatch every settled function. With it, the sysctl fails with EBUSY.
+ * The anchor: a function of rklp.ko that nothing calls, kept in the filter of
+ * rklp's handler ops while any direct call is registered. A direct ops cannot
+ * be PERMANENT (register_ftrace_direct() overwrites its flags); the handler
+ * ops is, and the anchor keeps it registered when every patched function has
+ * left its filter: `sysctl kernel.ftrace_enabled=0` then fails with EBUSY
+ * instead of silently unpatching every settled function. It also means the
+ * handler ops is never registered anew over a function with a direct call,
+ * which would ask the direct ops' consent (PEER), refused above.
  */
 noinline void rklp_direct_anchor(void)
 {
 	barrier();
 }
 
-static notrace void rklp_anchor_func(unsigned long ip, unsigned long parent_ip,
-				     struct ftrace_ops *op, struct ftrace_regs *fregs)
+unsigned long rklp_direct_dispatch_addr(void)
 {
-}
-
-static struct ftrace_ops rklp_anchor_ops = {
-	.func = rklp_anchor_func,
-	.flags = FTRACE_OPS_FL_PERMANENT,
-};
-
-int rklp_direct_anchor_register(void)
-{
-	int ret;
-
-	ret = ftrace_set_filter_ip(&rklp_anchor_ops, (unsigned long)rklp_direct_anchor, 0, 0);
-	if (ret)
-		return ret;
-	ret = register_ftrace_function(&rklp_anchor_ops);
-	if (ret)
-		ftrace_set_filter_ip(&rklp_anchor_ops, (unsigned long)rklp_direct_anchor, 1, 0);
-	return ret;
-}
-
-void rklp_direct_anchor_unregister(void)
-{
-	unregister_ftrace_function(&rklp_anchor_ops);
-	ftrace_set_filter_ip(&rklp_anchor_ops, (unsigned long)rklp_direct_anchor, 1, 0);
-}
-
-unsigned long rklp_direct_stub_addr(unsigned int k)
-{
-	extern char rklp_direct_stubs[];
-
-	return (unsigned long)rklp_direct_stubs + (unsigned long)k * RKLP_DIRECT_STUB_SIZE;
-}
-
-/* The text a task stopped in a stub or in its decision has on its stack. */
-unsigned long rklp_direct_text_start(void)
-{
-	extern char rklp_direct_stubs[];
-
-	return (unsigned long)rklp_direct_stubs;
-}
-
-unsigned long rklp_direct_text_end(void)
-{
-	extern char rklp_direct_stubs[];
-
-	return (unsigned long)rklp_direct_stubs +
-	       (unsigned long)RKLP_DIRECT_STUBS * RKLP_DIRECT_STUB_SIZE;
+	return (unsigned long)rklp_direct_dispatch;
 }

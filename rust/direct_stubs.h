@@ -1,25 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The pool of direct-call stubs (direct_stubs.S): shared by the assembly,
- * the C helpers and, through bindgen, the Rust side (rust/direct.rs).
- * Assembler-safe: only #defines.
+ * The direct-call dispatcher's table (direct_stubs.S, direct.c,
+ * rust/direct.rs). Assembler-safe: only #defines.
  */
 #ifndef RKLP_DIRECT_STUBS_H
 #define RKLP_DIRECT_STUBS_H
 
-/* How many functions can be settled at once; the others stay on the handler. */
-#define RKLP_DIRECT_STUBS 8192
-
 /*
- * Bytes per stub (a power of two): ENDBR, CALL_DEPTH_ACCOUNT (10 bytes when
- * call-depth tracking is built in), the slot load and test, the store and a
- * RET that may be a 5-byte jump to the return thunk. The assembler checks
- * that each stub fits.
+ * Entries of the table, a power of two. At most half are used, so at most
+ * RKLP_DIRECT_TABLE / 2 functions are settled at once; the others stay on
+ * the handler.
  */
-#ifdef CONFIG_MITIGATION_CALL_DEPTH_TRACKING
-#define RKLP_DIRECT_STUB_SIZE 64
-#else
-#define RKLP_DIRECT_STUB_SIZE 32
-#endif
+#define RKLP_DIRECT_TABLE_BITS 14
+#define RKLP_DIRECT_TABLE (1 << RKLP_DIRECT_TABLE_BITS)
+#define RKLP_DIRECT_TABLE_MASK (RKLP_DIRECT_TABLE - 1)
+
+/* An entry is 16 bytes: key (fentry return address), target. */
+#define RKLP_DIRECT_ENTRY_SHIFT 4
+
+/* Key of a slot whose entry was removed: never a return address. */
+#define RKLP_DIRECT_TOMBSTONE 1
 
 #endif

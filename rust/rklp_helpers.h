@@ -43,6 +43,7 @@ void rklp_init_cpu_work(struct work_struct *work, work_func_t func);
 bool rklp_queue_work_on(int cpu, struct work_struct *work);
 void rklp_init_delayed_work(struct delayed_work *dw, work_func_t func);
 bool rklp_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms);
+bool rklp_mod_delayed_work_ms(struct delayed_work *dw, unsigned int ms);
 bool rklp_cancel_delayed_work_sync(struct delayed_work *dw);
 
 /* struct module fields Rust should not poke at directly */
@@ -96,15 +97,16 @@ void *rklp_task_table_debugfs_create(unsigned long *live, unsigned long *tombsto
 void rklp_task_table_debugfs_remove(void *dir);
 
 /* settled functions: direct.c and direct_stubs.S */
-extern unsigned long rklp_direct_slots[RKLP_DIRECT_STUBS];
+struct rklp_direct_entry {
+	unsigned long key;
+	unsigned long target;
+};
+extern struct rklp_direct_entry rklp_direct_table[RKLP_DIRECT_TABLE];
+void rklp_direct_dispatch(void);
 void rklp_direct_undecided(void);
 unsigned long rklp_direct_decide(unsigned long ret);
 void rklp_direct_ops_init(struct ftrace_ops *ops);
-int rklp_direct_anchor_register(void);
-void rklp_direct_anchor_unregister(void);
 void rklp_direct_anchor(void);
-unsigned long rklp_direct_stub_addr(unsigned int k);
-unsigned long rklp_direct_text_start(void);
-unsigned long rklp_direct_text_end(void);
+unsigned long rklp_direct_dispatch_addr(void);
 
 #endif

@@ -176,11 +176,12 @@ impl Drop for Rklp {
         unpublish();
         let task_syms = {
             let mut st = self.core.state.lock();
+            // Never leave ftrace calling into freed text: the direct calls
+            // of functions no longer patched, and the anchor, go first.
+            settle::release_all(&mut st);
             if !st.patches.is_empty() || st.redirect.filter.count() != 0 {
                 pr_err!("unloading with live patches: this is a bug\n");
             }
-            // Never leave ftrace calling into freed text.
-            settle::release_all(&mut st);
             st.redirect.filter.shutdown();
             st.task_syms.clone()
         };

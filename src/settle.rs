@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Settling: once no transition runs, every patched function whose visible
-//! entry is a replacement moves from rklp's shared handler onto its own
-//! ftrace direct call, to a stub that enters the replacement
-//! (redirect/direct.rs); functions no longer patched give their direct
-//! call back. Both happen in one delayed work, in small batches under the
+//! entry is a replacement moves from rklp's shared handler onto an ftrace
+//! direct call to rklp's dispatcher, which enters the replacement
+//! (redirect/direct.rs); batches of functions no longer patched give their
+//! direct calls back. Both happen in one delayed work, in small batches under the
 //! core mutex, so that enabling and disabling never wait for ftrace's
 //! direct-call updates.
 //!
@@ -26,8 +26,9 @@ pub(crate) static SETTLE_DELAY_MS: AtomicU32 = AtomicU32::new(1000);
 /// now (settled, or waiting to be released).
 pub(crate) static DIRECT_CALLS: AtomicU32 = AtomicU32::new(0);
 
-/// Registrations per batch: the core mutex is released in between.
-const BATCH: usize = 64;
+/// Most functions registered in one batch (one ftrace update, under the
+/// core mutex); the mutex is released between batches.
+const BATCH: usize = 1024;
 
 /// The one settle work, initialised at module init.
 pub(crate) static SETTLE_WORK: StaticDelayedWork = StaticDelayedWork::new();
@@ -75,77 +76,91 @@ fn pass(st: &mut CoreState) -> bool {
     more
 }
 
-/// Settles the functions whose visible entry is a replacement. Returns
-/// whether some were left for the next batch.
+/// Settles the functions whose visible entry is a replacement: those with
+/// a direct call get their table entry back, the others get direct calls,
+/// one batch per patched object (so that a module going releases whole
+/// batches), up to [`BATCH`] functions. Returns whether some were left for
+/// the next pass.
 fn settle_batch(st: &mut CoreState) -> bool {
-    let Ok(mut newly) = KVec::<usize>::with_capacity(BATCH, GFP_KERNEL) else {
+    let Ok(mut todo) = KVec::<(usize, usize)>::with_capacity(BATCH, GFP_KERNEL) else {
         return true;
     };
-    let mut left = false;
-    let mut pool_full = false;
     let CoreState {
         patches, redirect, ..
     } = st;
-    'all: for p in patches.iter() {
+    for p in patches.iter() {
         for o in p.objs.iter().filter(|o| o.patched) {
             for f in o.funcs.iter() {
                 let Some(id) = f.entry else { continue };
-                if f.nop || f.new_func == 0 || !redirect.hash.is_top(f.ftrace_loc, id) {
+                let ip = f.ftrace_loc;
+                if f.nop || f.new_func == 0 || !redirect.hash.is_top(ip, id) {
                     continue;
                 }
-                if redirect.direct.settled_on(f.ftrace_loc, f.new_func) {
+                if redirect.direct.covers(ip) {
+                    if !redirect.direct.settled_on(ip, f.new_func) {
+                        // Table full: its calls stay on the slow path.
+                        let _ = redirect.direct.resettle(ip, f.new_func);
+                    }
                     continue;
                 }
-                if !redirect.direct.covers(f.ftrace_loc) {
-                    if pool_full {
-                        continue;
-                    }
-                    if newly.len() == BATCH {
-                        left = true;
-                        break 'all;
-                    }
+                if redirect.direct.refused(ip) || todo.len() >= redirect.direct.room() {
+                    continue;
                 }
-                match redirect.direct.settle(f.ftrace_loc, f.new_func) {
-                    // Capacity: at most BATCH new ones.
-                    Ok(true) => {
-                        let _ = newly.push(f.ftrace_loc, GFP_KERNEL);
+                if todo.len() == BATCH {
+                    break;
+                }
+                // Capacity: BATCH.
+                let _ = todo.push((ip, f.new_func), GFP_KERNEL);
+            }
+            if !todo.is_empty() {
+                // One object at a time.
+                let left = todo.len() == BATCH;
+                match redirect.direct.settle(&mut redirect.filter, &todo) {
+                    Ok(mut ips) => {
+                        // Their calls are decided by the dispatcher now, the
+                        // same way: out of the filter, in one update.
+                        redirect.remove_from_filter(&mut ips);
+                        // None: the table is full (or cannot be compacted).
+                        return !ips.is_empty();
                     }
-                    Ok(false) => {}
-                    Err(e) if e == ENOSPC => {
+                    Err(e) => {
                         pr_info!(
-                            "all {} direct-call stubs in use: '{}' and the functions after it stay on the handler\n",
-                            crate::redirect::direct::Direct::capacity(),
-                            &*f.old_name
+                            "cannot settle {} functions of '{}' on direct calls ({}): they stay on the handler\n",
+                            todo.len(),
+                            &*p.name,
+                            e.to_errno()
                         );
-                        pool_full = true;
+                        return left;
                     }
-                    Err(e) if e == ENOMEM => left = true,
-                    Err(e) => pr_info!(
-                        "cannot settle '{}' on a direct call ({}): it stays on the handler\n",
-                        &*f.old_name,
-                        e.to_errno()
-                    ),
                 }
             }
         }
     }
-    // Their stubs decide the same as the handler: leave the filter (one
-    // batched update).
-    redirect.remove_from_filter(&mut newly);
-    left
+    false
 }
 
-/// Releases the direct call of one function that is no longer patched (an
-/// unregistration waits for RCU-tasks grace periods, so one per batch).
+/// Releases the direct calls of one batch none of whose functions is
+/// patched any more (an unregistration waits for RCU-tasks grace periods,
+/// so one per pass).
 fn release_one(st: &mut CoreState) -> bool {
     let redirect = &mut st.redirect;
     let hash = &redirect.hash;
     redirect.direct.forget_refusals(|ip| hash.contains(ip));
-    let Some(ip) = redirect.direct.find_unpatched(|ip| hash.contains(ip)) else {
+    if let Some(b) = redirect.direct.find_unpatched(|ip| hash.contains(ip)) {
+        redirect.direct.release(&mut redirect.filter, b);
+        return true;
+    }
+    let Some(b) = redirect
+        .direct
+        .find_partly_unpatched(|ip| hash.contains(ip))
+    else {
         return false;
     };
-    redirect.direct.release(ip);
-    true
+    // Out of memory: retried by the next pass.
+    redirect
+        .direct
+        .rebatch(&mut redirect.filter, b, |ip| hash.contains(ip))
+        .is_ok()
 }
 
 /// Releases at once every direct call of a function no longer patched: a
@@ -159,8 +174,39 @@ pub(crate) fn release_unpatched(st: &mut CoreState) {
 /// Module exit: releases every direct call, patched or not (there should
 /// be none patched: they would run rklp's freed stubs).
 pub(crate) fn release_all(st: &mut CoreState) {
-    st.redirect.direct.release_all();
+    let r = &mut st.redirect;
+    r.direct.release_all(&mut r.filter);
     DIRECT_CALLS.store(0, Ordering::Relaxed);
+}
+
+/// Schedules a pass at once: functions with direct calls are no longer
+/// patched, and their direct calls should go soon.
+pub(crate) fn schedule_release() {
+    if !STOPPED.load(Ordering::Relaxed) {
+        SETTLE_WORK.reschedule_ms(0);
+    }
+}
+
+/// `/sys/module/rklp/transition/direct`: `settled N` (functions entering
+/// their replacement from the dispatcher), `undecided N` (with a direct
+/// call, deciding per task or waiting to settle again), `unpatched N` (with
+/// a direct call, waiting to be released), `batches N`.
+pub(crate) fn show(st: &CoreState, out: &mut impl core::fmt::Write) -> core::fmt::Result {
+    let r = &st.redirect;
+    let (mut settled, mut undecided, mut unpatched) = (0usize, 0usize, 0usize);
+    r.direct.for_each_ip(|ip| {
+        if !r.hash.contains(ip) {
+            unpatched += 1;
+        } else if r.direct.is_settled(ip) {
+            settled += 1;
+        } else {
+            undecided += 1;
+        }
+    });
+    writeln!(out, "settled {}", settled)?;
+    writeln!(out, "undecided {}", undecided)?;
+    writeln!(out, "unpatched {}", unpatched)?;
+    writeln!(out, "batches {}", r.direct.batches())
 }
 
 /// Module exit: no more passes.

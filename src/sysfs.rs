@@ -184,11 +184,25 @@ impl AttrOps for Patched {
 
 struct Stalled;
 struct PatchState;
+struct DirectStatus;
 
 /// Root only, like /proc/<pid>/stack: it names kernel functions other
 /// tasks sleep in.
 static STALLED: KobjAttr = KobjAttr::new::<Stalled>(c_str!("stalled"), 0o400);
 static PATCH_STATE: KobjAttr = KobjAttr::new::<PatchState>(c_str!("patch_state"), 0o644);
+static DIRECT_STATUS: KobjAttr = KobjAttr::new::<DirectStatus>(c_str!("direct"), 0o444);
+
+/// `/sys/module/rklp/transition/direct` (settle.rs).
+impl AttrOps for DirectStatus {
+    fn show(_: KobjId, out: &mut ShowBuf) -> Result {
+        let core = core().ok_or(ENODEV)?;
+        let st = core.state.lock();
+        crate::settle::show(&st, out).map_err(|_| EINVAL)
+    }
+    fn store(_: KobjId, _: &[u8]) -> Result {
+        Err(EPERM)
+    }
+}
 
 // How long a transition waits before kicking stalled tasks (and between
 // kicks): `insmod rklp.ko kick_delay_ms=N` or
@@ -262,6 +276,7 @@ pub(crate) fn create_status_dir(module: &'static ThisModule) -> Result<KobjDir> 
     })?;
     dir.add(&STALLED)?;
     dir.add(&PATCH_STATE)?;
+    dir.add(&DIRECT_STATUS)?;
     Ok(dir)
 }
 

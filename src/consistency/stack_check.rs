@@ -93,18 +93,13 @@ impl Checks {
         let size = st.kallsyms.symbol_size(entry).unwrap_or(1);
         let handler = Check::new(entry, size, c_str!("rklp_ftrace_entry"))?;
         in_handler.push(handler, GFP_KERNEL)?;
-        // The direct-call stubs of settled functions and their undecided
-        // path: a task stopped there is about to enter the version its stub
-        // read or the handler logic chose.
-        let (start, end) = crate::sys::direct::pool_text();
-        in_handler.push(
-            Check::new(start, end - start, c_str!("rklp_direct_stubs"))?,
-            GFP_KERNEL,
-        )?;
-        for entry in crate::sys::direct::undecided_entries() {
+        // The direct-call dispatcher of settled functions and its slow
+        // path: a task stopped there is about to enter the version the
+        // table or the handler logic chose.
+        for entry in crate::sys::direct::dispatch_entries() {
             let size = st.kallsyms.symbol_size(entry).unwrap_or(1);
             in_handler.push(
-                Check::new(entry, size, c_str!("rklp_direct_undecided"))?,
+                Check::new(entry, size, c_str!("rklp_direct_dispatch"))?,
                 GFP_KERNEL,
             )?;
         }

@@ -40,9 +40,9 @@ impl Redirect {
                 match pushed {
                     Ok((id, new_key)) => {
                         f.entry = Some(id);
-                        // A function whose direct call is still there (its
-                        // stub undecided, waiting to be released) keeps it:
-                        // the stub now finds this entry.
+                        // A function whose direct call is still there
+                        // (waiting to be released with its batch) keeps it:
+                        // the dispatcher's slow path finds this entry.
                         if new_key && !self.direct.covers(f.ftrace_loc) {
                             // Capacity reserved above: cannot fail.
                             let _ = new_ips.push(f.ftrace_loc, GFP_KERNEL);
@@ -152,10 +152,9 @@ impl Redirect {
                 if let Some(id) = f.entry.take() {
                     match self.hash.remove(f.ftrace_loc, id, &mut grave) {
                         Ok(true) if self.direct.covers(f.ftrace_loc) => {
-                            // Not in the filter: its stub (undecided since
-                            // the transition started) now runs the
-                            // original; the direct call is released later.
-                            self.direct.unsettle(core::iter::once(f.ftrace_loc));
+                            // Not in the filter: its direct call now runs
+                            // the original, until released with its batch.
+                            self.direct.unpatched(f.ftrace_loc);
                             released = true;
                         }
                         Ok(true) => {
@@ -172,7 +171,7 @@ impl Redirect {
         self.remove_from_filter(&mut gone);
         grave.free_after_grace_period();
         if released {
-            crate::settle::schedule();
+            crate::settle::schedule_release();
         }
     }
 

@@ -41,7 +41,8 @@ impl Redirect {
             hash: unsafe { HashWriter::new_once() },
             // SAFETY: called once (contract).
             filter: unsafe { Filter::new_once() },
-            direct: Direct::new(),
+            // SAFETY: called once (contract).
+            direct: unsafe { Direct::new_once() },
             kallsyms,
         }
     }
@@ -55,7 +56,7 @@ impl Redirect {
 
     /// Makes the settled functions of `patch` decide per task again
     /// (before a transition or immediate switch of `patch` starts).
-    pub(crate) fn unsettle(&self, patch: &Patch) {
+    pub(crate) fn unsettle(&mut self, patch: &Patch) {
         self.direct.unsettle(
             patch
                 .funcs()

@@ -170,8 +170,19 @@ disable_lp() {
 # without rklp's anchor function (registered while any function is settled
 # on a direct call, see test-direct.sh).
 ftrace_enabled_functions() {
+	wait_direct_unpatched_released
 	cat $TRACING/enabled_functions 2>/dev/null |
 		grep -v -e '^[[:space:]]*direct-->' -e '^rklp_direct_anchor '
+}
+
+# wait_direct_unpatched_released: functions that are no longer patched keep
+# their direct calls until the settle work releases them (promptly, but
+# asynchronously): waits until none is left, so that every function listed
+# is patched.
+wait_direct_unpatched_released() {
+	[ -r /sys/module/rklp/transition/direct ] || return 0
+	loop_until 'grep -q "^unpatched 0$" /sys/module/rklp/transition/direct' ||
+		fail "direct calls of unpatched functions never released"
 }
 
 # wait_direct_released: rklp releases the direct calls of settled functions

@@ -25,13 +25,18 @@ settled() {
 # target is on a second line).
 direct_line() { grep -A1 "^$1 " $TRACING/enabled_functions | tr '\n\t' '  '; }
 
-# check_direct FUNC: FUNC is called directly into a stub, not the handler.
+# has_direct FUNC: FUNC has a direct call now.
+has_direct() { direct_line "$1" | grep -q 'direct-->'; }
+
+# check_direct FUNC: FUNC is called directly into the dispatcher, not the
+# handler.
 check_direct() {
+	loop_until "has_direct $1" || fail "$1 has no direct call"
 	_l=$(direct_line "$1")
 	echo "# $_l"
 	case "$_l" in
-	*"direct-->rklp_direct_stubs"*) ;;
-	*) fail "$1 is not on a direct call to rklp's stubs" ;;
+	*"direct-->rklp_direct_dispatch"*) ;;
+	*) fail "$1 is not on a direct call to rklp's dispatcher" ;;
 	esac
 	case "$_l" in
 	*rklp_ftrace_entry*) fail "$1 still goes through rklp's handler" ;;
@@ -94,7 +99,10 @@ settled test_rklp_multi 2
 settled rklp_sample 1
 load_lp test_rklp_replace
 settled test_rklp_replace 1
-check_file $PARAMS/direct_calls 1
+# The replaced patches' batches go, meminfo settles again in a new one.
+loop_until "[ \"\$(cat $PARAMS/direct_calls)\" = 1 ]" ||
+	fail "direct_calls is $(cat $PARAMS/direct_calls), expected 1"
+cat /sys/module/rklp/transition/direct | sed 's/^/# /'
 check_replace_took_over "$ORIG_CMDLINE" "$ORIG_VERSION"
 end_test
 
