@@ -169,10 +169,20 @@ disable_lp() {
 # line each: without the second line ftrace prints for a direct call, and
 # without rklp's anchor function (registered while any function is settled
 # on a direct call, see test-direct.sh).
+# The file is read in several chunks: a line can repeat if the settle work
+# changes records in between, so it is read until two reads agree.
 ftrace_enabled_functions() {
 	wait_direct_unpatched_released
-	cat $TRACING/enabled_functions 2>/dev/null |
-		grep -v -e '^[[:space:]]*direct-->' -e '^rklp_direct_anchor '
+	_ef_n=0
+	_ef=$(cat $TRACING/enabled_functions 2>/dev/null)
+	while [ $_ef_n -lt 50 ]; do
+		_ef2=$(cat $TRACING/enabled_functions 2>/dev/null)
+		[ "$_ef" = "$_ef2" ] && break
+		_ef=$_ef2
+		_ef_n=$((_ef_n + 1))
+		sleep 0.1
+	done
+	[ -n "$_ef" ] && echo "$_ef" | grep -v -e '^[[:space:]]*direct-->' -e '^rklp_direct_anchor '
 }
 
 # wait_direct_unpatched_released: functions that are no longer patched keep
