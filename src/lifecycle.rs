@@ -263,6 +263,8 @@ fn disable_immediate(st: &mut CoreState, idx: usize) -> Result {
         // version; retire `op` so they stay there.
         st.redirect.set_op(&st.patches[idx], OP_NONE);
         immediate::end();
+        // Unsettled above: they settle again.
+        crate::settle::schedule();
         pr_warn!(
             "'{}': unpatching failed, the patch stays enabled\n",
             &*st.patches[idx].name

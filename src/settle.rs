@@ -8,8 +8,8 @@
 //! core mutex, so that enabling and disabling never wait for ftrace's
 //! direct-call updates.
 //!
-//! Parameters: `direct` (1: settle, the default; 0: new settling stops,
-//! settled functions stay until unpatched) and `settle_delay_ms` (how long
+//! Parameters: `direct` (1: settle, the default; 0: no new settling, and
+//! the functions with direct calls go back to the handler at the next pass) and `settle_delay_ms` (how long
 //! after a transition completes before its functions settle).
 
 use crate::core_state::CoreState;
@@ -67,11 +67,11 @@ pub(crate) fn schedule() {
 /// direct call of a function no longer patched. Returns whether work is left.
 fn pass(st: &mut CoreState) -> bool {
     let more = if DIRECT.load(Ordering::Relaxed) != 0 {
-        settle_batch(st)
+        settle_batch(st) || release_one(st)
     } else {
-        false
+        // Back to the handler, a batch at a time.
+        release_one(st) || rebatch_one(st)
     };
-    let more = more || release_one(st);
     DIRECT_CALLS.store(st.redirect.direct.count() as u32, Ordering::Relaxed);
     more
 }
@@ -163,6 +163,19 @@ fn release_one(st: &mut CoreState) -> bool {
         .is_ok()
 }
 
+/// Takes one batch's functions back to the handler (`direct` is 0).
+fn rebatch_one(st: &mut CoreState) -> bool {
+    let redirect = &mut st.redirect;
+    let hash = &redirect.hash;
+    let Some(b) = redirect.direct.find_partly_unpatched(|_| false) else {
+        return false;
+    };
+    redirect
+        .direct
+        .rebatch(&mut redirect.filter, b, |ip| hash.contains(ip))
+        .is_ok()
+}
+
 /// Releases at once every direct call of a function no longer patched: a
 /// module is going (ftrace forgets its functions, but not their direct
 /// calls), or rklp is unloading.
@@ -219,7 +232,7 @@ crate::sys::param::module_param_u32!(
     DIRECT,
     "direct",
     0o644,
-    "1: settle patched functions onto ftrace direct calls after their transition (default); 0: keep new ones on the shared handler"
+    "1: settle patched functions onto ftrace direct calls after their transition (default); 0: keep them on the shared handler (from the next switch on)"
 );
 crate::sys::param::module_param_u32!(
     SETTLE_DELAY_MS,

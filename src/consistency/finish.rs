@@ -48,8 +48,6 @@ pub(crate) fn unpatching(st: &mut CoreState, idx: usize) {
     patch.enabled = false;
     unpatch(&mut st.redirect, &mut patch);
     st.patches.defer_free(patch);
-    // The functions still patched below it settle again.
-    crate::settle::schedule();
 }
 
 /// Takes `patch`, which no task runs, out of the hash and the filter and
@@ -61,6 +59,9 @@ pub(crate) fn unpatch(redirect: &mut Redirect, patch: &mut Patch) {
         o.post_unpatch();
     }
     pr_notice!("'{}': unpatching complete\n", &*patch.name);
+    // The functions still patched below it (or, after a failed enable,
+    // under the patches that stay) settle again.
+    crate::settle::schedule();
 }
 
 /// Completes an atomic replace: every other patch is taken out (no
