@@ -90,6 +90,11 @@ bool rklp_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms)
 	return schedule_delayed_work(dw, msecs_to_jiffies(ms));
 }
 
+bool rklp_mod_delayed_work_ms(struct delayed_work *dw, unsigned int ms)
+{
+	return mod_delayed_work(system_wq, dw, msecs_to_jiffies(ms));
+}
+
 bool rklp_cancel_delayed_work_sync(struct delayed_work *dw)
 {
 	return cancel_delayed_work_sync(dw);

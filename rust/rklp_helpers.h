@@ -25,6 +25,8 @@
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 
+#include "direct_stubs.h"
+
 /* ftrace: the C half of the handler (the ops' func). notrace. */
 void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 		       struct ftrace_ops *op, struct ftrace_regs *fregs);
@@ -41,6 +43,7 @@ void rklp_init_cpu_work(struct work_struct *work, work_func_t func);
 bool rklp_queue_work_on(int cpu, struct work_struct *work);
 void rklp_init_delayed_work(struct delayed_work *dw, work_func_t func);
 bool rklp_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms);
+bool rklp_mod_delayed_work_ms(struct delayed_work *dw, unsigned int ms);
 bool rklp_cancel_delayed_work_sync(struct delayed_work *dw);
 
 /* struct module fields Rust should not poke at directly */
@@ -92,5 +95,18 @@ bool rklp_should_fail_task_insert(void);
 void *rklp_task_table_debugfs_create(unsigned long *live, unsigned long *tombstones,
 				     unsigned long *untracked);
 void rklp_task_table_debugfs_remove(void *dir);
+
+/* settled functions: direct.c and direct_stubs.S */
+struct rklp_direct_entry {
+	unsigned long key;
+	unsigned long target;
+};
+extern struct rklp_direct_entry rklp_direct_table[RKLP_DIRECT_TABLE];
+void rklp_direct_dispatch(void);
+void rklp_direct_undecided(void);
+unsigned long rklp_direct_decide(unsigned long ret);
+void rklp_direct_ops_init(struct ftrace_ops *ops);
+void rklp_direct_anchor(void);
+unsigned long rklp_direct_dispatch_addr(void);
 
 #endif

@@ -97,6 +97,13 @@ impl StaticDelayedWork {
         unsafe { b::rklp_schedule_delayed_work_ms(self.0.get(), ms) };
     }
 
+    /// Queues the work to run after `ms` milliseconds, moving it if it is
+    /// pending with another delay.
+    pub(crate) fn reschedule_ms(&'static self, ms: u32) {
+        // SAFETY: initialised (`init` contract).
+        unsafe { b::rklp_mod_delayed_work_ms(self.0.get(), ms) };
+    }
+
     /// Cancels the work and waits for a running instance.
     pub(crate) fn cancel_sync(&'static self) {
         // SAFETY: initialised (`init` contract).

@@ -131,6 +131,8 @@ fn enable_prepared(st: &mut CoreState, slot: &mut Option<KBox<Patch>>) -> Result
     let Some(patch) = slot.take() else {
         return Err(EINVAL);
     };
+    // Its settled functions decide per task again before any task switches.
+    st.redirect.unsettle(&patch);
     // Room reserved in `enable`: cannot fail.
     st.patches.push(patch);
     transition::start(st, st.patches.len() - 1, PATCHED, checks);
@@ -175,6 +177,7 @@ fn disable_transition(st: &mut CoreState, idx: usize) -> Result {
     }
     patch.enabled = false;
     st.redirect.set_transition(&st.patches[idx], true);
+    st.redirect.unsettle(&st.patches[idx]);
     transition::start(st, idx, UNPATCHED, checks);
     Ok(())
 }
@@ -217,6 +220,9 @@ fn enable_immediate(st: &mut CoreState, slot: &mut Option<KBox<Patch>>) -> Resul
         return Err(e);
     }
     pr_notice!("'{}': starting patching transition\n", &*patch.name);
+    // Settled functions decide again (with `op`) before stop_machine, which
+    // waits for NMIs that entered them through their stubs.
+    st.redirect.unsettle(patch);
     if let Err(e) = immediate::switch(st, patch, PATCHED) {
         pr_warn!("failed to enable patch '{}'\n", &*patch.name);
         // FAILED keeps the entries on the old version until they are gone.
@@ -251,11 +257,14 @@ fn disable_immediate(st: &mut CoreState, idx: usize) -> Result {
     pr_notice!("'{}': starting unpatching transition\n", name);
     immediate::begin();
     st.redirect.set_op(&st.patches[idx], immediate::OP_UNPATCH);
+    st.redirect.unsettle(&st.patches[idx]);
     if let Err(e) = immediate::switch(st, &st.patches[idx], UNPATCHED) {
         // FAILED: entries with OP_UNPATCH run their (committed) new
         // version; retire `op` so they stay there.
         st.redirect.set_op(&st.patches[idx], OP_NONE);
         immediate::end();
+        // Unsettled above: they settle again.
+        crate::settle::schedule();
         pr_warn!(
             "'{}': unpatching failed, the patch stays enabled\n",
             &*st.patches[idx].name

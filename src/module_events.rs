@@ -170,6 +170,9 @@ impl ModuleEvents for RklpModuleEvents {
                 res = Err(e);
             }
         }
+        if res.is_ok() {
+            crate::settle::schedule();
+        }
         if res.is_err() {
             // Undo what this load already patched: the module will not run.
             for p in st.patches.iter_mut() {
@@ -217,6 +220,8 @@ impl ModuleEvents for RklpModuleEvents {
         // Stop checking the module's functions. On failure the old checks
         // stay: a superset, which can only delay the transition.
         let _ = crate::consistency::transition::refresh_checks(st);
+        // ftrace drops the module's records but not their direct calls.
+        crate::settle::release_unpatched(st);
         // Its exit() has run: new patches must leave it alone although it is
         // still in MODULE_STATE_GOING until it is freed.
         st.gone.add(module, &st.kallsyms);

@@ -28,6 +28,7 @@ mod module_events;
 mod patch;
 mod published;
 mod redirect;
+mod settle;
 mod shadow;
 mod sysfs;
 mod sysfs_parse;
@@ -39,6 +40,7 @@ use consistency::{task_table, transition};
 /// for new users, and waits for the works that use them.
 fn unpublish() {
     transition::TRANSITION_WORK.cancel_sync();
+    settle::stop();
     patch::list::FREE_WORK.flush();
     core_state::unpublish();
     system_state::unpublish();
@@ -84,6 +86,7 @@ impl kernel::Module for Rklp {
             patch::list::FREE_WORK.init::<patch::list::FreeWork>();
             task_table::REAP_WORK.init::<task_table::ReapWork>();
             transition::TRANSITION_WORK.init::<transition::TransitionWork>();
+            settle::SETTLE_WORK.init::<settle::SettleWork>();
         }
         let shadows = KBox::pin_init(shadow::Shadows::new(), GFP_KERNEL)?;
         let system_states = system_state::new_registry()?;
@@ -173,10 +176,12 @@ impl Drop for Rklp {
         unpublish();
         let task_syms = {
             let mut st = self.core.state.lock();
+            // Never leave ftrace calling into freed text: the direct calls
+            // of functions no longer patched, and the anchor, go first.
+            settle::release_all(&mut st);
             if !st.patches.is_empty() || st.redirect.filter.count() != 0 {
                 pr_err!("unloading with live patches: this is a bug\n");
             }
-            // Never leave ftrace calling into freed text.
             st.redirect.filter.shutdown();
             st.task_syms.clone()
         };

@@ -36,12 +36,14 @@ struct Force;
 struct Replace;
 struct Patched;
 struct StackOrder;
+struct Settled;
 
 static ENABLED: KobjAttr = KobjAttr::new::<Enabled>(c_str!("enabled"), 0o644);
 static TRANSITION: KobjAttr = KobjAttr::new::<Transition>(c_str!("transition"), 0o444);
 static FORCE: KobjAttr = KobjAttr::new::<Force>(c_str!("force"), 0o200);
 static REPLACE: KobjAttr = KobjAttr::new::<Replace>(c_str!("replace"), 0o444);
 static STACK_ORDER: KobjAttr = KobjAttr::new::<StackOrder>(c_str!("stack_order"), 0o444);
+static SETTLED: KobjAttr = KobjAttr::new::<Settled>(c_str!("settled"), 0o444);
 static PATCHED: KobjAttr = KobjAttr::new::<Patched>(c_str!("patched"), 0o444);
 
 fn show_patch(dir: KobjId, out: &mut ShowBuf, f: impl FnOnce(&Patch) -> bool) -> Result {
@@ -139,6 +141,29 @@ impl AttrOps for StackOrder {
     }
 }
 
+/// `<patch>/settled`: how many of the patch's functions run their
+/// replacement through a direct call (no handler), now.
+impl AttrOps for Settled {
+    fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
+        let core = core().ok_or(ENODEV)?;
+        let st = core.state.lock();
+        let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
+        let r = &st.redirect;
+        let n = st.patches[idx]
+            .funcs()
+            .filter(|f| {
+                f.entry
+                    .is_some_and(|id| r.hash.is_top(f.ftrace_loc, id) && !f.nop)
+                    && r.direct.settled_on(f.ftrace_loc, f.new_func)
+            })
+            .count();
+        writeln!(out, "{}", n).map_err(|_| EINVAL)
+    }
+    fn store(_: KobjId, _: &[u8]) -> Result {
+        Err(EPERM)
+    }
+}
+
 impl AttrOps for Patched {
     fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
         let core = core().ok_or(ENODEV)?;
@@ -159,11 +184,25 @@ impl AttrOps for Patched {
 
 struct Stalled;
 struct PatchState;
+struct DirectStatus;
 
 /// Root only, like /proc/<pid>/stack: it names kernel functions other
 /// tasks sleep in.
 static STALLED: KobjAttr = KobjAttr::new::<Stalled>(c_str!("stalled"), 0o400);
 static PATCH_STATE: KobjAttr = KobjAttr::new::<PatchState>(c_str!("patch_state"), 0o644);
+static DIRECT_STATUS: KobjAttr = KobjAttr::new::<DirectStatus>(c_str!("direct"), 0o444);
+
+/// `/sys/module/rklp/transition/direct` (settle.rs).
+impl AttrOps for DirectStatus {
+    fn show(_: KobjId, out: &mut ShowBuf) -> Result {
+        let core = core().ok_or(ENODEV)?;
+        let st = core.state.lock();
+        crate::settle::show(&st, out).map_err(|_| EINVAL)
+    }
+    fn store(_: KobjId, _: &[u8]) -> Result {
+        Err(EPERM)
+    }
+}
 
 // How long a transition waits before kicking stalled tasks (and between
 // kicks): `insmod rklp.ko kick_delay_ms=N` or
@@ -237,6 +276,7 @@ pub(crate) fn create_status_dir(module: &'static ThisModule) -> Result<KobjDir> 
     })?;
     dir.add(&STALLED)?;
     dir.add(&PATCH_STATE)?;
+    dir.add(&DIRECT_STATUS)?;
     Ok(dir)
 }
 
@@ -249,7 +289,14 @@ pub(crate) fn create_patch_dirs(patch: &mut Patch, root: &KobjDir) -> Result {
             &*patch.name
         );
     })?;
-    for a in [&ENABLED, &TRANSITION, &FORCE, &REPLACE, &STACK_ORDER] {
+    for a in [
+        &ENABLED,
+        &TRANSITION,
+        &FORCE,
+        &REPLACE,
+        &STACK_ORDER,
+        &SETTLED,
+    ] {
         pdir.add(a)?;
     }
     for o in patch.objs.iter_mut() {

@@ -38,6 +38,7 @@ pub(crate) fn patching(st: &mut CoreState, idx: usize) {
         o.post_patch();
     }
     pr_notice!("'{}': patching complete\n", &*patch.name);
+    crate::settle::schedule();
 }
 
 /// Every task has left `st.patches[idx]`: its entries go, the post-unpatch
@@ -58,6 +59,9 @@ pub(crate) fn unpatch(redirect: &mut Redirect, patch: &mut Patch) {
         o.post_unpatch();
     }
     pr_notice!("'{}': unpatching complete\n", &*patch.name);
+    // The functions still patched below it (or, after a failed enable,
+    // under the patches that stay) settle again.
+    crate::settle::schedule();
 }
 
 /// Completes an atomic replace: every other patch is taken out (no

@@ -93,6 +93,16 @@ impl Checks {
         let size = st.kallsyms.symbol_size(entry).unwrap_or(1);
         let handler = Check::new(entry, size, c_str!("rklp_ftrace_entry"))?;
         in_handler.push(handler, GFP_KERNEL)?;
+        // The direct-call dispatcher of settled functions and its slow
+        // path: a task stopped there is about to enter the version the
+        // table or the handler logic chose.
+        for entry in crate::sys::direct::dispatch_entries() {
+            let size = st.kallsyms.symbol_size(entry).unwrap_or(1);
+            in_handler.push(
+                Check::new(entry, size, c_str!("rklp_direct_dispatch"))?,
+                GFP_KERNEL,
+            )?;
+        }
         for f in patch
             .funcs()
             .filter(|f| f.entry.is_some() && f.ftrace_loc != 0)

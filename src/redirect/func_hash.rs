@@ -286,6 +286,18 @@ impl HashWriter {
         }
     }
 
+    /// Whether `ip` has an entry.
+    pub(crate) fn contains(&self, ip: usize) -> bool {
+        !self.find_node(ip).is_null()
+    }
+
+    /// Whether `id` is the top (visible) entry of `ip`.
+    pub(crate) fn is_top(&self, ip: usize, id: EntryId) -> bool {
+        let node = self.find_node(ip);
+        // SAFETY: a non-null node found by the writer is live.
+        !node.is_null() && unsafe { (*node).top.load(Ordering::Relaxed) } == id.0
+    }
+
     /// Sets an entry's immediate-switch operation.
     pub(crate) fn set_op(&mut self, id: EntryId, op: Op) {
         // SAFETY: `id` is a live entry.

@@ -40,7 +40,10 @@ impl Redirect {
                 match pushed {
                     Ok((id, new_key)) => {
                         f.entry = Some(id);
-                        if new_key {
+                        // A function whose direct call is still there
+                        // (waiting to be released with its batch) keeps it:
+                        // the dispatcher's slow path finds this entry.
+                        if new_key && !self.direct.covers(f.ftrace_loc) {
                             // Capacity reserved above: cannot fail.
                             let _ = new_ips.push(f.ftrace_loc, GFP_KERNEL);
                         }
@@ -143,10 +146,17 @@ impl Redirect {
             .sum();
         let mut grave = alloc_retry("unpatching", || Graveyard::with_capacity(n));
         let mut gone = alloc_retry("unpatching", || Ok(KVec::with_capacity(n, GFP_KERNEL)?));
+        let mut released = false;
         for o in objs.iter_mut().filter(|o| o.patched) {
             for f in o.funcs.iter_mut() {
                 if let Some(id) = f.entry.take() {
                     match self.hash.remove(f.ftrace_loc, id, &mut grave) {
+                        Ok(true) if self.direct.covers(f.ftrace_loc) => {
+                            // Not in the filter: its direct call now runs
+                            // the original, until released with its batch.
+                            self.direct.unpatched(f.ftrace_loc);
+                            released = true;
+                        }
                         Ok(true) => {
                             // Capacity reserved above: cannot fail.
                             let _ = gone.push(f.ftrace_loc, GFP_KERNEL);
@@ -160,13 +170,16 @@ impl Redirect {
         }
         self.remove_from_filter(&mut gone);
         grave.free_after_grace_period();
+        if released {
+            crate::settle::schedule_release();
+        }
     }
 
     /// Removes `ips` from the filter. ftrace allocates a new filter for that:
     /// when it cannot, retry, as for [`alloc_retry`]; a location left in the
     /// filter without its node would stay traced, and would keep the count of
     /// the filter's entries off (it decides when the ops is unregistered).
-    fn remove_from_filter(&mut self, ips: &mut [usize]) {
+    pub(crate) fn remove_from_filter(&mut self, ips: &mut [usize]) {
         let mut warned = false;
         loop {
             match self.filter.remove(ips) {

@@ -6,6 +6,7 @@
 //! (install.rs). entry_stack.rs holds the hash's stacking rules (pure:
 //! compiled into the host unit tests too).
 
+pub(crate) mod direct;
 pub(crate) mod entry_stack;
 pub(crate) mod func_hash;
 pub(crate) mod handler;
@@ -14,6 +15,7 @@ pub(crate) mod install;
 use crate::consistency::op_state::Op;
 use crate::patch::Patch;
 use crate::sys::kallsyms::Kallsyms;
+use direct::Direct;
 use func_hash::HashWriter;
 use handler::Filter;
 
@@ -22,6 +24,8 @@ use handler::Filter;
 pub(crate) struct Redirect {
     pub(crate) hash: HashWriter,
     pub(crate) filter: Filter,
+    /// The functions on direct calls instead of the filter.
+    pub(crate) direct: Direct,
     /// To say why ftrace refused a function.
     kallsyms: Kallsyms,
 }
@@ -37,6 +41,8 @@ impl Redirect {
             hash: unsafe { HashWriter::new_once() },
             // SAFETY: called once (contract).
             filter: unsafe { Filter::new_once() },
+            // SAFETY: called once (contract).
+            direct: unsafe { Direct::new_once() },
             kallsyms,
         }
     }
@@ -46,6 +52,17 @@ impl Redirect {
         for id in patch.funcs().filter_map(|f| f.entry) {
             self.hash.set_transition(id, on);
         }
+    }
+
+    /// Makes the settled functions of `patch` decide per task again
+    /// (before a transition or immediate switch of `patch` starts).
+    pub(crate) fn unsettle(&mut self, patch: &Patch) {
+        self.direct.unsettle(
+            patch
+                .funcs()
+                .filter(|f| f.entry.is_some())
+                .map(|f| f.ftrace_loc),
+        );
     }
 
     /// Sets the immediate-mode `op` of every entry of `patch`.

@@ -165,17 +165,52 @@ disable_lp() {
 	loop_until "[ ! -d $SYSFS_RKLP/$1 ]" || fail "$1: sysfs dir still there after disable"
 }
 
-# Functions attached to ftrace ops right now (rklp, livepatch, tracers).
+# Functions attached to ftrace ops right now (rklp, livepatch, tracers), one
+# line each: without the second line ftrace prints for a direct call, and
+# without rklp's anchor function (registered while any function is settled
+# on a direct call, see test-direct.sh).
+# The file is read in several chunks: a line can repeat if the settle work
+# changes records in between, so it is read until two reads agree.
 ftrace_enabled_functions() {
-	cat $TRACING/enabled_functions 2>/dev/null
+	wait_direct_unpatched_released
+	_ef_n=0
+	_ef=$(cat $TRACING/enabled_functions 2>/dev/null)
+	while [ $_ef_n -lt 50 ]; do
+		_ef2=$(cat $TRACING/enabled_functions 2>/dev/null)
+		[ "$_ef" = "$_ef2" ] && break
+		_ef=$_ef2
+		_ef_n=$((_ef_n + 1))
+		sleep 0.1
+	done
+	[ -n "$_ef" ] && echo "$_ef" | grep -v -e '^[[:space:]]*direct-->' -e '^rklp_direct_anchor '
+}
+
+# wait_direct_unpatched_released: functions that are no longer patched keep
+# their direct calls until the settle work releases them (promptly, but
+# asynchronously): waits until none is left, so that every function listed
+# is patched.
+wait_direct_unpatched_released() {
+	[ -r /sys/module/rklp/transition/direct ] || return 0
+	loop_until 'grep -q "^unpatched 0$" /sys/module/rklp/transition/direct' ||
+		fail "direct calls of unpatched functions never released"
+}
+
+# wait_direct_released: rklp releases the direct calls of settled functions
+# that are no longer patched lazily (an unregistration waits for RCU-tasks
+# grace periods): waits until none is left.
+wait_direct_released() {
+	[ -r /sys/module/rklp/parameters/direct_calls ] || return 0
+	loop_until '[ "$(cat /sys/module/rklp/parameters/direct_calls)" = 0 ]' ||
+		fail "direct calls never released: $(cat /sys/module/rklp/parameters/direct_calls) left"
 }
 
 # check_no_leftovers NAME: nothing of a refused/removed patch remains.
 check_no_leftovers() {
 	[ ! -e "$SYSFS_RKLP/$1" ] || fail "$SYSFS_RKLP/$1 left behind"
 	[ ! -e "/sys/module/$1" ] || fail "module $1 left loaded"
-	n=$(ftrace_enabled_functions | wc -l)
-	[ "$n" = 0 ] || { fail "ftrace still has $n functions enabled"; ftrace_enabled_functions | sed 's/^/# /'; }
+	wait_direct_released
+	n=$(cat $TRACING/enabled_functions 2>/dev/null | wc -l)
+	[ "$n" = 0 ] || { fail "ftrace still has $n functions enabled"; cat $TRACING/enabled_functions | sed 's/^/# /'; }
 	check_eq "rklp refcnt" "$(cat /sys/module/rklp/refcnt)" 0
 }
 

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C side of settled functions (rust/direct.rs, direct_stubs.S): what the
+ * stubs call, the direct ops' consent policy, and the anchor ops.
+ */
+#include <linux/ftrace.h>
+#include <linux/preempt.h>
+#include "rklp_helpers.h"
+
+/*
+ * The dispatcher's table: key = a settled function's fentry return address,
+ * target = its replacement, or 0 for "ask rklp". Empty keys are 0, removed
+ * ones RKLP_DIRECT_TOMBSTONE. Written by rust/direct.rs under rklp's core
+ * mutex; read by rklp_direct_dispatch.
+ */
+struct rklp_direct_entry rklp_direct_table[RKLP_DIRECT_TABLE] __aligned(16);
+
+unsigned long rklp_ftrace_redirect(unsigned long ip);
+
+/*
+ * Called by rklp_direct_undecided with the stub's return address @ret:
+ * returns where the call continues. A direct call has the fentry site's
+ * next instruction as @ret, and the decision is the handler's for that
+ * site; through ftrace_regs_caller, @ret is what the handlers already chose
+ * (no fentry site ends 5 bytes before a function's start, so a replacement's
+ * address never matches). Preemption is disabled around the hash lookup, as
+ * in the handler: rklp frees hash entries after an RCU-tasks-rude grace
+ * period, which waits for this section, wherever RCU is watching or not.
+ */
+notrace unsigned long rklp_direct_decide(unsigned long ret)
+{
+	unsigned long new_ip;
+
+	preempt_disable_notrace();
+	new_ip = rklp_ftrace_redirect(ret - MCOUNT_INSN_SIZE);
+	preempt_enable_notrace();
+	return new_ip ? new_ip : ret;
+}
+
+/*
+ * Consent of a settled function's direct ops to share the function with an
+ * ftrace user that modifies the ip. SELF: the direct ops itself is being
+ * registered on a function an IPMODIFY ops covers; that can only be rklp's
+ * own handler (ftrace admits one IPMODIFY ops per function, and rklp settles
+ * only functions its handler holds), and the stub follows the handler
+ * anyway. PEER: another IPMODIFY ops (the in-kernel livepatch, a kprobe with
+ * a post_handler) wants the settled function: refused, as rklp's handler
+ * would refuse it (-EBUSY), since the stub would silently override it. rklp
+ * never registers its handler on a function that has a direct ops.
+ */
+static int rklp_direct_ops_func(struct ftrace_ops *op, enum ftrace_ops_cmd cmd)
+{
+	switch (cmd) {
+	case FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_SELF:
+		return 0;
+	case FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_PEER:
+		return -EBUSY;
+	default:
+		return 0;
+	}
+}
+
+void rklp_direct_ops_init(struct ftrace_ops *ops)
+{
+	ops->ops_func = rklp_direct_ops_func;
+}
+
+/*
+ * The anchor: a function of rklp.ko that nothing calls, kept in the filter of
+ * rklp's handler ops while any direct call is registered. A direct ops cannot
+ * be PERMANENT (register_ftrace_direct() overwrites its flags); the handler
+ * ops is, and the anchor keeps it registered when every patched function has
+ * left its filter: `sysctl kernel.ftrace_enabled=0` then fails with EBUSY
+ * instead of silently unpatching every settled function. It also means the
+ * handler ops is never registered anew over a function with a direct call,
+ * which would ask the direct ops' consent (PEER), refused above.
+ */
+noinline void rklp_direct_anchor(void)
+{
+	barrier();
+}
+
+unsigned long rklp_direct_dispatch_addr(void)
+{
+	return (unsigned long)rklp_direct_dispatch;
+}

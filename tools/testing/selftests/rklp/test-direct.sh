@@ -1,0 +1,206 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Settled patches: after its transition, a patched function leaves rklp's
+# shared handler for its own ftrace direct call to a stub that enters the
+# replacement (Documentation/rklp.rst, "Settled functions"). Patch, stack,
+# unpatch, replace, a tracer and a kprobe on the function, a task sleeping
+# in a replacement entered through a stub when a transition starts, a target
+# module going, ftrace_enabled, and the consistency checker through settled
+# and transition phases.
+. ./functions.sh
+
+PARAMS=/sys/module/rklp/parameters
+ORIG_CMDLINE=$(cat /proc/cmdline)
+ORIG_VERSION=$(cat /proc/version)
+old_delay=$(cat $PARAMS/settle_delay_ms)
+echo 0 >$PARAMS/settle_delay_ms
+
+# settled PATCH N: waits until N functions of PATCH run on direct calls.
+settled() {
+	loop_until "[ \"\$(cat $SYSFS_RKLP/$1/settled 2>/dev/null)\" = $2 ]" ||
+		fail "$1: settled is '$(cat $SYSFS_RKLP/$1/settled 2>/dev/null)', expected $2"
+}
+
+# direct_line FUNC: FUNC's lines in enabled_functions (a direct call's
+# target is on a second line).
+direct_line() { grep -A1 "^$1 " $TRACING/enabled_functions | tr '\n\t' '  '; }
+
+# has_direct FUNC: FUNC has a direct call now.
+has_direct() { direct_line "$1" | grep -q 'direct-->'; }
+
+# check_direct FUNC: FUNC is called directly into the dispatcher, not the
+# handler.
+check_direct() {
+	loop_until "has_direct $1" || fail "$1 has no direct call"
+	_l=$(direct_line "$1")
+	echo "# $_l"
+	case "$_l" in
+	*"direct-->rklp_direct_dispatch"*) ;;
+	*) fail "$1 is not on a direct call to rklp's dispatcher" ;;
+	esac
+	case "$_l" in
+	*rklp_ftrace_entry*) fail "$1 still goes through rklp's handler" ;;
+	esac
+}
+
+# released: every direct call of an unpatched function is gone.
+released() {
+	loop_until "[ \"\$(cat $PARAMS/direct_calls)\" = 0 ]" ||
+		fail "direct_calls is $(cat $PARAMS/direct_calls), expected 0"
+}
+
+start_test "direct calls: a patch settles, its function leaves the handler"
+load_lp rklp_sample
+settled rklp_sample 1
+check_file /proc/cmdline "this has been live patched"
+check_direct cmdline_proc_show
+check_file $PARAMS/direct_calls 1
+disable_lp rklp_sample
+check_file /proc/cmdline "$ORIG_CMDLINE"
+released
+unload_mod rklp_sample
+check_no_leftovers rklp_sample
+end_test
+
+start_test "direct calls: a stacked patch unsettles, then settles on top"
+load_lp rklp_sample
+load_lp test_rklp_multi
+settled rklp_sample 1
+settled test_rklp_multi 2
+load_lp test_rklp_stack
+settled test_rklp_stack 1
+check_file $SYSFS_RKLP/rklp_sample/settled 0
+check_file $SYSFS_RKLP/test_rklp_multi/settled 2
+check_file /proc/cmdline "test_rklp_stack: stacked patch"
+check_file /proc/version "test_rklp_multi: version patched"
+check_direct cmdline_proc_show
+check_file $PARAMS/direct_calls 3
+disable_lp test_rklp_stack
+settled rklp_sample 1
+check_file /proc/cmdline "this has been live patched"
+disable_lp rklp_sample
+check_file /proc/cmdline "$ORIG_CMDLINE"
+check_file /proc/version "test_rklp_multi: version patched"
+loop_until "[ \"\$(cat $PARAMS/direct_calls)\" = 2 ]" ||
+	fail "cmdline_proc_show's direct call not released"
+disable_lp test_rklp_multi
+check_file /proc/version "$ORIG_VERSION"
+released
+unload_mod test_rklp_stack
+unload_mod rklp_sample
+unload_mod test_rklp_multi
+check_no_leftovers test_rklp_multi
+end_test
+
+start_test "direct calls: atomic replace over settled patches"
+load_lp rklp_sample
+load_lp test_rklp_multi
+settled test_rklp_multi 2
+settled rklp_sample 1
+load_lp test_rklp_replace
+settled test_rklp_replace 1
+# The replaced patches' batches go, meminfo settles again in a new one.
+loop_until "[ \"\$(cat $PARAMS/direct_calls)\" = 1 ]" ||
+	fail "direct_calls is $(cat $PARAMS/direct_calls), expected 1"
+cat /sys/module/rklp/transition/direct | sed 's/^/# /'
+check_replace_took_over "$ORIG_CMDLINE" "$ORIG_VERSION"
+end_test
+
+start_test "direct calls: a tracer on a settled function"
+load_lp rklp_sample
+settled rklp_sample 1
+trace_function cmdline_proc_show
+check_file /proc/cmdline "this has been live patched"
+check_traced_functions cmdline_proc_show
+check_direct cmdline_proc_show
+cleanup_tracing
+check_file /proc/cmdline "this has been live patched"
+disable_lp rklp_sample
+released
+unload_mod rklp_sample
+check_no_leftovers rklp_sample
+end_test
+
+start_test "direct calls: ftrace_enabled=0 and a kprobe with a post_handler are refused"
+load_lp rklp_sample
+settled rklp_sample 1
+set_ftrace_enabled --fail 0
+check_file /proc/sys/kernel/ftrace_enabled 1
+check_file /proc/cmdline "this has been live patched"
+if grep -q ' kprobe_ftrace_ops$' /proc/kallsyms; then
+	load_failing_mod rklp_test_kprobe has_post_handler=1
+	load_mod rklp_test_kprobe has_post_handler=0
+	check_file /proc/cmdline "this has been live patched"
+	unload_mod rklp_test_kprobe
+fi
+disable_lp rklp_sample
+released
+unload_mod rklp_sample
+check_no_leftovers rklp_sample
+set_ftrace_enabled 0
+set_ftrace_enabled 1
+end_test
+
+start_test "direct calls: a task sleeping in a replacement entered through its stub"
+load_mod rklp_test_busy
+load_lp test_rklp_busy
+settled test_rklp_busy 2
+check_direct rklp_test_busy_func
+echo 1 >/sys/module/rklp_test_busy/parameters/block
+sleep 0.3
+echo 0 >$SYSFS_RKLP/test_rklp_busy/enabled
+sleep 1
+check_file $SYSFS_RKLP/test_rklp_busy/transition 1
+grep -q "rklp_busy sleeping in function rklp_test_busy_func" $RKLP_STALLED ||
+	fail "the sleeping task does not block: $(cat $RKLP_STALLED)"
+echo 0 >/sys/module/rklp_test_busy/parameters/block
+loop_until "[ ! -d $SYSFS_RKLP/test_rklp_busy ]" || fail "unpatching did not complete"
+released
+unload_mod test_rklp_busy
+unload_mod rklp_test_busy
+check_no_leftovers test_rklp_busy
+end_test
+
+start_test "direct calls: a settled target module goes and comes back"
+load_mod rklp_test_target
+load_lp test_rklp_mod
+settled test_rklp_mod 1
+check_file /proc/rklp_test_target "test_rklp_mod: this has been live patched"
+check_direct rklp_test_target_show
+# The patch stays enabled: ftrace forgets the module's functions, rklp
+# must release their direct calls before that.
+unload_mod rklp_test_target
+check_file $PARAMS/direct_calls 0
+check_eq "functions of the gone module" "$(grep -c rklp_test_target $TRACING/enabled_functions)" 0
+load_mod rklp_test_target
+settled test_rklp_mod 1
+check_file /proc/rklp_test_target "test_rklp_mod: this has been live patched"
+check_direct rklp_test_target_show
+disable_lp test_rklp_mod
+released
+unload_mod test_rklp_mod
+unload_mod rklp_test_target
+check_no_leftovers test_rklp_mod
+end_test
+
+start_test "direct calls: consistency checker through settled and transition phases"
+load_mod rklp_test_cc
+sleep 0.3
+i=0
+while [ $i -lt 4 ]; do
+	load_lp test_rklp_cc || break
+	settled test_rklp_cc 2
+	sleep 0.3
+	echo 0 >$SYSFS_RKLP/test_rklp_cc/enabled
+	loop_until "[ ! -d $SYSFS_RKLP/test_rklp_cc ]" || { fail "unpatch did not complete"; break; }
+	unload_mod test_rklp_cc
+	i=$((i + 1))
+done
+check_eq "cycles" $i 4
+check_cc_verdict ""
+released
+unload_mod rklp_test_cc
+check_no_leftovers test_rklp_cc
+end_test
+
+echo "$old_delay" >$PARAMS/settle_delay_ms
