@@ -7,7 +7,7 @@
 //! kprobe core resolves `symbol_name` for us and reports `addr`. Every other
 //! unexported helper rklp needs is then looked up by name through it:
 //! `kallsyms_on_each_match_symbol`, `module_kallsyms_on_each_symbol`,
-//! `kallsyms_lookup_size_offset`, `ftrace_location`, `find_module` and
+//! `kallsyms_lookup_size_offset`, `ftrace_location_range`, `find_module` and
 //! `__module_text_address`.
 //! If any of this fails (no CONFIG_KPROBES, symbol renamed), rklp refuses
 //! to load with a message naming the symbol.
