@@ -15,7 +15,7 @@
  */
 struct rklp_direct_entry rklp_direct_table[RKLP_DIRECT_TABLE] __aligned(16);
 
-unsigned long rklp_ftrace_redirect(unsigned long ip);
+unsigned long rklp_ftrace_redirect(unsigned long ip, struct task_struct *curr);
 
 /*
  * Called by rklp_direct_undecided with the stub's return address @ret:
@@ -32,7 +32,7 @@ notrace unsigned long rklp_direct_decide(unsigned long ret)
 	unsigned long new_ip;
 
 	preempt_disable_notrace();
-	new_ip = rklp_ftrace_redirect(ret - MCOUNT_INSN_SIZE);
+	new_ip = rklp_ftrace_redirect(ret - MCOUNT_INSN_SIZE, current);
 	preempt_enable_notrace();
 	return new_ip ? new_ip : ret;
 }

@@ -19,18 +19,31 @@ pub(crate) trait Handler {
 /// preemption disabled: the read side of rklp's handler data (see
 /// `func_hash.rs`). Only [`ftrace_handler!`]'s entry point creates one.
 pub(crate) struct HandlerCtx {
-    _p: (),
+    /// `current`, read by the C half (one per-CPU load there, a call from
+    /// Rust).
+    current: crate::sys::task::TaskKey,
 }
 
 impl HandlerCtx {
     /// # Safety
     ///
     /// Only for the entry point called by `rklp_ftrace_entry()` (helpers.c),
-    /// which holds ftrace's recursion lock (preemption disabled) around it.
+    /// which holds ftrace's recursion lock (preemption disabled) around it,
+    /// or by `rklp_direct_decide()` (direct.c), which disables preemption;
+    /// `current` is the running task.
     #[doc(hidden)]
     #[inline(always)]
-    pub(crate) unsafe fn assume_in_handler() -> Self {
-        Self { _p: () }
+    pub(crate) unsafe fn assume_in_handler(current: usize) -> Self {
+        Self {
+            current: crate::sys::task::TaskKey(current),
+        }
+    }
+
+    /// The task the handler runs for (or in whose context an IRQ or NMI
+    /// runs).
+    #[inline(always)]
+    pub(crate) fn current(&self) -> crate::sys::task::TaskKey {
+        self.current
     }
 }
 
@@ -46,11 +59,13 @@ macro_rules! ftrace_handler {
         /// # Safety
         ///
         /// Only called by `rklp_ftrace_entry()`, with ftrace's recursion
-        /// lock held.
+        /// lock held, and `rklp_direct_decide()`, with preemption disabled;
+        /// `current` is the running task.
         #[no_mangle]
-        pub(crate) unsafe extern "C" fn rklp_ftrace_redirect(ip: usize) -> usize {
-            // SAFETY: our only caller holds the recursion lock (see above).
-            let ctx = unsafe { $crate::sys::ftrace::HandlerCtx::assume_in_handler() };
+        pub(crate) unsafe extern "C" fn rklp_ftrace_redirect(ip: usize, current: usize) -> usize {
+            // SAFETY: our callers hold the recursion lock or disable
+            // preemption, and pass `current` (see above).
+            let ctx = unsafe { $crate::sys::ftrace::HandlerCtx::assume_in_handler(current) };
             <$h as $crate::sys::ftrace::Handler>::redirect(ip, &ctx).unwrap_or(0)
         }
     };

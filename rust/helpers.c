@@ -13,7 +13,7 @@
 #include <linux/trace_recursion.h>
 
 /* The Rust half (sys::ftrace::ftrace_handler!, src/handler.rs). */
-unsigned long rklp_ftrace_redirect(unsigned long ip);
+unsigned long rklp_ftrace_redirect(unsigned long ip, struct task_struct *curr);
 
 /*
  * The ops' func: ftrace's recursion lock (which also disables preemption:
@@ -30,7 +30,7 @@ notrace void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 	bit = ftrace_test_recursion_trylock(ip, parent_ip);
 	if (bit < 0)
 		return;
-	new_ip = rklp_ftrace_redirect(ip);
+	new_ip = rklp_ftrace_redirect(ip, current);
 	if (new_ip)
 		ftrace_regs_set_instruction_pointer(fregs, new_ip);
 	ftrace_test_recursion_unlock(bit);
@@ -140,6 +140,30 @@ struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long)
 bool rklp_within_module_text(unsigned long addr, const struct module *mod)
 {
 	return within_module_mem_type(addr, mod, MOD_TEXT);
+}
+
+void rklp_module_text_bounds(const struct module *mod, unsigned long *start,
+			     unsigned long *end)
+{
+	*start = (unsigned long)mod->mem[MOD_TEXT].base;
+	*end = *start + mod->mem[MOD_TEXT].size;
+}
+
+bool rklp_module_text_range(struct module *(*text_address)(unsigned long),
+			    unsigned long addr, unsigned long *start, unsigned long *end)
+{
+	struct module *mod;
+	bool found = false;
+
+	preempt_disable();
+	mod = text_address(addr);
+	if (mod && within_module_mem_type(addr, mod, MOD_TEXT)) {
+		*start = (unsigned long)mod->mem[MOD_TEXT].base;
+		*end = *start + mod->mem[MOD_TEXT].size;
+		found = true;
+	}
+	preempt_enable();
+	return found;
 }
 
 struct rklp_tp_search {

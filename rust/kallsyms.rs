@@ -7,7 +7,7 @@
 //! kprobe core resolves `symbol_name` for us and reports `addr`. Every other
 //! unexported helper rklp needs is then looked up by name through it:
 //! `kallsyms_on_each_match_symbol`, `module_kallsyms_on_each_symbol`,
-//! `kallsyms_lookup_size_offset`, `ftrace_location`, `find_module` and
+//! `kallsyms_lookup_size_offset`, `ftrace_location_range`, `find_module` and
 //! `__module_text_address`.
 //! If any of this fails (no CONFIG_KPROBES, symbol renamed), rklp refuses
 //! to load with a message naming the symbol.
@@ -25,7 +25,7 @@ type OnEachMatch = unsafe extern "C" fn(Option<MatchFn>, *const c_char, *mut c_v
 type SymFn = unsafe extern "C" fn(*mut c_void, *const c_char, c_ulong) -> c_int;
 type ModOnEach = unsafe extern "C" fn(*const c_char, Option<SymFn>, *mut c_void) -> c_int;
 type SizeOffset = unsafe extern "C" fn(c_ulong, *mut c_ulong, *mut c_ulong) -> c_int;
-type FtraceLocation = unsafe extern "C" fn(c_ulong) -> c_ulong;
+type FtraceLocationRange = unsafe extern "C" fn(c_ulong, c_ulong) -> c_ulong;
 type FindModule = unsafe extern "C" fn(*const c_char) -> *mut b::module;
 type ModuleTextAddress = unsafe extern "C" fn(c_ulong) -> *mut b::module;
 
@@ -40,12 +40,41 @@ pub(crate) struct Kallsyms {
     on_each_match: OnEachMatch,
     mod_on_each: ModOnEach,
     size_offset: SizeOffset,
-    ftrace_location: FtraceLocation,
+    ftrace_location_range: FtraceLocationRange,
     find_module: FindModule,
     module_text_address: ModuleTextAddress,
 }
 
+/// The sorted symbol addresses of one module and its core text, to answer
+/// `kallsyms_lookup_size_offset()` for addresses of that text as it does
+/// (find_kallsyms_symbol(): the closest symbol at or before the address,
+/// up to the next symbol or the end of the text), without a scan each.
+pub(crate) struct ModuleSyms {
+    values: KVec<usize>,
+    start: usize,
+    end: usize,
+}
+
+impl ModuleSyms {
+    /// Size of the symbol containing `addr` and the offset of `addr` in it,
+    /// if `addr` is in the module's core text and a symbol holds it.
+    pub(crate) fn size_offset(&self, addr: usize) -> Option<(usize, usize)> {
+        if addr < self.start || addr >= self.end {
+            return None;
+        }
+        let v = self.values.as_slice();
+        let after = v.partition_point(|&a| a <= addr);
+        let best = *v[..after].last()?;
+        if best < self.start {
+            return None;
+        }
+        let next = v.get(after).map_or(self.end, |&n| n.min(self.end));
+        Some((next - best, addr - best))
+    }
+}
+
 /// Outcome of looking a function up by name and position.
+#[derive(Clone, Copy)]
 pub(crate) enum Lookup {
     /// Found: its address.
     Found(usize),
@@ -106,7 +135,7 @@ impl Kallsyms {
         let a_match = get(c_str!("kallsyms_on_each_match_symbol"))?;
         let a_mod = get(c_str!("module_kallsyms_on_each_symbol"))?;
         let a_size = get(c_str!("kallsyms_lookup_size_offset"))?;
-        let a_ftrace = get(c_str!("ftrace_location"))?;
+        let a_range = get(c_str!("ftrace_location_range"))?;
         let a_find = get(c_str!("find_module"))?;
         let a_text = get(c_str!("__module_text_address"))?;
         // SAFETY: each address is that of the kernel function whose C type
@@ -118,7 +147,7 @@ impl Kallsyms {
                 on_each_match: core::mem::transmute::<usize, OnEachMatch>(a_match),
                 mod_on_each: core::mem::transmute::<usize, ModOnEach>(a_mod),
                 size_offset: core::mem::transmute::<usize, SizeOffset>(a_size),
-                ftrace_location: core::mem::transmute::<usize, FtraceLocation>(a_ftrace),
+                ftrace_location_range: core::mem::transmute::<usize, FtraceLocationRange>(a_range),
                 find_module: core::mem::transmute::<usize, FindModule>(a_find),
                 module_text_address: core::mem::transmute::<usize, ModuleTextAddress>(a_text),
             })
@@ -200,6 +229,139 @@ impl Kallsyms {
         }
     }
 
+    /// [`lookup`](Self::lookup) of every `(name, sympos)` of `wanted` in
+    /// module `module`, with one walk of its symbols instead of one per
+    /// function (a patch of N functions of a module of S symbols: N log N
+    /// + S log N string comparisons instead of N * S). Results in the order
+    /// of `wanted`.
+    pub(crate) fn lookup_in_module(
+        &self,
+        module: &CStr,
+        wanted: &[(&CStr, usize)],
+    ) -> Result<KVec<Lookup>> {
+        struct Walk<'a> {
+            wanted: &'a [(&'a CStr, usize)],
+            /// Indices of `wanted`, sorted by name.
+            order: KVec<usize>,
+            count: KVec<usize>,
+            addr: KVec<usize>,
+        }
+        unsafe extern "C" fn on_sym(
+            data: *mut c_void,
+            name: *const c_char,
+            addr: c_ulong,
+        ) -> c_int {
+            // SAFETY: kallsyms passes a NUL-terminated symbol name.
+            let sym = unsafe { CStr::from_char_ptr(name) }.as_bytes();
+            // SAFETY: `data` is the `Walk` below, alive for the synchronous,
+            // single-threaded walk.
+            let w = unsafe { &mut *data.cast::<Walk<'_>>() };
+            let name_of = |i: usize| w.wanted[i].0.as_bytes();
+            // The first wanted entry with this name, then its equals (one
+            // name may be wanted at several positions).
+            let mut k = w.order.as_slice().partition_point(|&i| name_of(i) < sym);
+            while k < w.order.len() && name_of(w.order[k]) == sym {
+                let i = w.order[k];
+                let sympos = w.wanted[i].1;
+                w.count[i] += 1;
+                if sympos == 0 && w.count[i] == 1 || w.count[i] == sympos {
+                    w.addr[i] = addr as usize;
+                }
+                k += 1;
+            }
+            0
+        }
+        let n = wanted.len();
+        let mut order = KVec::with_capacity(n, GFP_KERNEL)?;
+        for i in 0..n {
+            order.push(i, GFP_KERNEL)?;
+        }
+        order
+            .as_mut_slice()
+            .sort_unstable_by(|&a, &b| wanted[a].0.as_bytes().cmp(wanted[b].0.as_bytes()));
+        let mut w = Walk {
+            wanted,
+            order,
+            count: KVec::from_elem(0usize, n, GFP_KERNEL)?,
+            addr: KVec::from_elem(0usize, n, GFP_KERNEL)?,
+        };
+        let data = (&mut w as *mut Walk<'_>).cast::<c_void>();
+        // SAFETY: type invariant; the callback matches the C prototype;
+        // `data` outlives the synchronous walk; the name is NUL-terminated.
+        unsafe { (self.mod_on_each)(module.as_char_ptr(), Some(on_sym), data) };
+        let mut out = KVec::with_capacity(n, GFP_KERNEL)?;
+        for (i, &(_, sympos)) in wanted.iter().enumerate() {
+            let (count, addr) = (w.count[i], w.addr[i]);
+            let l = if count == 0 {
+                Lookup::NotFound
+            } else if sympos == 0 && count > 1 {
+                Lookup::Ambiguous(count)
+            } else if addr == 0 {
+                Lookup::NoSuchPos
+            } else {
+                Lookup::Found(addr)
+            };
+            out.push(l, GFP_KERNEL)?;
+        }
+        Ok(out)
+    }
+
+    /// The symbols of the module whose core text holds `text_addr` (named
+    /// `module`), for [`ModuleSyms::size_offset`]: one walk instead of the
+    /// scan of every symbol of the module that each
+    /// `kallsyms_lookup_size_offset()` of a module address does. The module
+    /// must stay loaded meanwhile (callers hold rklp's core mutex, which its
+    /// going notifier takes, or a reference).
+    pub(crate) fn module_syms(&self, module: &CStr, text: (usize, usize)) -> Result<ModuleSyms> {
+        unsafe extern "C" fn on_sym(
+            data: *mut c_void,
+            name: *const c_char,
+            addr: c_ulong,
+        ) -> c_int {
+            // SAFETY: kallsyms passes a NUL-terminated symbol name.
+            let n = unsafe { CStr::from_char_ptr(name) }.as_bytes();
+            // As find_kallsyms_symbol(): no unnamed or mapping symbols
+            // (is_mapping_symbol()).
+            if n.is_empty() || n.starts_with(b".L") || n.starts_with(b"L0") || n[0] == b'$' {
+                return 0;
+            }
+            // SAFETY: `data` is the vector below, alive for the synchronous walk.
+            let v = unsafe { &mut *data.cast::<KVec<usize>>() };
+            // Out of memory: stop (the caller sees the error below).
+            if v.push(addr as usize, GFP_KERNEL).is_err() {
+                return 1;
+            }
+            0
+        }
+        let (start, end) = text;
+        let mut values: KVec<usize> = KVec::new();
+        let data = (&mut values as *mut KVec<usize>).cast::<c_void>();
+        // SAFETY: type invariant; the callback matches the C prototype;
+        // `data` outlives the synchronous walk; the name is NUL-terminated.
+        let stopped = unsafe { (self.mod_on_each)(module.as_char_ptr(), Some(on_sym), data) };
+        if stopped != 0 {
+            return Err(ENOMEM);
+        }
+        values.as_mut_slice().sort_unstable();
+        Ok(ModuleSyms { values, start, end })
+    }
+
+    /// The core text of the module whose text holds `addr`, if any.
+    pub(crate) fn module_text_range(&self, addr: usize) -> Option<(usize, usize)> {
+        let (mut start, mut end) = (0, 0);
+        // SAFETY: type invariant; out-pointers are valid locals; the helper
+        // disables preemption around __module_text_address().
+        let found = unsafe {
+            b::rklp_module_text_range(
+                Some(self.module_text_address),
+                addr as c_ulong,
+                &mut start,
+                &mut end,
+            )
+        };
+        found.then_some((start as usize, end as usize))
+    }
+
     /// Size of the symbol containing `addr`, if it is in kallsyms.
     pub(crate) fn symbol_size(&self, addr: usize) -> Option<usize> {
         self.symbol_size_offset(addr).map(|(size, _)| size)
@@ -223,10 +385,18 @@ impl Kallsyms {
         unsafe { b::rklp_module_of_text(Some(self.module_text_address), addr as c_ulong) as usize }
     }
 
-    /// Address of the ftrace call site in the function at `addr`, if any.
-    pub(crate) fn ftrace_location(&self, addr: usize) -> Option<usize> {
-        // SAFETY: type invariant; ftrace_location only reads ftrace records.
-        let loc = unsafe { (self.ftrace_location)(addr as c_ulong) } as usize;
+    /// Address of the ftrace call site in the function at `addr` of `size`
+    /// bytes, if any: what `ftrace_location(addr)` finds for a function's
+    /// start, without its size lookup (a scan of every symbol of a module).
+    pub(crate) fn ftrace_location_in(&self, addr: usize, size: usize) -> Option<usize> {
+        if size == 0 {
+            return None;
+        }
+        // SAFETY: type invariant; ftrace_location_range only reads ftrace
+        // records.
+        let loc =
+            unsafe { (self.ftrace_location_range)(addr as c_ulong, (addr + size - 1) as c_ulong) }
+                as usize;
         (loc != 0).then_some(loc)
     }
 

@@ -37,9 +37,20 @@ pub(crate) fn taint_livepatch() {
 /// code that runs where RCU is not watching (idle, early entry). rklp's
 /// ftrace handler reads its hash only with preemption disabled, so after this
 /// returns no handler can still see an entry that was unpublished before.
+///
+/// A kworker runs on every online CPU (`schedule_on_each_cpu()`, which is
+/// not exported, and which RCU Tasks Rude also uses, behind a grace-period
+/// kthread that sleeps HZ/10 between grace periods: 100 ms or more per
+/// call, the floor of every enable, disable and replace): a CPU runs it
+/// only once it has left the preemption-disabled section it was in.
+/// Offline CPUs run no handler. Falls back to the RCU grace period when
+/// out of memory.
 pub(crate) fn synchronize_handlers() {
-    // SAFETY: sleeps; callers are in process context without spinlocks held.
-    unsafe { bindings::synchronize_rcu_tasks_rude() };
+    if work::on_each_cpu(|_| {}, &|| {}).is_err() {
+        // SAFETY: sleeps; callers are in process context without spinlocks
+        // held.
+        unsafe { bindings::synchronize_rcu_tasks_rude() };
+    }
 }
 
 /// True if the current context is an NMI.

@@ -53,6 +53,15 @@ impl ModuleRef {
         unsafe { b::rklp_within_module_text(addr as kernel::ffi::c_ulong, self.ptr.as_ptr()) }
     }
 
+    /// The module's core text (`mem[MOD_TEXT]`): start and end.
+    pub(crate) fn text_range(&self) -> (usize, usize) {
+        let (mut start, mut end) = (0, 0);
+        // SAFETY: the module is pinned (invariant); the helper only reads
+        // its memory layout into the two locals.
+        unsafe { b::rklp_module_text_bounds(self.ptr.as_ptr(), &mut start, &mut end) };
+        (start as usize, end as usize)
+    }
+
     /// The module's name.
     pub(crate) fn name(&self) -> Result<CString> {
         // SAFETY: the module is pinned (invariant) so its name is valid.

@@ -59,6 +59,12 @@ struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long)
 				   unsigned long addr);
 /* Whether @addr is in @mod's core text (mem[MOD_TEXT]: not init, not data). */
 bool rklp_within_module_text(unsigned long addr, const struct module *mod);
+void rklp_module_text_bounds(const struct module *mod, unsigned long *start,
+			     unsigned long *end);
+/* The core text (mem[MOD_TEXT]) of the module whose text contains @addr.
+ * @text_address is __module_text_address(), resolved through kallsyms. */
+bool rklp_module_text_range(struct module *(*text_address)(unsigned long),
+			    unsigned long addr, unsigned long *start, unsigned long *end);
 
 /* tracepoints that are not exported: found by name */
 struct tracepoint *rklp_find_tracepoint(const char *name);

@@ -478,8 +478,14 @@ pub(crate) static UNKNOWN_STATE: AtomicPatchState = AtomicPatchState::new(UNPATC
 /// transition cannot complete while an untracked task lives.
 #[inline(always)]
 pub(crate) fn current_state() -> PatchState {
+    state_of(crate::sys::task::current_key())
+}
+
+/// [`current_state`] of the task `key` (the handler knows `current`).
+#[inline(always)]
+pub(crate) fn state_of(key: crate::sys::task::TaskKey) -> PatchState {
     let recorded = tasks()
-        .and_then(|t| t.lookup(crate::sys::task::current_key()))
+        .and_then(|t| t.lookup(key))
         .map(|r| r.state.load(Ordering::Acquire));
     task_state::current_state(recorded, || UNKNOWN_STATE.load(Ordering::Acquire))
 }

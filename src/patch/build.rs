@@ -6,6 +6,7 @@
 use super::validate::{self, ObjectShape, ShapeError};
 use super::{Func, Object, Patch};
 use crate::sys::kallsyms::Kallsyms;
+use crate::sys::kallsyms::ModuleSyms;
 use crate::sys::module_ref::ModuleRef;
 use crate::sys::patch_desc::PatchDesc;
 use crate::system_state::PatchStates;
@@ -21,12 +22,12 @@ use kernel::str::{CStr, CString};
 /// which the patch does not pin; the middle of a function) would have rklp
 /// jump to code that is not what the patch module means or not there.
 fn check_code(
-    ks: &Kallsyms,
+    syms: &ModuleSyms,
     module: &ModuleRef,
     patch: &CStr,
     addr: usize,
     what: core::fmt::Arguments<'_>,
-) -> Result {
+) -> Result<usize> {
     if !module.text_contains(addr) {
         pr_err!(
             "patch '{}': {} is not in the patch module's text\n",
@@ -35,20 +36,22 @@ fn check_code(
         );
         return Err(EINVAL);
     }
-    if !matches!(ks.symbol_size_offset(addr), Some((_, 0))) {
-        pr_err!(
-            "patch '{}': {} is not the start of a function\n",
-            patch,
-            what
-        );
-        return Err(EINVAL);
+    match syms.size_offset(addr) {
+        Some((size, 0)) => Ok(size),
+        _ => {
+            pr_err!(
+                "patch '{}': {} is not the start of a function\n",
+                patch,
+                what
+            );
+            Err(EINVAL)
+        }
     }
-    Ok(())
 }
 
 /// [`check_code`] for each callback of an object.
 fn check_callbacks(
-    ks: &Kallsyms,
+    syms: &ModuleSyms,
     module: &ModuleRef,
     patch: &CStr,
     o: &crate::sys::patch_desc::ObjectDesc<'_>,
@@ -64,7 +67,7 @@ fn check_callbacks(
     for (kind, addr) in all {
         if let Some(addr) = addr {
             check_code(
-                ks,
+                syms,
                 module,
                 patch,
                 addr,
@@ -94,6 +97,9 @@ impl Patch {
             pr_err!("patch '{}': unknown flags {:#x}\n", &*name, desc.flags());
             return Err(EINVAL);
         }
+        // The patch module's symbols, walked once: the replacements and
+        // callbacks must start functions of its core text.
+        let syms = ks.module_syms(&name, module.text_range())?;
         let mut states = PatchStates::new(&name, desc.states())?;
         states.register(module.addr())?;
         let mut objs = KVec::new();
@@ -104,7 +110,7 @@ impl Patch {
                     return Err(EINVAL);
                 }
             }
-            check_callbacks(ks, &module, &name, &o)?;
+            check_callbacks(&syms, &module, &name, &o)?;
             let mut funcs = KVec::with_capacity(o.nr_funcs(), GFP_KERNEL)?;
             for f in o.funcs() {
                 if !validate::valid_function_name(f.old_name.as_bytes()) {
@@ -115,8 +121,8 @@ impl Patch {
                     );
                     return Err(EINVAL);
                 }
-                check_code(
-                    ks,
+                let new_size = check_code(
+                    &syms,
                     &module,
                     &name,
                     f.new_func,
@@ -129,7 +135,7 @@ impl Patch {
                         new_func: f.new_func,
                         old_addr: 0,
                         old_size: 0,
-                        new_size: 0,
+                        new_size,
                         ftrace_loc: 0,
                         nop: false,
                         entry: None,

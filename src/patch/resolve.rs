@@ -5,6 +5,7 @@
 
 use super::Object;
 use crate::sys::kallsyms::{Kallsyms, Lookup};
+use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
 impl Object {
@@ -17,9 +18,28 @@ impl Object {
             None => c_str!("vmlinux"),
         };
         let module = self.name.as_deref();
-        for f in self.funcs.iter_mut() {
+        // A module's symbols are walked once for all the functions (one
+        // walk per function grows with N times the module's size).
+        let in_module = match module {
+            Some(m) if self.funcs.len() > 1 => {
+                let mut wanted = KVec::with_capacity(self.funcs.len(), GFP_KERNEL)?;
+                for f in self.funcs.iter() {
+                    wanted.push((&*f.old_name, f.old_sympos), GFP_KERNEL)?;
+                }
+                Some(ks.lookup_in_module(m, &wanted)?)
+            }
+            _ => None,
+        };
+        // The module's symbol addresses, for the sizes (one walk too).
+        let mut msyms = None;
+        let n = self.funcs.len();
+        for (i, f) in self.funcs.iter_mut().enumerate() {
             let name = &*f.old_name;
-            f.old_addr = match ks.lookup(module, name, f.old_sympos) {
+            let found = match &in_module {
+                Some(v) => v[i],
+                None => ks.lookup(module, name, f.old_sympos),
+            };
+            f.old_addr = match found {
                 Lookup::Found(a) => a,
                 Lookup::NotFound => {
                     pr_err!("symbol '{}' not found in symbol table\n", name);
@@ -55,22 +75,23 @@ impl Object {
                 pr_err!("function '{}' cannot be its own replacement\n", name);
                 return Err(EINVAL);
             }
-            f.old_size = match ks.symbol_size(f.old_addr) {
+            if module.is_some() && msyms.is_none() && n > 1 {
+                if let Some(text) = ks.module_text_range(f.old_addr) {
+                    msyms = ks.module_syms(objname, text).ok();
+                }
+            }
+            let size = match &msyms {
+                Some(m) => m.size_offset(f.old_addr).map(|(s, _)| s),
+                None => ks.symbol_size(f.old_addr),
+            };
+            f.old_size = match size {
                 Some(s) => s,
                 None => {
                     pr_err!("kallsyms size lookup failed for '{}'\n", name);
                     return Err(ENOENT);
                 }
             };
-            f.new_size = match ks.symbol_size(f.new_func) {
-                _ if f.nop => 0,
-                Some(s) => s,
-                None => {
-                    pr_err!("kallsyms size lookup failed for '{}' replacement\n", name);
-                    return Err(ENOENT);
-                }
-            };
-            f.ftrace_loc = match ks.ftrace_location(f.old_addr) {
+            f.ftrace_loc = match ks.ftrace_location_in(f.old_addr, f.old_size) {
                 Some(l) => l,
                 None => {
                     pr_err!("failed to find location for function '{}'\n", name);

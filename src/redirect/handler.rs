@@ -8,7 +8,7 @@
 
 use crate::consistency::op_state::Op;
 use crate::consistency::task_state::runs_new_version;
-use crate::consistency::{immediate, task_table::current_state};
+use crate::consistency::{immediate, task_table::state_of};
 use crate::redirect::func_hash::{Entry, FUNC_HASH};
 use crate::sys::ftrace::{ftrace_handler, FtraceOps, Handler, HandlerCtx};
 use core::sync::atomic::Ordering;
@@ -47,7 +47,7 @@ fn decide_in_switch<'a>(mut entry: &'a Entry, op: Op, ctx: &'a HandlerCtx) -> Op
     let use_below = if op != immediate::OP_NONE {
         !immediate::use_new_version(op, crate::sys::in_nmi())
     } else {
-        !runs_new_version(current_state())
+        !runs_new_version(state_of(ctx.current()))
     };
     if use_below {
         entry = entry.below(ctx)?;
