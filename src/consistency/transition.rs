@@ -12,7 +12,9 @@
 //! itself for PATCHED tasks and the one below (or the original) for
 //! UNPATCHED ones. Tasks switch (`record.state = target`, Release):
 //!
-//! * from the transition work, every `RETRY_MS`: a task pinned by
+//! * from the transition work, retried after 1, 2, 4, ... ms up to every
+//!   `RETRY_MS` (most tasks that were running at the start have stopped
+//!   within milliseconds): a task pinned by
 //!   `task_call_func` (not running) whose reliable stack contains none of
 //!   the functions being changed; the state is stored before the task is
 //!   unpinned, so it cannot enter a changed function in between;
@@ -42,8 +44,14 @@ use kernel::prelude::*;
 /// Delay before stalled tasks are kicked (module parameter `kick_delay_ms`).
 pub(crate) static KICK_DELAY_MS: AtomicU32 = AtomicU32::new(15000);
 
-/// How often the transition work retries.
+/// How often the transition work retries, at most.
 pub(crate) const RETRY_MS: u32 = 100;
+
+/// The delay before retry `n` (from 0): doubling from 1 ms up to
+/// [`RETRY_MS`].
+fn retry_delay_ms(n: u32) -> u32 {
+    1u32.checked_shl(n).unwrap_or(RETRY_MS).min(RETRY_MS)
+}
 
 /// Retries the running transition.
 pub(crate) struct TransitionWork;
@@ -73,7 +81,8 @@ pub(crate) struct Transition {
     checks: Checks,
     /// Retries since start / since the last kick.
     retries: u32,
-    last_kick: u32,
+    /// When the transition started or last kicked (ns, monotonic).
+    last_kick_ns: u64,
 }
 
 /// Identity of a patch for [`Transition::patch`].
@@ -156,7 +165,7 @@ pub(crate) fn start(st: &mut CoreState, idx: usize, target: PatchState, checks: 
         target,
         checks,
         retries: 0,
-        last_kick: 0,
+        last_kick_ns: crate::sys::task::now_ns(),
     });
     try_complete(st);
 }
@@ -285,13 +294,15 @@ pub(crate) fn try_complete(st: &mut CoreState) {
         return;
     }
     let tr = st.transition.as_mut().expect("transition vanished");
-    tr.retries += 1;
-    let kick_after = KICK_DELAY_MS.load(Ordering::Relaxed) / RETRY_MS;
-    if tr.retries - tr.last_kick >= kick_after.max(1) {
-        tr.last_kick = tr.retries;
+    tr.retries = tr.retries.saturating_add(1);
+    let delay = retry_delay_ms(tr.retries - 1);
+    let now = crate::sys::task::now_ns();
+    let kick_after_ns = u64::from(KICK_DELAY_MS.load(Ordering::Relaxed).max(RETRY_MS)) * 1_000_000;
+    if now.saturating_sub(tr.last_kick_ns) >= kick_after_ns {
+        tr.last_kick_ns = now;
         kick_remaining(st);
     }
-    TRANSITION_WORK.schedule_ms(RETRY_MS);
+    TRANSITION_WORK.schedule_ms(delay);
 }
 
 /// Makes stalled tasks pass a safe point: user tasks get a signal-like
