@@ -250,8 +250,18 @@ cycle_transition() {
 
 # fit: the slope of the least-squares line through the "x y" points on
 # stdin, in log-log ("n/a" with fewer than two).
+# (The guest's busybox awk has no log(): ln() by halving into [1, 2) and
+# the atanh series.)
 fit() {
-	awk '$2 > 0 { x = log($1); y = log($2); n++; sx += x; sy += y; sxx += x * x; sxy += x * y }
+	awk 'function ln(v,    k, y, y2, s, t, i) {
+			k = 0
+			while (v >= 2) { v /= 2; k++ }
+			while (v < 1) { v *= 2; k-- }
+			y = (v - 1) / (v + 1); y2 = y * y; s = 0; t = y
+			for (i = 1; i < 40; i += 2) { s += t / i; t *= y2 }
+			return 2 * s + k * 0.69314718055994531
+		}
+		$2 > 0 { x = ln($1); y = ln($2); n++; sx += x; sy += y; sxx += x * x; sxy += x * y }
 		END { d = n * sxx - sx * sx; if (n < 2 || d == 0) print "n/a"; else printf "%.3f", (n * sxy - sx * sy) / d }'
 }
 
