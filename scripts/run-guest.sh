@@ -34,6 +34,8 @@ install -m 0755 "$RKLP_ROOT/scripts/guest-init.sh" "$root/init"
 cp "$M/rklp.ko" "$M"/samples/*.ko "$root/lib/rklp/"
 cp "$M"/tools/testing/selftests/rklp/test_modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
 cp "$M"/tools/bench/modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
+# The generated N-function modules (gen_bench.sh) only for the benchmarks.
+[ "$mode" = bench ] || rm -f "$root"/lib/rklp/*_n[0-9]*.ko
 cp "$KOUT/samples/livepatch/livepatch-sample.ko" "$root/lib/rklp/"
 install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
 install -m 0755 "$RKLP_ROOT/tools/rklp/rklp" "$root/bin/rklp"
@@ -103,7 +105,15 @@ if [ "$mode" = fuzz ] || [ "$mode" = torture ]; then
 	gen=" rklp_seed=$seed rklp_scale=${RKLP_SCALE:-10}${RKLP_CYCLES:+ rklp_cycles=$RKLP_CYCLES}"
 	echo "rklp: $mode with seed $seed (RKLP_SEED=$seed reproduces it)"
 fi
-append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS}${RKLP_BENCH:+ rklp_bench=$RKLP_BENCH} tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen"
+# The benchmarks' knobs (tools/bench/bench.sh) reach it as the init's
+# environment.
+bench_env=""
+if [ "$mode" = bench ]; then
+	for v in BENCH_ROUNDS BENCH_BIG_ROUNDS BENCH_HUGE_ROUNDS BENCH_LP_MAX_N BENCH_BUSY_THREADS BENCH_RUN_MS; do
+		[ -z "${!v:-}" ] || bench_env="$bench_env $v=\"${!v}\""
+	done
+fi
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS}${RKLP_BENCH:+ rklp_bench=$RKLP_BENCH}$bench_env tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen"
 set +e
 # Single-threaded TCG by default: under multi-threaded TCG a vCPU has been
 # seen executing an int3 that ftrace's text_poke_bp() had already removed

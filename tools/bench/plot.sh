@@ -140,6 +140,18 @@ rklp against upstream livepatch, side by side in one boot of the QEMU guest
 alternate which goes first round by round. Under TCG every figure is slower
 than on hardware; the ratios are what to read.
 
+How to run: \`\`make bench\`\` (N = 1 ... 5000, livepatch up to N = 1000, about
+30-40 minutes under TCG; CSV files in \`\`build/bench/\`\`) or \`\`make
+bench-quick\`\` (N <= 100, 3 rounds, about 8 minutes; \`\`build/bench-quick/\`\`);
+\`\`make bench\`\` redraws this page and its plots, \`\`make bench-quick\`\` draws
+its own into \`\`build/bench-quick/\`\` (\`\`tools/bench/plot.sh [CSVDIR
+[OUTDIR]]\`\`; \`\`make bench-plot\`\` redraws from \`\`build/bench/\`\`). Knobs
+(environment of \`\`make\`\`, passed to the guest's \`\`tools/bench/bench.sh\`\`):
+\`\`BENCH_ROUNDS\`\`,
+\`\`BENCH_BIG_ROUNDS\`\` (N = 1000), \`\`BENCH_HUGE_ROUNDS\`\` (N = 5000),
+\`\`BENCH_LP_MAX_N\`\` (the largest N livepatch runs at),
+\`\`BENCH_BUSY_THREADS\`\`, \`\`BENCH_RUN_MS\`\`.
+
 =================  =========================================================
 Date               $(meta date)
 Kernel             $(meta kernel)
