@@ -41,15 +41,16 @@ if [ "${rklp_bench:-full}" = quick ]; then
 	RUN_MS=${BENCH_RUN_MS:-200} STACK_ROUNDS=0
 else
 	# Livepatch disables N functions one ftrace_ops at a time, each
-	# waiting for RCU grace periods (0.25 s per function under TCG at
-	# N = 100): N = 1000 gets one round (BENCH_BIG_ROUNDS), and livepatch
-	# runs only up to N = BENCH_LP_MAX_N (default 1000: at 5000 each
-	# livepatch enable and disable would take tens of minutes); above it
-	# rklp runs alone, its ratios n/a. At N >= 1000 the transition cycle
-	# runs in the first round only. 10,000 threads spinning under TCG:
-	# minutes per transition, left out unless BENCH_BUSY_THREADS says so.
+	# waiting for RCU grace periods (0.13-0.2 s per function under TCG):
+	# N = 1000 gets one round (BENCH_BIG_ROUNDS); above N = 1000 livepatch
+	# runs once, after rklp in round 1, without the transition cycle (its
+	# disable of 5000 functions takes about 11 minutes); above
+	# BENCH_LP_MAX_N not at all (its ratios n/a). At N >= 1000 the
+	# transition cycle runs in the first round only. 10,000 threads
+	# spinning under TCG: minutes per transition, left out unless
+	# BENCH_BUSY_THREADS says so.
 	NS="1 10 100 1000 5000" CALL_NS="1 100 1000 5000" THREADS="10 1000 10000"
-	BUSY_THREADS=${BENCH_BUSY_THREADS:-10 1000} LP_MAX_N=${BENCH_LP_MAX_N:-1000}
+	BUSY_THREADS=${BENCH_BUSY_THREADS:-10 1000} LP_MAX_N=${BENCH_LP_MAX_N:-5000}
 	ROUNDS=${BENCH_ROUNDS:-5} BIG_ROUNDS=${BENCH_BIG_ROUNDS:-1} HUGE_ROUNDS=${BENCH_HUGE_ROUNDS:-3}
 	THREAD_ROUNDS=3
 	RUN_MS=${BENCH_RUN_MS:-300} STACK_ROUNDS=${BENCH_ROUNDS:-5}
@@ -93,9 +94,13 @@ elapsed() { awk -v t="$(now_ms)" -v t0="$T0" 'BEGIN { printf "%d s", (t - t0) / 
 module() { if [ "$1" = lp ]; then echo "livepatch_bench_n$2"; else echo "test_rklp_bench_n$2"; fi; }
 pdir() { if [ "$1" = lp ]; then echo "$SYSFS_KLP/$2"; else echo "$SYSFS_RKLP/$2"; fi; }
 name() { if [ "$1" = lp ]; then echo livepatch; else echo rklp; fi; }
-# order ROUND [N]: the cores in this round (only rklp above LP_MAX_N).
+# order ROUND [N [transition]]: the cores in this round (only rklp above
+# LP_MAX_N; above N = 1000 livepatch in round 1 only, after rklp, and not
+# in the transition cycle).
 order() {
 	if [ "${2:-0}" -gt "$LP_MAX_N" ]; then echo rk
+	elif [ "${2:-0}" -gt 1000 ]; then
+		if [ "$1" = 1 ] && [ -z "${3:-}" ]; then echo "rk lp"; else echo rk; fi
 	elif [ $(($1 % 2)) = 1 ]; then echo "lp rk"
 	else echo "rk lp"; fi
 }
@@ -317,7 +322,7 @@ bench_n() {
 			[ "$c" = lp ] || [ $HAVE_DIRECT = 0 ] || cycle_settled "$n" "$r"
 		done
 		if in_list "$n" "$CALL_NS" && { [ "$n" -lt 1000 ] || [ $r = 1 ]; }; then
-			for c in $(order $r "$n"); do cycle_transition "$c" "$n" "$r"; done
+			for c in $(order $r "$n" transition); do cycle_transition "$c" "$n" "$r"; done
 		fi
 		echo "$LINE [$(elapsed)]"
 		r=$((r + 1))
