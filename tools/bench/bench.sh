@@ -10,8 +10,8 @@
 # With generated modules (gen_bench.sh) of N functions, N in $NS:
 #   1. per-call ns of a sample of the target's functions (16 direct calls in
 #      a loop, spread over the N; f0 when N = 1): unpatched, livepatch, rklp
-#      on its shared handler (rklp parameter direct=N), rklp settled on
-#      ftrace direct calls (direct=Y, once settled = N), both cores while a
+#      on its shared handler (rklp parameter direct=0), rklp settled on
+#      ftrace direct calls (direct=1, once settled = N), both cores while a
 #      transition is held open (a kthread sleeps inside f0, patched), and
 #      with the function tracer on the sampled functions; at N in $CALL_NS;
 #   2. enable (insmod until transition 0), disable (echo 0 until the patch
@@ -123,7 +123,7 @@ tracer_off() {
 	echo >$TRACING/trace
 }
 
-# set_direct Y|N: rklp's direct parameter (settle onto direct calls), if any.
+# set_direct 1|0: rklp's direct parameter (settle onto direct calls), if any.
 set_direct() { [ ! -w $DIRECT ] || echo "$1" >$DIRECT || die "cannot set $DIRECT"; }
 
 # Memory: mem_start before enabling, mem_end MODULE after; mem_end sets
@@ -167,10 +167,10 @@ disable() {
 
 # cycle_main CORE N ROUND: enable (memory, latency), per-call and with the
 # tracer (if N is in CALL_NS), atomic replace, disable, unload. rklp runs
-# on its handler (direct=N).
+# on its handler (direct=0).
 cycle_main() {
 	_c=$1 _n=$2 _r=$3 _m=$(module "$1" "$2")
-	[ "$_c" = lp ] || set_direct N
+	[ "$_c" = lp ] || set_direct 0
 	mem_start
 	enable "$_c" "$_m"
 	mem_end "$_m"
@@ -201,15 +201,17 @@ cycle_main() {
 	LINE="$LINE; $_line"
 }
 
-# cycle_settled N ROUND: rklp with direct=Y, until settled = N: memory,
+# cycle_settled N ROUND: rklp with direct=1, until settled = N: memory,
 # latency, per-call (and with the tracer), disable. Only when rklp has the
 # direct parameter.
 cycle_settled() {
 	_n=$1 _r=$2 _m=$(module rk "$1")
-	set_direct Y
+	set_direct 1
 	mem_start
 	enable rk "$_m"
-	_s=$($LAT settle "$(pdir rk "$_m")" "$_n") || die "settle"
+	# Settling starts settle_delay_ms after the transition: done when
+	# settled = N, or when it has not moved for 1 s after that delay.
+	_s=$($LAT settle "$(pdir rk "$_m")" "$_n" $((1000 + SETTLE_DELAY))) || die "settle"
 	mem_end "$_m"
 	add mem "$_n" slab_kb rks "$_r" "$SLAB_KB"
 	add mem "$_n" vmalloc_kb rks "$_r" "$VM_KB"
@@ -286,6 +288,7 @@ csv meta.csv "lp_max_n,$LP_MAX_N"
 csv meta.csv "run_ms,$RUN_MS"
 csv samples.csv "section,n,config,core,round,value"
 insmod "$MODDIR/rklp.ko" || die "cannot load rklp.ko"
+SETTLE_DELAY=$(cat /sys/module/rklp/parameters/settle_delay_ms 2>/dev/null || echo 0)
 if [ -w $DIRECT ]; then
 	HAVE_DIRECT=1
 	csv meta.csv "rklp_direct,yes"
@@ -327,7 +330,7 @@ bench_n() {
 		echo "$LINE [$(elapsed)]"
 		r=$((r + 1))
 	done
-	set_direct Y
+	set_direct 1
 	rmmod "rklp_bench_n$n" || die "rmmod rklp_bench_n$n"
 	report_n "$n"
 }
@@ -360,7 +363,7 @@ report_n() {
 		for op in enable disable settle; do
 			l=$(med lat "$n" $op lp) k=$(med lat "$n" $op rks)
 			[ $op != settle ] || l=n/a
-			echo "bench: N=$n $op (rklp settled, direct=Y): livepatch $(ms "$l") ms, rklp $(ms "$k") ms; rklp/livepatch = $(ratio "$k" "$l")"
+			echo "bench: N=$n $op (rklp settled, direct=1): livepatch $(ms "$l") ms, rklp $(ms "$k") ms; rklp/livepatch = $(ratio "$k" "$l")"
 			csv latency.csv "$n,${op}_settled,$(ms "$l"),$(ms "$k"),$(ratio "$k" "$l")"
 		done
 		echo "bench: N=$n settled count: $(med lat "$n" settled_count rks) of $n"

@@ -42,7 +42,7 @@ plot_line() { [ -s "$1" ] && printf "'%s' using 1:2 with linespoints %s title '%
 lat_lines=$(
 	plot_line "$tmp/lat_enable_lp" "livepatch enable" "lc rgb '#1f77b4' pt 7"
 	plot_line "$tmp/lat_enable_rk" "rklp enable" "lc rgb '#d62728' pt 7"
-	plot_line "$tmp/lat_enable_settled_rk" "rklp enable (direct=Y, until transition 0)" "lc rgb '#d62728' dt 3 pt 6"
+	plot_line "$tmp/lat_enable_settled_rk" "rklp enable (direct=1, until transition 0)" "lc rgb '#d62728' dt 3 pt 6"
 	plot_line "$tmp/lat_disable_lp" "livepatch disable" "lc rgb '#1f77b4' dt 2 pt 5"
 	plot_line "$tmp/lat_disable_rk" "rklp disable" "lc rgb '#d62728' dt 2 pt 5"
 	plot_line "$tmp/lat_disable_settled_rk" "rklp disable (settled)" "lc rgb '#d62728' dt 4 pt 4"
@@ -51,7 +51,7 @@ lat_lines=$(
 )
 call_lines=$(
 	plot_line "$tmp/call_handler_lp" "livepatch" "lc rgb '#1f77b4' pt 7"
-	plot_line "$tmp/call_handler_rk" "rklp handler path (direct=N)" "lc rgb '#d62728' pt 7"
+	plot_line "$tmp/call_handler_rk" "rklp handler path (direct=0)" "lc rgb '#d62728' pt 7"
 	plot_line "$tmp/call_settled_rk" "rklp settled (direct call)" "lc rgb '#2ca02c' pt 5"
 	plot_line "$tmp/call_transition_lp" "livepatch in transition" "lc rgb '#1f77b4' dt 2 pt 6"
 	plot_line "$tmp/call_transition_rk" "rklp in transition" "lc rgb '#d62728' dt 2 pt 6"
@@ -180,7 +180,7 @@ Per-call cost
 ns per call of a sample of 16 of the target's N functions (f0 alone when
 N = 1), each a direct call, in a loop; *baseline* is unpatched (for
 *tracer*: unpatched with the function tracer on the sample). *handler*: rklp
-with \`\`direct=N\`\` (its shared ftrace handler); *settled*: \`\`direct=Y\`\`,
+with \`\`direct=0\`\` (its shared ftrace handler); *settled*: \`\`direct=1\`\`,
 once \`\`settled\`\` equals N (livepatch column: plain livepatch);
 *transition*: both cores while a transition of the patch is held open by a
 kthread sleeping in f0; *tracer*: the patch with the function tracer on the
@@ -199,7 +199,7 @@ ms, median: *enable* is insmod of the patch module until \`\`transition\`\`
 reads 0, *insmod* the finit_module call alone, *disable* is \`\`echo 0 >
 enabled\`\` until the patch's directory is gone, *replace* is insmod of an
 atomic-replace patch of the same N functions until its transition reads 0.
-\`\`*_settled\`\`: rklp with \`\`direct=Y\`\` (*settle*: from the end of enable
+\`\`*_settled\`\`: rklp with \`\`direct=1\`\` (*settle*: from the end of enable
 until all N are on direct calls).
 
 .. image:: bench-latency.png

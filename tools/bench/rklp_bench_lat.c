@@ -15,9 +15,9 @@
  *	"<ns>".
  *   rklp_bench_lat wait PATCHDIR
  *	wait until PATCHDIR/transition reads 0: prints "<ns>".
- *   rklp_bench_lat settle PATCHDIR COUNT
+ *   rklp_bench_lat settle PATCHDIR COUNT QUIET_MS
  *	wait until PATCHDIR/settled (the functions of the patch on ftrace
- *	direct calls) reads COUNT, or has not changed for 1 s: prints
+ *	direct calls) reads COUNT, or has not changed for QUIET_MS: prints
  *	"<ns until then> <last value>".
  */
 #define _GNU_SOURCE
@@ -175,7 +175,7 @@ static long read_long(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
-static int do_settle(const char *dir, long count)
+static int do_settle(const char *dir, long count, unsigned long long quiet_ms)
 {
 	char path[512];
 	unsigned long long t0 = now_ns(), changed = t0;
@@ -188,7 +188,7 @@ static int do_settle(const char *dir, long count)
 			last = v;
 			changed = now_ns();
 		}
-		if (v == count || now_ns() - changed > 1000000000ULL)
+		if (v == count || now_ns() - changed > quiet_ms * 1000000ULL)
 			break;
 		if (now_ns() - t0 > TIMEOUT_NS)
 			break;
@@ -205,13 +205,13 @@ int main(int argc, char **argv)
 		return do_insmod(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "wait"))
 		return do_wait(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "settle"))
-		return do_settle(argv[2], strtol(argv[3], NULL, 10));
+	if (argc == 5 && !strcmp(argv[1], "settle"))
+		return do_settle(argv[2], strtol(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
 	if (argc == 4 && !strcmp(argv[1], "load"))
 		return do_load(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "disable"))
 		return do_disable(argv[2]);
-	fprintf(stderr, "usage: %s load KO PATCHDIR | disable PATCHDIR | insmod KO | wait PATCHDIR | settle PATCHDIR COUNT\n",
+	fprintf(stderr, "usage: %s load KO PATCHDIR | disable PATCHDIR | insmod KO | wait PATCHDIR | settle PATCHDIR COUNT QUIET_MS\n",
 		argv[0]);
 	return 2;
 }
