@@ -140,10 +140,11 @@ rklp against upstream livepatch, side by side in one boot of the QEMU guest
 alternate which goes first round by round. Under TCG every figure is slower
 than on hardware; the ratios are what to read.
 
-How to run: \`\`make bench\`\` (N = 1 ... 5000; 5 rounds, one at N = 1000, at
-N = 5000 three of rklp and one of livepatch; about 30 minutes in the guest
-under TCG, most of it livepatch's disable of 1000 and 5000 functions; CSV
-files in \`\`build/bench/\`\`) or \`\`make bench-quick\`\` (N <= 100, 3 rounds,
+How to run: \`\`make bench\`\` (N = 1 ... 5000; 5 rounds, one at N = 1000,
+three of rklp alone at N = 5000 (livepatch runs up to N = 1000 unless
+\`\`BENCH_LP_MAX_N=5000\`\`: then once at 5000 as well, which should add more
+than 15 minutes); about 20-25 minutes in the guest under TCG, most of it
+livepatch's disable of 1000 functions; CSV files in \`\`build/bench/\`\`) or \`\`make bench-quick\`\` (N <= 100, 3 rounds,
 about 8 minutes; \`\`build/bench-quick/\`\`);
 \`\`make bench\`\` redraws this page and its plots, \`\`make bench-quick\`\` draws
 its own into \`\`build/bench-quick/\`\` (\`\`tools/bench/plot.sh [CSVDIR

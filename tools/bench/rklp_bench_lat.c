@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TIMEOUT_NS (900ULL * 1000000000ULL)	/* livepatch of 5000 functions under TCG */
+#define TIMEOUT_NS (3600ULL * 1000000000ULL)	/* livepatch of 5000 functions under TCG */
 
 static unsigned long long now_ns(void)
 {
