@@ -137,7 +137,9 @@ vm_pages() {
 	awk '/thread_stack/ { next }
 		{ for (i = 3; i <= NF; i++) if ($i ~ /^pages=/) { split($1, a, "-"); print "h" substr(a[1], 3), "h" substr(a[2], 3), substr($i, 7) } }' /proc/vmallocinfo
 }
-mem_start() { SLAB0=$(slab_kb); vm_pages >/tmp/vm0; }
+# (mem_start waits 2 s first: the previous cycle's unload frees its
+# objects after RCU grace periods, which would count as a negative delta.)
+mem_start() { sleep 2; SLAB0=$(slab_kb); vm_pages >/tmp/vm0; }
 mem_end() {
 	_sl=$(slab_kb)
 	vm_pages >/tmp/vm1
