@@ -5,6 +5,9 @@
 #   make check    same set-up, then run the selftests in QEMU
 #   make check-debug  the selftests on the debug kernel (lockdep, KASAN, ...)
 #   make bench    same set-up, then benchmark rklp against upstream livepatch
+#                 (tools/bench; CSV in build/bench, plots and
+#                 Documentation/benchmarks.rst redrawn by tools/bench/plot.sh)
+#   make bench-quick  the same with N <= 100 and fewer rounds (build/bench-quick)
 #   make modules  build rklp.ko, the sample and the test modules
 #   make kernel   build (or reuse) the cached test kernel
 #   make model    model-check the transition protocol with spin (host only)
@@ -19,7 +22,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug bench fuzz torture model clean fmt fmt-check unit
+.PHONY: all deps kernel modules demo check check-debug bench bench-quick bench-plot fuzz torture model clean fmt fmt-check unit
 
 all: modules
 
@@ -59,6 +62,15 @@ fuzz torture: deps
 # Not part of check: prints ratios of rklp against upstream livepatch.
 bench: modules
 	@$(RKLP_DIR)/scripts/run-guest.sh bench
+	@$(RKLP_DIR)/tools/bench/plot.sh $(BUILD)/bench
+
+bench-quick: modules
+	@RKLP_BENCH=quick $(RKLP_DIR)/scripts/run-guest.sh bench
+	@$(RKLP_DIR)/tools/bench/plot.sh $(BUILD)/bench-quick $(BUILD)/bench-quick
+
+# Redraw the plots and the table from the CSV files of the last run.
+bench-plot:
+	@$(RKLP_DIR)/tools/bench/plot.sh $(BUILD)/bench
 
 # The Promela model of the transition protocol and immediate mode
 # (tools/model/README.md); needs only spin and gcc, not the kernel.

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install everything rklp needs on Debian 12 (bookworm): kernel source, a
 # rustc with rust-src, libclang, bindgen-cli, kernel build deps, QEMU from
-# bookworm-backports, a static busybox for the initramfs and spin (make model).
+# bookworm-backports, a static busybox for the initramfs, spin (make model) and
+# gnuplot (make bench draws its plots).
 # Idempotent: a warm machine returns in about a second.
 set -euo pipefail
 
@@ -12,7 +13,7 @@ SUDO=""
 
 PKGS="linux-source-6.12 rustc-web rust-web-src libclang-19-dev flex bison bc
       libelf-dev libssl-dev cpio dwarves kmod rsync busybox-static xz-utils
-      make gcc libc6-dev clang-19 lld-19 llvm-19 spin"
+      make gcc libc6-dev clang-19 lld-19 llvm-19 spin gnuplot-nox"
 
 missing=""
 for p in $PKGS; do

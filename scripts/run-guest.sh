@@ -15,7 +15,9 @@ KOUT=$RKLP_CACHE/kernel-$(rklp_kernel_key)
 BUILD=$RKLP_ROOT/build
 M=$RKLP_MODDIR
 tag=$mode
-[ "$RKLP_FLAVOUR" = test ] || tag=$mode-$RKLP_FLAVOUR
+# make bench-quick: RKLP_BENCH=quick (tools/bench/bench.sh).
+[ "$mode" != bench ] || [ "${RKLP_BENCH:-}" != quick ] || tag=bench-quick
+[ "$RKLP_FLAVOUR" = test ] || tag=$tag-$RKLP_FLAVOUR
 root=$BUILD/initramfs-$tag
 rm -rf "$root"
 mkdir -p "$root"/{bin,lib/rklp,rklp}
@@ -32,6 +34,8 @@ install -m 0755 "$RKLP_ROOT/scripts/guest-init.sh" "$root/init"
 cp "$M/rklp.ko" "$M"/samples/*.ko "$root/lib/rklp/"
 cp "$M"/tools/testing/selftests/rklp/test_modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
 cp "$M"/tools/bench/modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
+# The generated N-function modules (gen_bench.sh) only for the benchmarks.
+[ "$mode" = bench ] || rm -f "$root"/lib/rklp/*_n[0-9]*.ko
 cp "$KOUT/samples/livepatch/livepatch-sample.ko" "$root/lib/rklp/"
 install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
 install -m 0755 "$RKLP_ROOT/tools/rklp/rklp" "$root/bin/rklp"
@@ -47,6 +51,7 @@ done
 mkdir -p "$root/rklp/bench"
 install -m 0755 "$RKLP_ROOT/tools/bench/bench.sh" "$root/rklp/bench/bench.sh"
 gcc -static -O2 -Wall -o "$root/rklp/bench/rklp_bench_lat" "$RKLP_ROOT/tools/bench/rklp_bench_lat.c"
+gcc -static -O2 -Wall -pthread -o "$root/rklp/bench/rklp_bench_threads" "$RKLP_ROOT/tools/bench/rklp_bench_threads.c"
 # Upstream's own Linux 6.12 livepatch selftests, changed only by the
 # mechanical name mapping upstream-6.12.sed (test-upstream-6.12.sh runs
 # them), with their test modules (test_modules/: the rklp ports) and their
@@ -79,6 +84,12 @@ log=$BUILD/guest-$tag.log
 mem=1G
 timeout_s=${RKLP_GUEST_TIMEOUT:-1200}
 extra=""
+if [ "$mode" = bench ]; then
+	# 10,000 threads (threads-max is a share of memory); the full run with
+	# N = 5000 takes long under TCG.
+	mem=2G
+	timeout_s=${RKLP_GUEST_TIMEOUT:-10800}
+fi
 if [ "$RKLP_FLAVOUR" = debug ]; then
 	# KASAN's shadow and lockdep's tables need room; everything runs slower.
 	mem=2G
@@ -94,7 +105,15 @@ if [ "$mode" = fuzz ] || [ "$mode" = torture ]; then
 	gen=" rklp_seed=$seed rklp_scale=${RKLP_SCALE:-10}${RKLP_CYCLES:+ rklp_cycles=$RKLP_CYCLES}"
 	echo "rklp: $mode with seed $seed (RKLP_SEED=$seed reproduces it)"
 fi
-append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS} tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen"
+# The benchmarks' knobs (tools/bench/bench.sh) reach it as the init's
+# environment.
+bench_env=""
+if [ "$mode" = bench ]; then
+	for v in BENCH_ROUNDS BENCH_BIG_ROUNDS BENCH_HUGE_ROUNDS BENCH_LP_MAX_N BENCH_BUSY_THREADS BENCH_RUN_MS; do
+		[ -z "${!v:-}" ] || bench_env="$bench_env $v=\"${!v}\""
+	done
+fi
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS}${RKLP_BENCH:+ rklp_bench=$RKLP_BENCH}$bench_env tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen"
 set +e
 # Single-threaded TCG by default: under multi-threaded TCG a vCPU has been
 # seen executing an int3 that ftrace's text_poke_bp() had already removed
@@ -108,7 +127,7 @@ timeout "$timeout_s" qemu-system-x86_64 -accel tcg,thread=$tcg_thread -cpu max -
 	sed -u 's/\r$//' | tee "$log" | {
 		case "$mode" in
 		demo) grep -v '^\[' ;;
-		bench) grep -E '^(#|bench:|rklp-guest)' ;;
+		bench) grep --line-buffered -E '^(#|bench:|rklp-guest)' ;;
 		*) grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest|kmemleak)' ;;
 		esac
 	}
@@ -150,6 +169,26 @@ if [ "$tcg_thread" = multi ] && grep -q 'Oops: int3' "$log"; then
 	[ "$int3_artefacts" = 0 ] || grep -E -B2 -A14 'Oops: int3' "$log" | grep -E 'Oops|RIP|Code|Call Trace|^\[.*\] +[a-z_]' | head -12 | sed 's/^/rklp:   /'
 fi
 grc=$(sed -n 's/^rklp-guest: done rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
+if [ "$mode" = bench ]; then
+	# The CSV files the guest printed ("csv:<file>:<line>"), to
+	# build/bench/ (make bench-quick: build/bench-quick/), then the plots
+	# and Documentation/benchmarks.rst are drawn from them by
+	# tools/bench/plot.sh.
+	csvdir=$BUILD/${tag%-test}
+	rm -rf "$csvdir"
+	mkdir -p "$csvdir"
+	sed -n 's/^csv:\([a-z_]*\.csv\):/\1 /p' "$log" | while read -r f line; do
+		printf '%s\n' "$line" >>"$csvdir/$f"
+	done
+	# The machine (meta.csv has the guest's side).
+	[ ! -f "$csvdir/meta.csv" ] || {
+		echo "host_cpu,$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | tr ',' ' ')"
+		echo "host_cpus,$(nproc)"
+		echo "qemu,$(qemu-system-x86_64 --version | head -1 | tr ',' ' ') TCG $tcg_thread-threaded; -smp 2 -m $mem"
+		echo "commit,$(git -C "$RKLP_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	} >>"$csvdir/meta.csv"
+	echo "rklp: CSV files in $csvdir: $(cd "$csvdir" && ls | tr '\n' ' ')"
+fi
 if [ "$mode" = check ] || [ "$mode" = fuzz ] || [ "$mode" = torture ]; then
 	# The figures lines (of every generated-input test the run included).
 	# (none in a check run: grep's status must not end the script)

@@ -10,6 +10,15 @@
  *   rklp_bench_lat disable PATCHDIR
  *	write 0 to PATCHDIR/enabled, then wait until PATCHDIR is gone:
  *	prints "<ns>".
+ *   rklp_bench_lat insmod KO
+ *	finit_module(KO) alone (a transition held open stays open): prints
+ *	"<ns>".
+ *   rklp_bench_lat wait PATCHDIR
+ *	wait until PATCHDIR/transition reads 0: prints "<ns>".
+ *   rklp_bench_lat settle PATCHDIR COUNT QUIET_MS
+ *	wait until PATCHDIR/settled (the functions of the patch on ftrace
+ *	direct calls) reads COUNT, or has not changed for QUIET_MS: prints
+ *	"<ns until then> <last value>".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TIMEOUT_NS (60ULL * 1000000000ULL)
+#define TIMEOUT_NS (3600ULL * 1000000000ULL)	/* livepatch of 5000 functions under TCG */
 
 static unsigned long long now_ns(void)
 {
@@ -113,12 +122,96 @@ static int do_disable(const char *dir)
 	return 0;
 }
 
+static int do_insmod(const char *ko)
+{
+	unsigned long long t0;
+	int fd = open(ko, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror(ko);
+		return 1;
+	}
+	t0 = now_ns();
+	if (syscall(SYS_finit_module, fd, "", 0)) {
+		fprintf(stderr, "finit_module %s: %s\n", ko, strerror(errno));
+		return 1;
+	}
+	printf("%llu\n", now_ns() - t0);
+	close(fd);
+	return 0;
+}
+
+static int do_wait(const char *dir)
+{
+	char path[512];
+	unsigned long long t0 = now_ns();
+
+	snprintf(path, sizeof(path), "%s/transition", dir);
+	while (read_char(path) != '0') {
+		if (now_ns() - t0 > TIMEOUT_NS) {
+			fprintf(stderr, "%s: transition did not complete\n", dir);
+			return 1;
+		}
+		pause_poll();
+	}
+	printf("%llu\n", now_ns() - t0);
+	return 0;
+}
+
+/* The number in a sysfs file, or -1 if it cannot be read. */
+static long read_long(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+static int do_settle(const char *dir, long count, unsigned long long quiet_ms)
+{
+	char path[512];
+	unsigned long long t0 = now_ns(), changed = t0;
+	long v, last = -2;
+
+	snprintf(path, sizeof(path), "%s/settled", dir);
+	for (;;) {
+		v = read_long(path);
+		if (v != last) {
+			last = v;
+			changed = now_ns();
+		}
+		if (v == count || now_ns() - changed > quiet_ms * 1000000ULL)
+			break;
+		if (now_ns() - t0 > TIMEOUT_NS)
+			break;
+		pause_poll();
+	}
+	/* Stopped changing: the time it last changed. */
+	printf("%llu %ld\n", (v == count ? now_ns() : changed) - t0, v);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "insmod"))
+		return do_insmod(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "wait"))
+		return do_wait(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "settle"))
+		return do_settle(argv[2], strtol(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
 	if (argc == 4 && !strcmp(argv[1], "load"))
 		return do_load(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "disable"))
 		return do_disable(argv[2]);
-	fprintf(stderr, "usage: %s load KO PATCHDIR | disable PATCHDIR\n", argv[0]);
+	fprintf(stderr, "usage: %s load KO PATCHDIR | disable PATCHDIR | insmod KO | wait PATCHDIR | settle PATCHDIR COUNT QUIET_MS\n",
+		argv[0]);
 	return 2;
 }
