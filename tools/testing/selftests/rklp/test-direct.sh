@@ -183,6 +183,53 @@ unload_mod rklp_test_target
 check_no_leftovers test_rklp_mod
 end_test
 
+start_test "direct calls: an immediate patch over a settled one, and back"
+load_lp rklp_sample
+settled rklp_sample 1
+load_lp test_rklp_immediate
+check_file /proc/cmdline "test_rklp_immediate: patched at once"
+settled test_rklp_immediate 1
+check_file $SYSFS_RKLP/rklp_sample/settled 0
+disable_lp test_rklp_immediate
+settled rklp_sample 1
+check_file /proc/cmdline "this has been live patched"
+disable_lp rklp_sample
+released
+unload_mod test_rklp_immediate
+unload_mod rklp_sample
+check_no_leftovers rklp_sample
+end_test
+
+start_test "direct calls: the NMI guard over settled functions"
+load_mod rklp_test_nmi armed=1 period_us=${NMI_PERIOD_US:-400}
+sleep 0.5
+n=0; ok=0
+while [ $n -lt 8 ]; do
+	n=$((n + 1))
+	insmod $MODDIR/test_rklp_nmi.ko 2>/dev/null || continue
+	ok=$((ok + 1))
+	# Settled under the NMI flood, then unsettled by the immediate disable.
+	settled test_rklp_nmi 2
+	tries=0
+	while ! echo 0 2>/dev/null >$SYSFS_RKLP/test_rklp_nmi/enabled; do
+		tries=$((tries + 1))
+		[ $tries -lt 20 ] || { fail "cannot unpatch"; break; }
+	done
+	loop_until "[ ! -d $SYSFS_RKLP/test_rklp_nmi ]" || fail "patch dir left"
+	unload_mod test_rklp_nmi
+done
+echo 0 >/sys/module/rklp_test_nmi/parameters/armed
+stats=$(cat /proc/rklp_test_nmi)
+echo "# $stats; $ok settled cycles"
+set -- $stats
+[ "$6" -gt 0 ] || fail "the patched version never ran in NMI"
+check_eq "mismatches" "$8" 0
+[ "$ok" -gt 0 ] || fail "no immediate patch succeeded"
+released
+unload_mod rklp_test_nmi
+check_no_leftovers test_rklp_nmi
+end_test
+
 start_test "direct calls: consistency checker through settled and transition phases"
 load_mod rklp_test_cc
 sleep 0.3

@@ -10,7 +10,7 @@
  * - "preempt": a SCHED_FIFO kthread "rklp_hog" on the victim's CPU is woken
  *   (from an irq_work: the kprobe runs in NMI-like context), so the victim
  *   is preempted when the handler re-enables preemption, after its
- *   decision; the hog then spins until "release" (or 5 s) with the victim
+ *   decision; the hog then spins until "release" (or 20 s) with the victim
  *   off the CPU, preempted inside the handler.
  * - "stall": a tasklet spins (IRQs on, preemption off) until "release" (or
  *   5 s) inside the victim's handler, between the two reads.
@@ -79,9 +79,15 @@ noinline void rklp_test_handler_hold(void)
 		msleep_interruptible(10);
 }
 
-static void stop_until_released(void)
+/*
+ * The safety timeouts: a preempted victim may wait long (the hog is
+ * preemptible, and the debug kernel under a loaded host needs seconds to
+ * get the test's checks done), a stalled tasklet not (it holds off
+ * preemption: the soft-lockup detector fires at 20 s).
+ */
+static void stop_until_released(unsigned int secs)
 {
-	unsigned long end = jiffies + 5 * HZ;
+	unsigned long end = jiffies + secs * HZ;
 
 	while (!READ_ONCE(release) && time_before(jiffies, end))
 		cpu_relax();
@@ -90,7 +96,7 @@ static void stop_until_released(void)
 static void stall_fn(struct tasklet_struct *t)
 {
 	pr_info("stall start on cpu %d\n", smp_processor_id());
-	stop_until_released();
+	stop_until_released(5);
 	pr_info("stall end\n");
 }
 static DECLARE_TASKLET(stall_tasklet, stall_fn);
@@ -171,7 +177,7 @@ static int hog_fn(void *data)
 			continue;
 		}
 		__set_current_state(TASK_RUNNING);
-		stop_until_released();
+		stop_until_released(20);
 		WRITE_ONCE(hog_go, false);
 	}
 	__set_current_state(TASK_RUNNING);
