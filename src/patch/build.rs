@@ -178,10 +178,13 @@ impl Patch {
     /// Refuses a patch that reaches one function twice (two names or
     /// positions resolving to the same ftrace location).
     pub(crate) fn check_no_duplicate_locations(&self) -> Result {
+        let n = self.objs.iter().map(|o| o.funcs.len()).sum();
+        let mut scratch = KVec::from_elem((0, 0, 0), n, GFP_KERNEL)?;
         let dup = validate::first_duplicate_location(
             self.objs.as_slice(),
             |o| o.funcs.len(),
             |o, j| o.funcs[j].ftrace_loc,
+            &mut scratch,
         );
         if let Some((i, j)) = dup {
             pr_err!(
@@ -198,7 +201,9 @@ impl Patch {
     /// no object twice, no function (name, sympos) twice in one object.
     fn check_shape(&self) -> Result {
         let name = &*self.name;
-        match validate::check_shape(self.objs.as_slice()) {
+        let most = self.objs.iter().map(|o| o.funcs.len()).max().unwrap_or(0);
+        let mut scratch = KVec::from_elem(0usize, most, GFP_KERNEL)?;
+        match validate::check_shape(self.objs.as_slice(), &mut scratch) {
             Ok(()) => return Ok(()),
             Err(ShapeError::NoObjects) => pr_err!("patch '{}' has no objects\n", name),
             Err(ShapeError::NoFunctions(i)) => pr_err!(

@@ -38,37 +38,60 @@ impl Patch {
                     }
                 };
                 let obj = &mut self.objs[idx];
-                for of in oo.funcs.iter().filter(|f| !f.nop) {
-                    if obj.funcs.iter().any(|f| {
-                        super::validate::same_function(
-                            f.old_name.as_bytes(),
-                            f.old_sympos,
-                            of.old_name.as_bytes(),
-                            of.old_sympos,
-                        )
-                    }) {
-                        continue;
-                    }
-                    obj.funcs.push(
-                        Func {
-                            old_name: copy_cstr(&of.old_name)?,
-                            old_sympos: of.old_sympos,
-                            new_func: 0,
-                            old_addr: 0,
-                            old_size: 0,
-                            new_size: 0,
-                            ftrace_loc: 0,
-                            nop: true,
-                            entry: None,
-                            dir: None,
-                        },
-                        GFP_KERNEL,
-                    )?;
-                }
+                add_object_nops(obj, oo)?;
             }
         }
         Ok(())
     }
+}
+
+/// Adds to `obj` a no-op for each function of `old` (the same object in an
+/// earlier patch) that `obj` lacks. `obj`'s functions are sorted by (name,
+/// position) once and looked up by binary search: a cumulative patch of N
+/// functions replacing one of N costs N log N comparisons, not N^2.
+fn add_object_nops(obj: &mut Object, old: &Object) -> Result {
+    fn key(f: &Func) -> (&[u8], usize) {
+        (f.old_name.as_bytes(), f.old_sympos.max(1))
+    }
+    let mut have = KVec::with_capacity(obj.funcs.len(), GFP_KERNEL)?;
+    for i in 0..obj.funcs.len() {
+        have.push(i, GFP_KERNEL)?;
+    }
+    have.as_mut_slice()
+        .sort_unstable_by(|&a, &b| key(&obj.funcs[a]).cmp(&key(&obj.funcs[b])));
+    let mut nops = KVec::new();
+    for of in old.funcs.iter().filter(|f| !f.nop) {
+        let k = key(of);
+        if have
+            .as_slice()
+            .binary_search_by(|&i| key(&obj.funcs[i]).cmp(&k))
+            .is_ok()
+        {
+            continue;
+        }
+        nops.push(
+            Func {
+                old_name: copy_cstr(&of.old_name)?,
+                old_sympos: of.old_sympos,
+                new_func: 0,
+                old_addr: 0,
+                old_size: 0,
+                new_size: 0,
+                ftrace_loc: 0,
+                nop: true,
+                entry: None,
+                dir: None,
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    // Within one earlier object a function appears once (check_shape), so
+    // `nops` holds no repeats; later objects see them in `obj`.
+    obj.funcs.reserve(nops.len(), GFP_KERNEL)?;
+    for f in nops {
+        obj.funcs.push(f, GFP_KERNEL)?;
+    }
+    Ok(())
 }
 
 impl Object {

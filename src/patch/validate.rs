@@ -78,7 +78,15 @@ pub(crate) enum ShapeError {
 /// Structural rules: at least one object, every object has functions (or
 /// callbacks), no object twice, no function (name, sympos) twice in one
 /// object. Checked object by object, in that order.
-pub(crate) fn check_shape<O: ObjectShape>(objs: &[O]) -> Result<(), ShapeError> {
+///
+/// `scratch` holds at least as many entries as the largest object has
+/// functions: they are sorted by (name, position) there, so a patch of N
+/// functions costs N log N comparisons, not N^2 (a cumulative patch has
+/// thousands).
+pub(crate) fn check_shape<O: ObjectShape>(
+    objs: &[O],
+    scratch: &mut [usize],
+) -> Result<(), ShapeError> {
     if objs.is_empty() {
         return Err(ShapeError::NoObjects);
     }
@@ -89,41 +97,63 @@ pub(crate) fn check_shape<O: ObjectShape>(objs: &[O]) -> Result<(), ShapeError> 
         if objs.iter().take(i).any(|p| p.name() == o.name()) {
             return Err(ShapeError::ObjectTwice(i));
         }
-        for j in 0..o.nr_funcs() {
-            let (name, pos) = o.func(j);
-            if (0..j).any(|k| {
-                let (other, other_pos) = o.func(k);
-                same_function(other, other_pos, name, pos)
-            }) {
-                return Err(ShapeError::FunctionTwice(i, j));
-            }
+        if let Some(j) = first_function_twice(o, scratch) {
+            return Err(ShapeError::FunctionTwice(i, j));
         }
     }
     Ok(())
 }
 
+/// The first function of `o` that is an earlier one (same name, same
+/// position counting 0 as 1): sorted by (name, position, index), each
+/// function after the first of its run repeats an earlier one.
+fn first_function_twice<O: ObjectShape>(o: &O, scratch: &mut [usize]) -> Option<usize> {
+    let n = o.nr_funcs();
+    let idx = &mut scratch[..n];
+    for (k, slot) in idx.iter_mut().enumerate() {
+        *slot = k;
+    }
+    let key = |k: usize| {
+        let (name, pos) = o.func(k);
+        (name, pos.max(1), k)
+    };
+    idx.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+    idx.windows(2)
+        .filter(|w| {
+            let ((a, pa), (b, pb)) = (o.func(w[0]), o.func(w[1]));
+            same_function(a, pa, b, pb)
+        })
+        .map(|w| w[1])
+        .min()
+}
+
 /// The first function (object, function index) whose location `loc` (0:
 /// unresolved, ignored) an earlier function of the patch has too: two
 /// names or positions resolving to one function.
+///
+/// `scratch` holds at least as many entries as the patch has functions:
+/// sorted by (location, object, function) there, each entry after the first
+/// of its run repeats an earlier location (N log N, not N^2).
 pub(crate) fn first_duplicate_location<O>(
     objs: &[O],
     nr_funcs: impl Fn(&O) -> usize,
     loc: impl Fn(&O, usize) -> usize,
+    scratch: &mut [(usize, usize, usize)],
 ) -> Option<(usize, usize)> {
+    let mut n = 0;
     for (i, o) in objs.iter().enumerate() {
         for j in 0..nr_funcs(o) {
             let l = loc(o, j);
-            if l == 0 {
-                continue;
-            }
-            let earlier = objs
-                .iter()
-                .enumerate()
-                .any(|(k, p)| (0..nr_funcs(p)).any(|m| (k, m) < (i, j) && loc(p, m) == l));
-            if earlier {
-                return Some((i, j));
+            if l != 0 {
+                scratch[n] = (l, i, j);
+                n += 1;
             }
         }
     }
-    None
+    let s = &mut scratch[..n];
+    s.sort_unstable();
+    s.windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| (w[1].1, w[1].2))
+        .min()
 }

@@ -50,20 +50,23 @@ fn a_good_patch_passes() {
         ),
         obj("rklp_test_mod", &[("dup", 1), ("dup", 2)]),
     ];
-    assert_eq!(check_shape(&objs), Ok(()));
+    assert_eq!(check_shape(&objs, &mut scratch(&objs)), Ok(()));
 }
 
 #[test]
 fn a_patch_without_objects_is_refused() {
-    assert_eq!(check_shape::<Obj>(&[]), Err(ShapeError::NoObjects));
+    assert_eq!(check_shape::<Obj>(&[], &mut []), Err(ShapeError::NoObjects));
 }
 
 #[test]
 fn an_object_without_functions_needs_callbacks() {
     let mut o = obj("vmlinux", &[]);
-    assert_eq!(check_shape(&[o.clone()]), Err(ShapeError::NoFunctions(0)));
+    assert_eq!(
+        check_shape(&[o.clone()], &mut scratch(&[o.clone()])),
+        Err(ShapeError::NoFunctions(0))
+    );
     o.callbacks = true;
-    assert_eq!(check_shape(&[o]), Ok(()));
+    assert_eq!(check_shape(&[o.clone()], &mut scratch(&[o])), Ok(()));
 }
 
 #[test]
@@ -73,7 +76,10 @@ fn an_object_listed_twice_is_refused() {
         obj("vmlinux", &[("g", 0)]),
         obj("m", &[("h", 0)]),
     ];
-    assert_eq!(check_shape(&objs), Err(ShapeError::ObjectTwice(2)));
+    assert_eq!(
+        check_shape(&objs, &mut scratch(&objs)),
+        Err(ShapeError::ObjectTwice(2))
+    );
 }
 
 #[test]
@@ -83,25 +89,34 @@ fn the_same_function_twice_in_one_object_is_refused() {
         "vmlinux",
         &[("version_proc_show", 0), ("version_proc_show", 0)],
     )];
-    assert_eq!(check_shape(&objs), Err(ShapeError::FunctionTwice(0, 1)));
+    assert_eq!(
+        check_shape(&objs, &mut scratch(&objs)),
+        Err(ShapeError::FunctionTwice(0, 1))
+    );
     // sympos 0 (unique) is position 1.
     let objs = [obj("vmlinux", &[("f", 1), ("g", 0), ("f", 0)])];
-    assert_eq!(check_shape(&objs), Err(ShapeError::FunctionTwice(0, 2)));
+    assert_eq!(
+        check_shape(&objs, &mut scratch(&objs)),
+        Err(ShapeError::FunctionTwice(0, 2))
+    );
 }
 
 #[test]
 fn the_same_name_in_two_objects_or_positions_is_allowed() {
     let objs = [obj("a", &[("f", 0)]), obj("b", &[("f", 0)])];
-    assert_eq!(check_shape(&objs), Ok(()));
+    assert_eq!(check_shape(&objs, &mut scratch(&objs)), Ok(()));
     let objs = [obj("a", &[("f", 1), ("f", 2)])];
-    assert_eq!(check_shape(&objs), Ok(()));
+    assert_eq!(check_shape(&objs, &mut scratch(&objs)), Ok(()));
 }
 
 #[test]
 fn rules_are_checked_object_by_object() {
     // Object 0's duplicate function comes before object 1's emptiness.
     let objs = [obj("a", &[("f", 0), ("f", 0)]), obj("b", &[])];
-    assert_eq!(check_shape(&objs), Err(ShapeError::FunctionTwice(0, 1)));
+    assert_eq!(
+        check_shape(&objs, &mut scratch(&objs)),
+        Err(ShapeError::FunctionTwice(0, 1))
+    );
 }
 
 #[test]
@@ -178,13 +193,13 @@ fn same_function_treats_sympos_0_as_1() {
 fn two_names_resolving_to_one_location_are_found() {
     let objs: [&[usize]; 2] = [&[0x100, 0x200], &[0, 0x300, 0x100]];
     assert_eq!(
-        first_duplicate_location(&objs, |o| o.len(), |o, j| o[j]),
+        first_duplicate_location(&objs, |o| o.len(), |o, j| o[j], &mut locs(&objs)),
         Some((1, 2))
     );
     // Unresolved (0) functions never count.
     let objs: [&[usize]; 2] = [&[0, 0x200], &[0]];
     assert_eq!(
-        first_duplicate_location(&objs, |o| o.len(), |o, j| o[j]),
+        first_duplicate_location(&objs, |o| o.len(), |o, j| o[j], &mut locs(&objs)),
         None
     );
 }
@@ -201,6 +216,17 @@ fn shape() -> impl Strategy<Value = Vec<Obj>> {
     proptest::collection::vec(o, 0..4)
 }
 
+/// Scratch for check_shape: as many entries as the largest object has
+/// functions.
+fn scratch(objs: &[Obj]) -> Vec<usize> {
+    vec![0; objs.iter().map(|o| o.funcs.len()).max().unwrap_or(0)]
+}
+
+/// Scratch for first_duplicate_location: one entry per function.
+fn locs<O: AsRef<[usize]>>(objs: &[O]) -> Vec<(usize, usize, usize)> {
+    vec![(0, 0, 0); objs.iter().map(|o| o.as_ref().len()).sum()]
+}
+
 proptest! {
     /// check_shape accepts exactly the patches with objects, each with
     /// functions or callbacks, distinct object names and, per object,
@@ -215,7 +241,24 @@ proptest! {
                     && names.insert(o.name.clone())
                     && o.funcs.iter().all(|(n, p)| funcs.insert((n.clone(), (*p).max(1))))
             });
-        prop_assert_eq!(check_shape(&objs).is_ok(), ok);
+        prop_assert_eq!(check_shape(&objs, &mut scratch(&objs)).is_ok(), ok);
+    }
+
+    /// The repeated function reported is the first one, in order (the
+    /// sorted search must agree with the definition).
+    #[test]
+    fn check_shape_reports_the_first_repeat(funcs in proptest::collection::vec(
+        (proptest::sample::select(vec![b"f".to_vec(), b"g".to_vec(), b"h".to_vec()]), 0usize..3),
+        1..12)) {
+        let o = Obj { name: b"vmlinux".to_vec(), callbacks: false, funcs: funcs.clone() };
+        let first = (0..funcs.len()).find(|&j| (0..j).any(|k| {
+            funcs[k].0 == funcs[j].0 && funcs[k].1.max(1) == funcs[j].1.max(1)
+        }));
+        let expect = match first {
+            Some(j) => Err(ShapeError::FunctionTwice(0, j)),
+            None => Ok(()),
+        };
+        prop_assert_eq!(check_shape(&[o.clone()], &mut scratch(&[o])), expect);
     }
 
     /// The duplicate found is a real one, and the first; none is missed.
@@ -228,7 +271,7 @@ proptest! {
         let expect = flat.iter().enumerate().find(|(k, (_, l))| {
             *l != 0 && flat[..*k].iter().any(|(_, m)| m == l)
         }).map(|(_, (at, _))| *at);
-        prop_assert_eq!(first_duplicate_location(&objs, |o| o.len(), |o, j| o[j]), expect);
+        prop_assert_eq!(first_duplicate_location(&objs, |o| o.len(), |o, j| o[j], &mut locs(&objs)), expect);
     }
 
     /// nul_within finds the first NUL before the bound, reading no further.
