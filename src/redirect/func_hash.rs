@@ -172,9 +172,10 @@ impl Table {
 static INITIAL_BUCKETS: [AtomicPtr<Node>; 1 << MIN_BITS] =
     [const { AtomicPtr::new(ptr::null_mut()) }; 1 << MIN_BITS];
 
-/// The table until the first growth: no allocation for small patches. Not
-/// used again once replaced (but at unload, empty), so its stale readers
-/// find nothing.
+/// The table until the first growth, and again once the hash empties: no
+/// allocation for small patches. Its heads are all null whenever it is not
+/// current (and the writer is not resizing), so its stale readers find
+/// nothing, or, once it is current again, current nodes.
 static INITIAL: Table = Table {
     bits: MIN_BITS,
     buckets: &INITIAL_BUCKETS as *const [AtomicPtr<Node>; 1 << MIN_BITS] as *const AtomicPtr<Node>,
@@ -209,17 +210,21 @@ pub(crate) struct HashWriter {
     nodes: usize,
 }
 
-/// Nodes and entries unlinked from the hash, not yet freed.
+/// Nodes and entries unlinked from the hash, and a table replaced by a
+/// shrink, not yet freed.
 ///
 /// # Invariants
 ///
 /// Every pointer came from `KBox::into_raw` in [`HashWriter::push`], is no
 /// longer reachable from [`FUNC_HASH`] for new readers, and is owned here
 /// alone; handlers that found it before it was unlinked may still read it
-/// until a handler grace period has passed.
+/// until a handler grace period has passed. `table` is null or a table other
+/// than [`INITIAL`] that is no longer [`FUNC_HASH`]'s, owned here with its
+/// nodes (the ones it was replaced by copies of), under the same rule.
 pub(crate) struct Graveyard {
     entries: KVec<*mut Entry>,
     nodes: KVec<*mut Node>,
+    table: *mut Table,
 }
 
 impl Graveyard {
@@ -229,15 +234,22 @@ impl Graveyard {
         Ok(Self {
             entries: KVec::with_capacity(n, GFP_KERNEL)?,
             nodes: KVec::with_capacity(n, GFP_KERNEL)?,
+            table: ptr::null_mut(),
         })
     }
 
     /// Waits for handlers to drop their references, then frees everything.
     pub(crate) fn free_after_grace_period(mut self) {
-        if self.entries.is_empty() && self.nodes.is_empty() {
+        if self.entries.is_empty() && self.nodes.is_empty() && self.table.is_null() {
             return;
         }
         crate::sys::synchronize_handlers();
+        let table = core::mem::replace(&mut self.table, ptr::null_mut());
+        if !table.is_null() {
+            // SAFETY: replaced before the grace period above, so no handler
+            // holds it or its nodes; ours alone (type invariant).
+            unsafe { free_table(table) };
+        }
         let entries = core::mem::replace(&mut self.entries, KVec::new());
         let nodes = core::mem::replace(&mut self.nodes, KVec::new());
         for e in entries {
@@ -255,7 +267,7 @@ impl Graveyard {
 impl Drop for Graveyard {
     fn drop(&mut self) {
         // Leaking is safer than freeing what a handler may still read.
-        if !self.entries.is_empty() || !self.nodes.is_empty() {
+        if !self.entries.is_empty() || !self.nodes.is_empty() || !self.table.is_null() {
             pr_warn!("leaking {} unlinked hash entries\n", self.entries.len());
         }
     }
@@ -285,38 +297,17 @@ impl HashWriter {
     /// chains).
     pub(crate) fn reserve(&mut self, n: usize) {
         let bits = hash_size::bits_for(self.nodes.saturating_add(n));
-        if bits > self.table().bits {
-            self.resize(bits);
+        if bits <= self.table().bits {
+            return;
         }
-    }
-
-    /// Gives room back when the table is four times too big or more (after
-    /// a large patch went away). Cannot fail, as [`Self::reserve`].
-    pub(crate) fn shrink(&mut self) {
-        if hash_size::should_shrink(self.table().bits, self.nodes) {
-            self.resize(hash_size::bits_for(self.nodes));
-        }
-    }
-
-    /// Replaces the table by one of `1 << bits` buckets, or keeps it when
-    /// memory runs out.
-    fn resize(&mut self, bits: u32) {
-        let old: *mut Table = FUNC_HASH.table.load(Ordering::Relaxed);
-        let new = match self.build(bits) {
-            Ok(new) => new,
-            Err(_) => {
-                pr_warn!(
-                    "cannot resize the function hash to {} buckets: lookups will be slower\n",
-                    1usize << bits
-                );
-                return;
-            }
+        let was_empty = self.nodes == 0;
+        let Some(old) = self.replace(bits) else {
+            return;
         };
-        // Publish: pairs with the Acquire load in `lookup`.
-        FUNC_HASH.table.store(new, Ordering::Release);
-        if ptr::eq(old, &INITIAL) && self.nodes == 0 {
-            // Nothing to free, and INITIAL is never written again: its
-            // readers find nothing, as they would have before the store.
+        if ptr::eq(old, &INITIAL) && was_empty {
+            // Nothing to free: INITIAL is static, empty, and stays empty
+            // until it is current again, so its readers find nothing, as
+            // they would have before the switch.
             return;
         }
         // Handlers that loaded `old` may be walking its nodes: wait until
@@ -324,8 +315,55 @@ impl HashWriter {
         // (a handler on an old node would miss it).
         crate::sys::synchronize_handlers();
         // SAFETY: `old` is no longer published and the grace period above
-        // waited for its last readers.
+        // waited for its last readers; the writer (us) owns it.
         unsafe { free_table(old) };
+    }
+
+    /// Gives room back when the table is four times too big or more (after
+    /// a large patch went away); an empty hash goes back to the static
+    /// table. The old table goes to `grave`, to share its grace period:
+    /// free `grave` before changing the hash again (as for a resize, no
+    /// handler must be left on an old node when a node changes). Cannot
+    /// fail: without memory, or if `grave` already holds a table, the table
+    /// stays as it is.
+    pub(crate) fn shrink(&mut self, grave: &mut Graveyard) {
+        if !hash_size::should_shrink(self.table().bits, self.nodes) || !grave.table.is_null() {
+            return;
+        }
+        if let Some(old) = self.replace(hash_size::bits_for(self.nodes)) {
+            // A shrink never replaces INITIAL (it has the fewest buckets).
+            // `old` is no longer published and the writer (us) owns it: the
+            // graveyard's invariant.
+            grave.table = old;
+        }
+    }
+
+    /// Publishes a table of `1 << bits` buckets with the current nodes (or
+    /// their copies) in place of the current one, and returns the old one,
+    /// which handlers may still read. `None` when memory runs out: nothing
+    /// changed.
+    fn replace(&mut self, bits: u32) -> Option<*mut Table> {
+        let old: *mut Table = FUNC_HASH.table.load(Ordering::Relaxed);
+        let new = if bits == MIN_BITS && self.nodes == 0 && !ptr::eq(old, &INITIAL) {
+            // INITIAL's heads are null while it is not current (cleared
+            // when it was replaced with nodes in it, after their readers
+            // left): nothing to build.
+            &INITIAL as *const Table as *mut Table
+        } else {
+            match self.build(bits) {
+                Ok(new) => new,
+                Err(_) => {
+                    pr_warn!(
+                        "cannot resize the function hash to {} buckets: lookups will be slower\n",
+                        1usize << bits
+                    );
+                    return None;
+                }
+            }
+        };
+        // Publish: pairs with the Acquire load in `lookup`.
+        FUNC_HASH.table.store(new, Ordering::Release);
+        Some(old)
     }
 
     /// A new table of `1 << bits` buckets holding a copy of every node of

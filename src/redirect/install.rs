@@ -71,8 +71,8 @@ impl Redirect {
                     }
                 }
             }
+            self.hash.shrink(&mut grave);
             grave.free_after_grace_period();
-            self.hash.shrink();
             return res;
         }
         for o in objs.iter_mut().filter(|o| todo(o)) {
@@ -172,8 +172,8 @@ impl Redirect {
             o.patched = false;
         }
         self.remove_from_filter(&mut gone);
+        self.hash.shrink(&mut grave);
         grave.free_after_grace_period();
-        self.hash.shrink();
         if released {
             crate::settle::schedule_release();
         }
