@@ -7,6 +7,20 @@
 //! top: a later patch of the same function stacks on an earlier one, and
 //! removing the top entry makes the one below visible again.
 //!
+//! # Size
+//!
+//! The bucket array grows with the number of patched functions
+//! ([`hash_size::bits_for`]: load factor <= 1), so a lookup walks about one
+//! node at any N. The writer resizes by building a new table with copies of
+//! the nodes (the entries hang from `node.top` and are shared, not copied),
+//! publishing it, and waiting a handler grace period before it frees the old
+//! nodes or changes any node again: no reader is then left on an old node
+//! whose `top` would go stale. Callers reserve room for a batch
+//! ([`HashWriter::reserve`]) so that an N-function enable resizes at most
+//! once; [`HashWriter::shrink`] gives the room back after a large patch goes.
+//! A failed allocation while resizing keeps the old table (longer chains),
+//! never fails the operation.
+//!
 //! # Concurrency
 //!
 //! Readers are ftrace handlers: lock-free, with preemption disabled (the
@@ -28,14 +42,12 @@
 
 use crate::consistency::op_state::{AtomicOp, Op};
 use crate::redirect::entry_stack::{self, Links};
+use crate::redirect::hash_size::{self, bucket_of, MIN_BITS};
 use crate::sys::ftrace::HandlerCtx;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
-
-const HASH_BITS: u32 = 8;
-const NR_BUCKETS: usize = 1 << HASH_BITS;
 
 /// One patched version of a function.
 pub(crate) struct Entry {
@@ -118,42 +130,101 @@ impl Links for NodeStack {
     }
 }
 
+/// A bucket array: `1 << bits` chain heads.
+///
+/// # Invariants
+///
+/// `buckets` points to `1 << bits` initialised heads (`MIN_BITS..=MAX_BITS`
+/// bits). Either the table is [`INITIAL`] (`cap` is 0; static, never freed),
+/// or it came from `KBox::into_raw` and `buckets` from
+/// `KVVec::into_raw_parts` with capacity `cap`, and both stay allocated until
+/// a handler grace period after the table stopped being [`FUNC_HASH`]'s.
+struct Table {
+    bits: u32,
+    buckets: *const AtomicPtr<Node>,
+    cap: usize,
+}
+
+// SAFETY: the buckets are atomics, read by handlers on any CPU and written
+// by the one writer; the other fields never change.
+unsafe impl Sync for Table {}
+
+impl Table {
+    /// The head of `ip`'s chain.
+    #[inline(always)]
+    fn bucket(&self, ip: usize) -> &AtomicPtr<Node> {
+        // SAFETY: `bucket_of` is below `1 << bits`, the number of heads
+        // (type invariant).
+        unsafe { &*self.buckets.add(bucket_of(ip, self.bits)) }
+    }
+
+    /// All the heads.
+    fn buckets(&self) -> &[AtomicPtr<Node>] {
+        // SAFETY: `1 << bits` initialised heads (type invariant).
+        unsafe { core::slice::from_raw_parts(self.buckets, 1 << self.bits) }
+    }
+
+    fn is_initial(&self) -> bool {
+        ptr::eq(self, &INITIAL)
+    }
+}
+
+static INITIAL_BUCKETS: [AtomicPtr<Node>; 1 << MIN_BITS] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; 1 << MIN_BITS];
+
+/// The table until the first growth, and again once the hash empties: no
+/// allocation for small patches. Its heads are all null whenever it is not
+/// current (and the writer is not resizing), so its stale readers find
+/// nothing, or, once it is current again, current nodes.
+static INITIAL: Table = Table {
+    bits: MIN_BITS,
+    buckets: &INITIAL_BUCKETS as *const [AtomicPtr<Node>; 1 << MIN_BITS] as *const AtomicPtr<Node>,
+    cap: 0,
+};
+
 /// The hash. One static instance, [`FUNC_HASH`].
+///
+/// # Invariants
+///
+/// `table` points to a valid [`Table`]; every node reachable from it is
+/// live, and so is every entry reachable from such a node.
 pub(crate) struct FuncHash {
-    buckets: [AtomicPtr<Node>; NR_BUCKETS],
+    table: AtomicPtr<Table>,
 }
 
 /// The hash of every patched function.
 pub(crate) static FUNC_HASH: FuncHash = FuncHash {
-    buckets: [const { AtomicPtr::new(ptr::null_mut()) }; NR_BUCKETS],
+    table: AtomicPtr::new(&INITIAL as *const Table as *mut Table),
 };
-
-fn bucket_of(ip: usize) -> usize {
-    // hash_64()'s multiplier (include/linux/hash.h).
-    ((ip as u64).wrapping_mul(0x61c8864680b583eb) >> (64 - HASH_BITS)) as usize
-}
 
 /// Proof of being the (only) writer of [`FUNC_HASH`].
 ///
 /// # Invariants
 ///
 /// At most one `HashWriter` exists; it lives in rklp's core state, behind
-/// the core mutex.
+/// the core mutex. `nodes` is the number of nodes in [`FUNC_HASH`]'s table,
+/// which the writer owns unless it is [`INITIAL`]. No handler holds a node
+/// of a table that is no longer [`FUNC_HASH`]'s when the writer changes a
+/// node (a resize waits for them).
 pub(crate) struct HashWriter {
-    _p: (),
+    nodes: usize,
 }
 
-/// Nodes and entries unlinked from the hash, not yet freed.
+/// Nodes and entries unlinked from the hash, and a table replaced by a
+/// shrink, not yet freed.
 ///
 /// # Invariants
 ///
 /// Every pointer came from `KBox::into_raw` in [`HashWriter::push`], is no
 /// longer reachable from [`FUNC_HASH`] for new readers, and is owned here
 /// alone; handlers that found it before it was unlinked may still read it
-/// until a handler grace period has passed.
+/// until a handler grace period has passed. `table` is null or a table other
+/// than [`INITIAL`] that is no longer [`FUNC_HASH`]'s, owned here with its
+/// nodes (the ones it was replaced by copies of), under the same rule.
 pub(crate) struct Graveyard {
     entries: KVec<*mut Entry>,
     nodes: KVec<*mut Node>,
+    table: *mut Table,
 }
 
 impl Graveyard {
@@ -163,15 +234,22 @@ impl Graveyard {
         Ok(Self {
             entries: KVec::with_capacity(n, GFP_KERNEL)?,
             nodes: KVec::with_capacity(n, GFP_KERNEL)?,
+            table: ptr::null_mut(),
         })
     }
 
     /// Waits for handlers to drop their references, then frees everything.
     pub(crate) fn free_after_grace_period(mut self) {
-        if self.entries.is_empty() && self.nodes.is_empty() {
+        if self.entries.is_empty() && self.nodes.is_empty() && self.table.is_null() {
             return;
         }
         crate::sys::synchronize_handlers();
+        let table = core::mem::replace(&mut self.table, ptr::null_mut());
+        if !table.is_null() {
+            // SAFETY: replaced before the grace period above, so no handler
+            // holds it or its nodes; ours alone (type invariant).
+            unsafe { free_table(table) };
+        }
         let entries = core::mem::replace(&mut self.entries, KVec::new());
         let nodes = core::mem::replace(&mut self.nodes, KVec::new());
         for e in entries {
@@ -189,7 +267,7 @@ impl Graveyard {
 impl Drop for Graveyard {
     fn drop(&mut self) {
         // Leaking is safer than freeing what a handler may still read.
-        if !self.entries.is_empty() || !self.nodes.is_empty() {
+        if !self.entries.is_empty() || !self.nodes.is_empty() || !self.table.is_null() {
             pr_warn!("leaking {} unlinked hash entries\n", self.entries.len());
         }
     }
@@ -203,11 +281,142 @@ impl HashWriter {
     /// Called once: the writer is unique, so its `&mut self` methods
     /// serialise every change of [`FUNC_HASH`].
     pub(crate) unsafe fn new_once() -> Self {
-        Self { _p: () }
+        Self { nodes: 0 }
+    }
+
+    /// The current table.
+    fn table(&self) -> &Table {
+        // SAFETY: the table is replaced and freed only by the writer (us),
+        // which `&self` borrows (type invariant of `FuncHash`).
+        unsafe { &*FUNC_HASH.table.load(Ordering::Relaxed) }
+    }
+
+    /// Makes room for `n` more functions: grows the table to the size for
+    /// all of them if it is too small, so that a batch of pushes resizes at
+    /// most once. Cannot fail: without memory, the old table stays (longer
+    /// chains).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        let bits = hash_size::bits_for(self.nodes.saturating_add(n));
+        if bits <= self.table().bits {
+            return;
+        }
+        let was_empty = self.nodes == 0;
+        let Some(old) = self.replace(bits) else {
+            return;
+        };
+        if ptr::eq(old, &INITIAL) && was_empty {
+            // Nothing to free: INITIAL is static, empty, and stays empty
+            // until it is current again, so its readers find nothing, as
+            // they would have before the switch.
+            return;
+        }
+        // Handlers that loaded `old` may be walking its nodes: wait until
+        // none does, before freeing them and before any change of a node
+        // (a handler on an old node would miss it).
+        crate::sys::synchronize_handlers();
+        // SAFETY: `old` is no longer published and the grace period above
+        // waited for its last readers; the writer (us) owns it.
+        unsafe { free_table(old) };
+    }
+
+    /// Gives room back when the table is four times too big or more (after
+    /// a large patch went away); an empty hash goes back to the static
+    /// table. The old table goes to `grave`, to share its grace period:
+    /// free `grave` before changing the hash again (as for a resize, no
+    /// handler must be left on an old node when a node changes). Cannot
+    /// fail: without memory, or if `grave` already holds a table, the table
+    /// stays as it is.
+    pub(crate) fn shrink(&mut self, grave: &mut Graveyard) {
+        if !hash_size::should_shrink(self.table().bits, self.nodes) || !grave.table.is_null() {
+            return;
+        }
+        if let Some(old) = self.replace(hash_size::bits_for(self.nodes)) {
+            // A shrink never replaces INITIAL (it has the fewest buckets).
+            // `old` is no longer published and the writer (us) owns it: the
+            // graveyard's invariant.
+            grave.table = old;
+        }
+    }
+
+    /// Publishes a table of `1 << bits` buckets with the current nodes (or
+    /// their copies) in place of the current one, and returns the old one,
+    /// which handlers may still read. `None` when memory runs out: nothing
+    /// changed.
+    fn replace(&mut self, bits: u32) -> Option<*mut Table> {
+        let old: *mut Table = FUNC_HASH.table.load(Ordering::Relaxed);
+        let new = if bits == MIN_BITS && self.nodes == 0 && !ptr::eq(old, &INITIAL) {
+            // INITIAL's heads are null while it is not current (cleared
+            // when it was replaced with nodes in it, after their readers
+            // left): nothing to build.
+            &INITIAL as *const Table as *mut Table
+        } else {
+            match self.build(bits) {
+                Ok(new) => new,
+                Err(_) => {
+                    pr_warn!(
+                        "cannot resize the function hash to {} buckets: lookups will be slower\n",
+                        1usize << bits
+                    );
+                    return None;
+                }
+            }
+        };
+        // Publish: pairs with the Acquire load in `lookup`.
+        FUNC_HASH.table.store(new, Ordering::Release);
+        Some(old)
+    }
+
+    /// A new table of `1 << bits` buckets holding a copy of every node of
+    /// the current one (same `ip` and `top`: the entries are shared), not
+    /// published.
+    fn build(&self, bits: u32) -> Result<*mut Table> {
+        let n = 1usize << bits;
+        let mut heads = KVVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            heads.push(AtomicPtr::new(ptr::null_mut()), GFP_KERNEL)?;
+        }
+        let (buckets, _, cap) = heads.into_raw_parts();
+        let table = Table { bits, buckets, cap };
+        let new = match KBox::new(table, GFP_KERNEL) {
+            Ok(t) => KBox::into_raw(t),
+            Err(e) => {
+                // SAFETY: the raw parts taken above, `n` initialised heads,
+                // not published.
+                drop(unsafe { KVVec::from_raw_parts(buckets, n, cap) });
+                return Err(e.into());
+            }
+        };
+        // SAFETY: `new` was just allocated and is ours.
+        let new_ref = unsafe { &*new };
+        for head in self.table().buckets() {
+            let mut n = head.load(Ordering::Relaxed);
+            // SAFETY: nodes of the current table are live (`FuncHash`'s
+            // invariant) and only the writer (us) frees them.
+            while let Some(node) = unsafe { n.as_ref() } {
+                let b = new_ref.bucket(node.ip);
+                let copy = Node {
+                    ip: node.ip,
+                    top: AtomicPtr::new(node.top.load(Ordering::Relaxed)),
+                    next: AtomicPtr::new(b.load(Ordering::Relaxed)),
+                };
+                match KBox::new(copy, GFP_KERNEL) {
+                    // Unpublished: the table's Release store publishes it.
+                    Ok(c) => b.store(KBox::into_raw(c), Ordering::Relaxed),
+                    Err(e) => {
+                        // SAFETY: `new` and its copies are ours and were
+                        // never published; `new_ref` is not used after.
+                        unsafe { free_table(new) };
+                        return Err(e.into());
+                    }
+                }
+                n = node.next.load(Ordering::Relaxed);
+            }
+        }
+        Ok(new)
     }
 
     fn find_node(&self, ip: usize) -> *mut Node {
-        let mut n = FUNC_HASH.buckets[bucket_of(ip)].load(Ordering::Relaxed);
+        let mut n = self.table().bucket(ip).load(Ordering::Relaxed);
         // SAFETY: nodes are only freed by the writer (us) after unlinking.
         while let Some(node) = unsafe { n.as_ref() } {
             if node.ip == ip {
@@ -229,6 +438,10 @@ impl HashWriter {
         op: Op,
     ) -> Result<(EntryId, bool)> {
         let node = self.find_node(ip);
+        if node.is_null() && self.nodes >= 1 << self.table().bits {
+            // Keep the load factor <= 1 for callers that did not reserve.
+            self.reserve(1);
+        }
         let e = KBox::into_raw(KBox::new(
             Entry {
                 new_func,
@@ -257,7 +470,7 @@ impl HashWriter {
                     return Err(err.into());
                 }
             };
-            let head = &FUNC_HASH.buckets[bucket_of(ip)];
+            let head = self.table().bucket(ip);
             // SAFETY: `n` is ours and not yet published.
             unsafe {
                 (*n).next
@@ -265,6 +478,7 @@ impl HashWriter {
             };
             // Publish: pairs with the Acquire load in `lookup`.
             head.store(n, Ordering::Release);
+            self.nodes += 1;
             Ok((EntryId(e), true))
         } else {
             // `node` is live, its entries are live, `e` is new and fully
@@ -331,11 +545,12 @@ impl HashWriter {
         // SAFETY: live node and bucket chain (writer-owned).
         unsafe {
             // Unlink the empty node from its bucket.
-            let mut link = &FUNC_HASH.buckets[bucket_of(ip)];
+            let mut link = self.table().bucket(ip);
             loop {
                 let cur = link.load(Ordering::Relaxed);
                 if cur == node {
                     link.store((*node).next.load(Ordering::Relaxed), Ordering::Release);
+                    self.nodes -= 1;
                     break;
                 }
                 link = &(*cur).next;
@@ -361,10 +576,13 @@ impl FuncHash {
     /// The top entry for `ip`, from inside the ftrace handler.
     #[inline(always)]
     pub(crate) fn lookup<'a>(&'a self, ip: usize, _ctx: &'a HandlerCtx) -> Option<&'a Entry> {
-        let mut n = self.buckets[bucket_of(ip)].load(Ordering::Acquire);
-        // SAFETY: published nodes/entries stay allocated until a handler grace
-        // period after unlinking; `_ctx` proves we are in a handler.
+        // SAFETY: published tables, nodes and entries stay allocated until
+        // a handler grace period after they are replaced or unlinked; `_ctx`
+        // proves we are in a handler. Acquire pairs with the writer's
+        // Release stores of the table, heads and `next`/`top` links.
         unsafe {
+            let table = &*self.table.load(Ordering::Acquire);
+            let mut n = table.bucket(ip).load(Ordering::Acquire);
             while let Some(node) = n.as_ref() {
                 if node.ip == ip {
                     return node.top.load(Ordering::Acquire).as_ref();
@@ -373,5 +591,65 @@ impl FuncHash {
             }
         }
         None
+    }
+}
+
+/// Frees `table`'s nodes, and `table` unless it is [`INITIAL`] (whose heads
+/// are cleared instead).
+///
+/// # Safety
+///
+/// `table` is not published, or no longer and a handler grace period has
+/// passed since; its nodes are referenced from nowhere else (copies, or
+/// replaced by copies), and the caller owns them.
+unsafe fn free_table(table: *mut Table) {
+    // SAFETY: a valid table (contract; type invariant of `Table`).
+    let (bits, buckets, cap, initial) = unsafe {
+        let t = &*table;
+        (t.bits, t.buckets, t.cap, t.is_initial())
+    };
+    // SAFETY: `1 << bits` initialised heads (type invariant); the slice is
+    // not used after the loop.
+    for head in unsafe { core::slice::from_raw_parts(buckets, 1 << bits) } {
+        let mut n = head.swap(ptr::null_mut(), Ordering::Relaxed);
+        while !n.is_null() {
+            // SAFETY: `n` came from `KBox::into_raw` (in `push` or `build`)
+            // and is ours alone (contract).
+            let node = unsafe { KBox::from_raw(n) };
+            n = node.next.load(Ordering::Relaxed);
+        }
+    }
+    if initial {
+        return;
+    }
+    // SAFETY: a table other than INITIAL and its heads come from
+    // `KBox::into_raw` and `KVVec::into_raw_parts` (type invariant); ours
+    // alone (contract).
+    unsafe {
+        drop(KBox::from_raw(table));
+        drop(KVVec::from_raw_parts(buckets.cast_mut(), 1 << bits, cap));
+    }
+}
+
+impl Drop for HashWriter {
+    fn drop(&mut self) {
+        let table = FUNC_HASH.table.load(Ordering::Relaxed);
+        if ptr::eq(table, &INITIAL) {
+            return;
+        }
+        if self.nodes != 0 {
+            // Leaking is safer than freeing what a handler may still read.
+            pr_warn!("leaking the function hash ({} functions)\n", self.nodes);
+            return;
+        }
+        // Unloading: no handler may find the table afterwards. INITIAL's
+        // heads were cleared when it was replaced.
+        FUNC_HASH
+            .table
+            .store(&INITIAL as *const Table as *mut Table, Ordering::Release);
+        crate::sys::synchronize_handlers();
+        // SAFETY: unpublished above, a grace period passed, no nodes, and
+        // the writer (being dropped) owns it.
+        unsafe { free_table(table) };
     }
 }

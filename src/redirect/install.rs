@@ -28,6 +28,8 @@ impl Redirect {
         let mut new_ips = KVec::with_capacity(n, GFP_KERNEL).map_err(|e| (e.into(), 0))?;
         // For a rollback, which must not fail half-way.
         let mut grave = Graveyard::with_capacity(n).map_err(|e| (e, 0))?;
+        // One resize for the whole batch, not one per doubling.
+        self.hash.reserve(n);
         let mut res = Ok(());
         'push: for (i, o) in objs.iter_mut().enumerate() {
             if !todo(o) {
@@ -69,6 +71,7 @@ impl Redirect {
                     }
                 }
             }
+            self.hash.shrink(&mut grave);
             grave.free_after_grace_period();
             return res;
         }
@@ -169,6 +172,7 @@ impl Redirect {
             o.patched = false;
         }
         self.remove_from_filter(&mut gone);
+        self.hash.shrink(&mut grave);
         grave.free_after_grace_period();
         if released {
             crate::settle::schedule_release();

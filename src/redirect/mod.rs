@@ -10,6 +10,7 @@ pub(crate) mod direct;
 pub(crate) mod entry_stack;
 pub(crate) mod func_hash;
 pub(crate) mod handler;
+pub(crate) mod hash_size;
 pub(crate) mod install;
 
 use crate::consistency::op_state::Op;

@@ -9,6 +9,8 @@
 
 #[path = "../../../src/redirect/entry_stack.rs"]
 pub(crate) mod entry_stack;
+#[path = "../../../src/redirect/hash_size.rs"]
+pub(crate) mod hash_size;
 #[path = "../../../src/consistency/op_state.rs"]
 pub(crate) mod op_state;
 #[path = "../../../src/consistency/reason.rs"]
@@ -22,6 +24,8 @@ pub(crate) mod validate;
 
 #[cfg(test)]
 mod entry_stack_tests;
+#[cfg(test)]
+mod hash_size_tests;
 #[cfg(test)]
 mod op_state_tests;
 #[cfg(test)]

@@ -206,6 +206,75 @@ unload_mod rklp_test_many
 check_no_leftovers test_rklp_many
 end_test
 
+# The log of enabling (insmod) and disabling patch $1.
+lp_enable_log() {
+	echo "% insmod $1.ko 
+rklp: enabling patch '$1'
+rklp: '$1': initializing patching transition
+rklp: '$1': starting patching transition
+rklp: '$1': completing patching transition
+rklp: '$1': patching complete"
+}
+lp_disable_log() {
+	echo "% echo 0 > /sys/kernel/rklp/$1/enabled
+rklp: '$1': initializing unpatching transition
+rklp: '$1': starting unpatching transition
+rklp: '$1': completing unpatching transition
+rklp: '$1': unpatching complete"
+}
+
+# The function hash grows with the number of patched functions (256
+# buckets, then a power of two >= N) and shrinks back when a large patch
+# goes: test_rklp_many_few's three entries for rklp_many_0/500/999 stack
+# under test_rklp_many's 1000 (the hash grows with them in it, copying their
+# nodes) and over them (pushed into the grown table), and every call must
+# reach the right version before and after each resize.
+MANY_FEW="original=$((MANY_N - 3)) patched=0 other=3
+first=2000000 middle=2000500 last=2000999"
+
+start_test "stacking across a resize of the function hash"
+load_mod rklp_test_many
+load_lp test_rklp_many_few
+check_file /proc/rklp_test_many "$MANY_FEW"
+load_lp test_rklp_many
+check_file /proc/rklp_test_many "$MANY_NEW"
+disable_lp test_rklp_many
+check_file /proc/rklp_test_many "$MANY_FEW"
+unload_mod test_rklp_many
+disable_lp test_rklp_many_few
+check_file /proc/rklp_test_many "$MANY_ORIG"
+unload_mod test_rklp_many_few
+load_lp test_rklp_many
+load_lp test_rklp_many_few
+check_file /proc/rklp_test_many "original=0 patched=$((MANY_N - 3)) other=3
+first=2000000 middle=2000500 last=2000999"
+disable_lp test_rklp_many_few
+check_file /proc/rklp_test_many "$MANY_NEW"
+unload_mod test_rklp_many_few
+disable_lp test_rklp_many
+check_file /proc/rklp_test_many "$MANY_ORIG"
+unload_mod test_rklp_many
+unload_mod rklp_test_many
+check_no_leftovers test_rklp_many
+check_no_leftovers test_rklp_many_few
+check_result "% insmod rklp_test_many.ko 
+rklp_test_many: rklp_test_many_init
+$(lp_enable_log test_rklp_many_few)
+$(lp_enable_log test_rklp_many)
+$(lp_disable_log test_rklp_many)
+% rmmod test_rklp_many
+$(lp_disable_log test_rklp_many_few)
+% rmmod test_rklp_many_few
+$(lp_enable_log test_rklp_many)
+$(lp_enable_log test_rklp_many_few)
+$(lp_disable_log test_rklp_many_few)
+% rmmod test_rklp_many_few
+$(lp_disable_log test_rklp_many)
+% rmmod test_rklp_many
+% rmmod rklp_test_many
+rklp_test_many: rklp_test_many_exit"
+end_test
+
 # Upstream's tools/testing/selftests/livepatch/test-livepatch.sh (Linux
 # 6.12), ported: same cases and expected log, "rklp: " for "livepatch: ",
 # rklp's test modules for test_klp_* (test_klp_syscall: test_rklp_syscall,
