@@ -25,6 +25,22 @@ pub(crate) fn remove<T>(v: &mut KVec<T>, idx: usize) -> T {
     unsafe { core::ptr::read(v.as_ptr().add(len - 1)) }
 }
 
+/// Keeps the elements for which `keep` holds, in order, and drops the
+/// others, in one pass (6.12's `KVec` has no `retain`). Never allocates.
+pub(crate) fn retain<T>(v: &mut KVec<T>, mut keep: impl FnMut(&T) -> bool) {
+    let mut kept = 0;
+    for i in 0..v.len() {
+        if keep(&v[i]) {
+            v.as_mut_slice().swap(kept, i);
+            kept += 1;
+        }
+    }
+    while v.len() > kept {
+        let last = v.len() - 1;
+        drop(remove(v, last));
+    }
+}
+
 /// Inserts `x` at `idx` (at most `v.len()`), shifting the rest up. If room
 /// must be allocated and cannot be, `x` is handed back instead of dropped.
 pub(crate) fn insert<T>(v: &mut KVec<T>, idx: usize, x: T, flags: Flags) -> Result<(), T> {

@@ -74,14 +74,7 @@ impl GoneModules {
     /// Keeps the names for which `keep` holds (6.12's `KVec` has no
     /// `retain`).
     fn retain(&mut self, mut keep: impl FnMut(&CStr) -> bool) {
-        let mut i = 0;
-        while i < self.names.len() {
-            if keep(&self.names[i]) {
-                i += 1;
-            } else {
-                drop(crate::sys::vec::remove(&mut self.names, i));
-            }
-        }
+        crate::sys::vec::retain(&mut self.names, |n| keep(n));
     }
 }
 

@@ -296,14 +296,7 @@ impl Direct {
         }
         // Unregisters (waits), then frees.
         drop(batch);
-        let mut i = 0;
-        while i < self.by_ip.len() {
-            if self.by_ip[i].1 == b {
-                vec::remove(&mut self.by_ip, i);
-            } else {
-                i += 1;
-            }
-        }
+        vec::retain(&mut self.by_ip, |&(_, of)| of != b);
         while self.batches.as_slice().last().is_some_and(|s| s.is_none()) {
             let last = self.batches.len() - 1;
             vec::remove(&mut self.batches, last);
@@ -320,14 +313,7 @@ impl Direct {
 
     /// Forgets refusals of locations no longer patched.
     pub(crate) fn forget_refusals(&mut self, in_hash: impl Fn(usize) -> bool) {
-        let mut i = 0;
-        while i < self.refused.len() {
-            if in_hash(self.refused[i]) {
-                i += 1;
-            } else {
-                vec::remove(&mut self.refused, i);
-            }
-        }
+        vec::retain(&mut self.refused, |&ip| in_hash(ip));
     }
 
     fn drop_anchor_if_unused(&mut self, filter: &mut Filter) {
