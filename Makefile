@@ -4,6 +4,9 @@
 #   make demo     install deps, build kernel + modules, show a live patch in QEMU
 #   make check    same set-up, then run the selftests in QEMU
 #   make check-debug  the selftests on the debug kernel (lockdep, KASAN, ...)
+#   make check-all  what CI runs: unit, model, the suite on the test and the
+#                 debug kernel and the short torture run, the QEMU guests in
+#                 parallel shards (scripts/check-all.sh)
 #   make bench    same set-up, then benchmark rklp against upstream livepatch
 #                 (tools/bench; CSV in build/bench, plots and
 #                 Documentation/benchmarks.rst redrawn by tools/bench/plot.sh)
@@ -22,7 +25,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug bench bench-quick bench-plot fuzz torture model clean fmt fmt-check unit
+.PHONY: all deps kernel modules demo check check-debug check-all bench bench-quick bench-plot fuzz torture model clean fmt fmt-check unit
 
 all: modules
 
@@ -47,6 +50,11 @@ check-debug: deps
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/build-kernel.sh
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/build-modules.sh
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/run-guest.sh check
+
+# Everything CI checks, in parallel guests (scripts/check-all.sh): builds
+# what is missing, then runs the shards; ends with "N passed, N failed".
+check-all: deps
+	@$(RKLP_DIR)/scripts/check-all.sh
 
 # Generated bad input (fuzz) and the torture loop, on the debug kernel
 # unless RKLP_FLAVOUR=test: SEED=S reproduces a run, SCALE=1 is CI's short

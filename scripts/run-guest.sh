@@ -18,6 +18,8 @@ tag=$mode
 # make bench-quick: RKLP_BENCH=quick (tools/bench/bench.sh).
 [ "$mode" != bench ] || [ "${RKLP_BENCH:-}" != quick ] || tag=bench-quick
 [ "$RKLP_FLAVOUR" = test ] || tag=$tag-$RKLP_FLAVOUR
+# make check-all runs several guests at once: one initramfs and log each.
+[ -z "${RKLP_SHARD:-}" ] || tag=$tag-$RKLP_SHARD
 root=$BUILD/initramfs-$tag
 rm -rf "$root"
 mkdir -p "$root"/{bin,lib/rklp,rklp}

@@ -48,6 +48,7 @@ loop_until() {
 
 start_test() {
 	TEST_DESC="$1"
+	TEST_T0=$(now_ms)
 	TEST_FAILED=""
 	TEST_SKIPPED=""
 	TEST_TODO=""
@@ -59,6 +60,9 @@ start_test() {
 
 end_test() {
 	cleanup
+	# Where the guest's time goes (make check-all's shard table is per
+	# script; this is per case, for finding slow ones).
+	echo "# case time: $(( $(now_ms) - TEST_T0 )) ms"
 	n=$(( $(cat $COUNT_FILE 2>/dev/null || echo 0) + 1 ))
 	echo $n >$COUNT_FILE
 	if [ -n "$TEST_TODO" ] && [ -n "$TEST_FAILED" ]; then

@@ -16,7 +16,11 @@ fi
 rm -f /tmp/rklp_wedged
 for t in $TESTS; do
 	echo "# selftests: rklp: $t"
+	t0=$(now_ms)
 	sh "./$t"
+	# Read by make check-all (scripts/check-all.sh) to refresh its table
+	# of per-script times (tools/testing/selftests/rklp/times.tsv).
+	echo "# script time: $t $(( $(now_ms) - t0 )) ms"
 	# A test found rklp deadlocked: every later test would hang.
 	if [ -e /tmp/rklp_wedged ]; then
 		echo "Bail out! rklp is deadlocked (see above)"

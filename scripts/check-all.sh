@@ -1,0 +1,367 @@
+#!/bin/bash
+# make check-all: everything CI checks, with the QEMU guests in parallel.
+#
+#   unit, model   host jobs (cargo test, spin), started at once
+#   kernels       the debug kernel, then the test kernel, each with its
+#                 modules, built (or taken from $RKLP_CACHE) one after the
+#                 other in the background
+#   shards        the suites split into shards balanced by their recorded
+#                 per-script times (tools/testing/selftests/rklp/times.tsv),
+#                 one QEMU guest each, at most one per host core (one fewer
+#                 while a kernel builds), longest first, as soon as their
+#                 kernel is ready:
+#                   test     the whole selftest suite on the test kernel
+#                   debug    the whole suite on the debug kernel
+#                   torture  CI's short fuzz/fault/torture run (debug kernel,
+#                            SCALE=1 CYCLES=3 SEED=1)
+#
+# Each guest's console goes to build/guest-<suite>-<shard>.log; a failure is
+# named by suite (kernel), shard and script. The table of times is rewritten
+# with what this run measured. The last line is "N passed, N failed" (", N
+# skipped" when some were) over all of it; a failed unit or model job, a
+# guest that died, or a shard not run counts as one failure more.
+#
+# Budget guard: with RKLP_CI_DEADLINE (seconds since the epoch; .ci/run sets
+# it to its start + 80 minutes) the runner prints its margin after each job,
+# and stops with a message, instead of being cut off, as soon as the
+# recorded times of what is left cannot fit before the deadline.
+#
+# RKLP_SUITES (default "test debug torture") chooses the suites;
+# RKLP_SHARD_TARGET (seconds, default 420) the guest time a shard aims at.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$RKLP_ROOT" || exit 1
+BUILD=$RKLP_ROOT/build
+TIMES=$RKLP_ROOT/tools/testing/selftests/rklp/times.tsv
+OUT=$BUILD/check-all
+SUITES=${RKLP_SUITES:-test debug torture}
+SHARD_TARGET=${RKLP_SHARD_TARGET:-420}
+SLOTS=$(nproc)
+DEADLINE=${RKLP_CI_DEADLINE:-}
+rm -rf "$OUT"
+mkdir -p "$OUT"
+T0=$SECONDS
+
+# The suites: which kernel, which guest mode, which scripts (in the order
+# they must run within one guest: test-force.sh and test-torture.sh pin
+# modules for good, so they stay last), and the extra guest environment.
+suite_flavour() { case $1 in test) echo test ;; *) echo debug ;; esac; }
+suite_mode() { case $1 in torture) echo torture ;; *) echo check ;; esac; }
+suite_scripts() {
+	case $1 in
+	torture) echo "test-fuzz.sh test-faults.sh test-torture.sh" ;;
+	*) sed -n '/^TESTS=/,/"}$/p' "$RKLP_ROOT/tools/testing/selftests/rklp/run_tests.sh" |
+		sed 's/^TESTS=\${TESTS:-"//; s/"}$//' | tr -s ' \t\n' ' ' ;;
+	esac
+}
+
+# recorded SUITE SCRIPT: its seconds in the table (300 if it has none).
+recorded() {
+	awk -F'\t' -v s="$1" -v t="$2" '$1 == s && $2 == t { print $3; f = 1; exit }
+		END { if (!f) print 300 }' "$TIMES" 2>/dev/null || echo 300
+}
+
+elapsed() { echo $((SECONDS - T0)); }
+say() { echo "check-all: [$(elapsed) s] $*"; }
+
+# --- the shard plan ----------------------------------------------------
+# Longest processing time first: each script, longest first, into the
+# shard with the least recorded time so far; as many shards as the
+# suite's total over SHARD_TARGET (at least one).
+declare -a SH_NAME SH_SUITE SH_SCRIPTS SH_TIME SH_STATE SH_PID SH_START
+plan_suite() {
+	local suite=$1 scripts total=0 k i s t best
+	scripts=$(suite_scripts "$suite")
+	for s in $scripts; do total=$((total + $(recorded "$suite" "$s"))); done
+	k=$(( (total + SHARD_TARGET - 1) / SHARD_TARGET ))
+	[ $k -ge 1 ] || k=1
+	local -a load list
+	for ((i = 0; i < k; i++)); do load[i]=0; list[i]=""; done
+	for s in $(for s in $scripts; do echo "$(recorded "$suite" "$s") $s"; done | sort -rn | cut -d' ' -f2); do
+		best=0
+		for ((i = 1; i < k; i++)); do [ "${load[i]}" -lt "${load[best]}" ] && best=$i; done
+		load[best]=$((load[best] + $(recorded "$suite" "$s")))
+		list[best]="${list[best]} $s"
+	done
+	for ((i = 0; i < k; i++)); do
+		[ -n "${list[i]}" ] || continue
+		# Back into the suite's order.
+		local ordered=""
+		for s in $scripts; do case " ${list[i]} " in *" $s "*) ordered="$ordered $s" ;; esac; done
+		n=${#SH_NAME[@]}
+		SH_NAME[n]=$suite-$((i + 1))
+		SH_SUITE[n]=$suite
+		SH_SCRIPTS[n]=${ordered# }
+		SH_TIME[n]=${load[i]}
+		SH_STATE[n]=pending
+	done
+}
+for suite in $SUITES; do plan_suite "$suite"; done
+say "plan: ${#SH_NAME[@]} shards on $SLOTS host cores"
+for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
+	say "  ${SH_NAME[i]} (~${SH_TIME[i]} s): ${SH_SCRIPTS[i]}"
+done
+
+# --- host jobs and kernels ---------------------------------------------
+declare -A JOB_PID JOB_START JOB_RC
+start_job() {
+	local name=$1
+	shift
+	JOB_START[$name]=$SECONDS
+	("$@") >"$OUT/$name.out" 2>&1 &
+	JOB_PID[$name]=$!
+}
+# The kernels one after the other (each build uses every core); each
+# flavour's modules right after its kernel. A ready-<flavour> file says the
+# flavour's guests can start.
+build_flavour() {
+	local f=$1 t
+	t=$SECONDS
+	RKLP_FLAVOUR=$f "$RKLP_ROOT/scripts/build-kernel.sh" || return 1
+	echo "ci: kernel-$f took $((SECONDS - t)) s"
+	t=$SECONDS
+	RKLP_FLAVOUR=$f "$RKLP_ROOT/scripts/build-modules.sh" || return 1
+	echo "ci: modules-$f took $((SECONDS - t)) s"
+	touch "$OUT/ready-$f"
+}
+builds() {
+	local f flavours=""
+	for suite in $SUITES; do
+		f=$(suite_flavour "$suite")
+		case " $flavours " in *" $f "*) ;; *) flavours="$flavours $f" ;; esac
+	done
+	# The debug kernel first: its guests are most of the work, and they
+	# run while the test kernel builds.
+	for f in debug test; do
+		case " $flavours " in *" $f "*) build_flavour $f || { touch "$OUT/failed-$f"; } ;; esac
+	done
+	return 0
+}
+start_job unit make -s unit
+start_job model make -s model
+start_job builds builds
+
+# --- shards --------------------------------------------------------------
+start_shard() {
+	local i=$1 suite=${SH_SUITE[$1]} f mode tests timeout_s
+	f=$(suite_flavour "$suite")
+	mode=$(suite_mode "$suite")
+	tests=$(echo "${SH_SCRIPTS[i]}" | tr ' ' ,)
+	# Three times the recorded time (guests compete for the host), at
+	# least 10 minutes; never past the deadline.
+	timeout_s=$((3 * SH_TIME[i]))
+	[ $timeout_s -ge 600 ] || timeout_s=600
+	[ $timeout_s -le 3600 ] || timeout_s=3600
+	if [ -n "$DEADLINE" ]; then
+		local left=$((DEADLINE - $(date +%s)))
+		[ $timeout_s -le $left ] || timeout_s=$left
+	fi
+	SH_START[i]=$SECONDS
+	SH_STATE[i]=running
+	say "start ${SH_NAME[i]} ($f kernel, timeout ${timeout_s} s): ${SH_SCRIPTS[i]}"
+	if [ "$mode" = torture ]; then
+		setsid env RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
+			RKLP_SEED=1 RKLP_SCALE=1 RKLP_CYCLES=3 "$RKLP_ROOT/scripts/run-guest.sh" torture \
+			>"$OUT/${SH_NAME[i]}.out" 2>&1 &
+	else
+		setsid env RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
+			"$RKLP_ROOT/scripts/run-guest.sh" check >"$OUT/${SH_NAME[i]}.out" 2>&1 &
+	fi
+	SH_PID[i]=$!
+}
+
+# The guest log of shard I (run-guest.sh's tag).
+shard_log() {
+	local i=$1 mode f tag
+	mode=$(suite_mode "${SH_SUITE[i]}")
+	f=$(suite_flavour "${SH_SUITE[i]}")
+	tag=$mode
+	[ "$f" = test ] || tag=$tag-$f
+	echo "$BUILD/guest-$tag-${SH_NAME[i]}.log"
+}
+
+# Seconds the remaining work needs at least, by the recorded times: what
+# is pending, plus what the running shards have left, over the cores.
+remaining_estimate() {
+	local i sum=0 left
+	for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
+		case ${SH_STATE[i]} in
+		pending) sum=$((sum + SH_TIME[i])) ;;
+		running)
+			left=$((SH_TIME[i] - (SECONDS - SH_START[i])))
+			[ $left -gt 0 ] && sum=$((sum + left)) ;;
+		esac
+	done
+	echo $(( (sum + SLOTS - 1) / SLOTS ))
+}
+
+margin() {
+	[ -n "$DEADLINE" ] || return 0
+	local now est
+	now=$(date +%s)
+	est=$(remaining_estimate)
+	say "budget: $((DEADLINE - now)) s to the 80-minute mark, recorded work left ~${est} s, margin $((DEADLINE - now - est)) s"
+}
+
+STOPPED=""
+guard() {
+	[ -n "$DEADLINE" ] || return 0
+	[ -z "$STOPPED" ] || return 0
+	local now est
+	now=$(date +%s)
+	est=$(remaining_estimate)
+	if [ $((now + est)) -gt "$DEADLINE" ]; then
+		STOPPED="the recorded times of what is left (~${est} s) go past CI's 80-minute budget ($((DEADLINE - now)) s left)"
+		say "BUDGET: stopping: $STOPPED"
+		local i
+		for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
+			# (each shard is a process group of its own: setsid)
+			[ "${SH_STATE[i]}" = running ] && kill -- "-${SH_PID[i]}" 2>/dev/null
+			[ "${SH_STATE[i]}" = pending ] && SH_STATE[i]=notrun
+		done
+	fi
+}
+
+builds_running() { kill -0 "${JOB_PID[builds]}" 2>/dev/null; }
+
+reap_jobs() {
+	local name
+	for name in "${!JOB_PID[@]}"; do
+		[ -z "${JOB_RC[$name]:-}" ] || continue
+		kill -0 "${JOB_PID[$name]}" 2>/dev/null && continue
+		wait "${JOB_PID[$name]}"
+		JOB_RC[$name]=$?
+		grep '^ci: ' "$OUT/$name.out"
+		echo "ci: $name took $((SECONDS - JOB_START[$name])) s (rc=${JOB_RC[$name]})"
+		margin
+	done
+}
+
+reap_shards() {
+	local i rc
+	for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
+		[ "${SH_STATE[i]}" = running ] || continue
+		kill -0 "${SH_PID[i]}" 2>/dev/null && continue
+		wait "${SH_PID[i]}"
+		rc=$?
+		SH_STATE[i]=done
+		echo "ci: ${SH_NAME[i]} took $((SECONDS - SH_START[i])) s (rc=$rc): $(summary_of "$i")"
+		margin
+	done
+}
+
+summary_of() {
+	grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/${SH_NAME[$1]}.out" | tail -1
+}
+
+# Main loop: start what can start, reap what ended, watch the budget.
+while :; do
+	reap_jobs
+	reap_shards
+	guard
+	cap=$SLOTS
+	builds_running && [ $cap -gt 1 ] && cap=$((cap - 1))
+	running=0
+	for ((i = 0; i < ${#SH_NAME[@]}; i++)); do [ "${SH_STATE[i]}" = running ] && running=$((running + 1)); done
+	# Longest pending shard whose kernel is ready.
+	while [ $running -lt $cap ]; do
+		best=-1
+		for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
+			[ "${SH_STATE[i]}" = pending ] || continue
+			f=$(suite_flavour "${SH_SUITE[i]}")
+			if [ -e "$OUT/failed-$f" ]; then SH_STATE[i]=notrun; continue; fi
+			[ -e "$OUT/ready-$f" ] || continue
+			if [ $best -lt 0 ] || [ "${SH_TIME[i]}" -gt "${SH_TIME[best]}" ]; then best=$i; fi
+		done
+		[ $best -ge 0 ] || break
+		start_shard $best
+		running=$((running + 1))
+	done
+	left=0
+	for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
+		case ${SH_STATE[i]} in pending | running) left=1 ;; esac
+	done
+	[ $left = 1 ] || builds_running || {
+		# Wait for the host jobs too.
+		for name in "${!JOB_PID[@]}"; do [ -n "${JOB_RC[$name]:-}" ] || left=1; done
+		[ $left = 1 ] || break
+	}
+	sleep 2
+done
+
+# --- results ---------------------------------------------------------------
+pass=0 fail=0 skip=0
+for name in unit model; do
+	if [ "${JOB_RC[$name]}" != 0 ]; then
+		fail=$((fail + 1))
+		echo "check-all: FAILED: make $name (build/check-all/$name.out):"
+		tail -n 20 "$OUT/$name.out" | sed 's/^/check-all:   /'
+	fi
+done
+echo "ci: unit:  $(grep -E '^test result:' "$OUT/unit.out" | tail -1)"
+echo "ci: model: $(grep -E '^(total|check.sh):' "$OUT/model.out" | tr '\n' ' ')"
+for f in debug test; do
+	[ ! -e "$OUT/failed-$f" ] || { echo "check-all: FAILED: the $f kernel or its modules did not build:"; tail -n 30 "$OUT/builds.out" | sed 's/^/check-all:   /'; }
+done
+for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
+	name=${SH_NAME[i]}
+	kernel=$(suite_flavour "${SH_SUITE[i]}")
+	log=$(shard_log "$i")
+	if [ "${SH_STATE[i]}" = notrun ]; then
+		fail=$((fail + 1))
+		echo "check-all: FAILED: shard $name ($kernel kernel) not run${STOPPED:+: $STOPPED}: ${SH_SCRIPTS[i]}"
+		continue
+	fi
+	s=$(summary_of "$i")
+	if [ -z "$s" ]; then
+		fail=$((fail + 1))
+		echo "check-all: FAILED: shard $name ($kernel kernel): no summary (see $OUT/$name.out)"
+		tail -n 15 "$OUT/$name.out" | sed 's/^/check-all:   /'
+		continue
+	fi
+	set -- $s
+	pass=$((pass + $1))
+	fail=$((fail + $3))
+	[ -z "${5:-}" ] || skip=$((skip + $5))
+	# Name each failure: shard, kernel, script, case. A guest that died
+	# names the script it was in.
+	awk -v shard="$name" -v kernel="$kernel" '
+		/^# selftests: rklp: / { s = $4 }
+		/^not ok [0-9]+ / && !/# TODO/ { printf "check-all: FAILED: shard %s, %s kernel, %s: %s\n", shard, kernel, s, $0 }
+		/^rklp-guest: done rc=/ { done = 1 }
+		END { if (!done) printf "check-all: FAILED: shard %s, %s kernel: the guest did not finish, last in %s\n", shard, kernel, s }
+	' "$log" 2>/dev/null
+	grep -E '^rklp: (the guest kernel crashed|guest TIMED OUT)' "$OUT/$name.out" | sed "s/^/check-all: shard $name: /"
+	grep -E '^rklp: (fuzz|torture|faults):' "$OUT/$name.out" | sed 's/^/ci:   /'
+done
+
+# Refresh the table with this run's per-script times (seconds, rounded up).
+tmp=$(mktemp)
+{
+	[ -f "$TIMES" ] && cat "$TIMES"
+	for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
+		[ "${SH_STATE[i]}" = done ] || continue
+		sed -n 's/^# script time: \([^ ]*\) \([0-9]*\) ms$/\1 \2/p' "$(shard_log "$i")" 2>/dev/null |
+			while read -r script ms; do
+				printf '%s\t%s\t%d\tnew\n' "${SH_SUITE[i]}" "$script" $(( (ms + 999) / 1000 ))
+			done
+	done
+} | awk -F'\t' '/^#/ { print; next }
+	{ k = $1 "\t" $2; if ($4 == "new" || !(k in v)) v[k] = $3; if (!(k in o)) o[k] = n++ }
+	END { for (k in o) print o[k] "\t" k "\t" v[k] }' | sort -n | cut -f2- >"$tmp.body"
+{
+	echo "# Guest seconds per selftest script, per suite (make check-all's shard"
+	echo "# plan). Rewritten by scripts/check-all.sh with what each run measured."
+	grep -v '^#' "$tmp.body"
+} >"$tmp"
+mv "$tmp" "$TIMES"
+rm -f "$tmp.body"
+
+echo "ci: check-all took $(elapsed) s"
+[ -z "$STOPPED" ] || echo "check-all: BUDGET: $STOPPED"
+if [ $skip -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ $fail = 0 ]
