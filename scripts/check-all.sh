@@ -29,6 +29,9 @@
 # RKLP_SUITES (default "test debug torture") chooses the suites;
 # RKLP_SHARD_TARGET (seconds, default 420) the guest time a shard aims at.
 set -uo pipefail
+# Job control: every background job (host job, kernel builds, each shard's
+# guest) is a process group of its own, which the runner can stop whole.
+set -m
 . "$(dirname "$0")/env.sh"
 cd "$RKLP_ROOT" || exit 1
 BUILD=$RKLP_ROOT/build
@@ -68,7 +71,7 @@ say() { echo "check-all: [$(elapsed) s] $*"; }
 # Longest processing time first: each script, longest first, into the
 # shard with the least recorded time so far; as many shards as the
 # suite's total over SHARD_TARGET (at least one).
-declare -a SH_NAME SH_SUITE SH_SCRIPTS SH_TIME SH_STATE SH_PID SH_START
+SH_NAME=() SH_SUITE=() SH_SCRIPTS=() SH_TIME=() SH_STATE=() SH_PID=() SH_START=()
 plan_suite() {
 	local suite=$1 scripts total=0 k i s t best
 	scripts=$(suite_scripts "$suite")
@@ -103,7 +106,7 @@ for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
 done
 
 # --- host jobs and kernels ---------------------------------------------
-declare -A JOB_PID JOB_START JOB_RC
+declare -A JOB_PID=() JOB_START=() JOB_RC=()
 start_job() {
 	local name=$1
 	shift
@@ -137,6 +140,14 @@ builds() {
 	done
 	return 0
 }
+# Nothing started here outlives the runner.
+stop_all() {
+	local name i
+	for name in "${!JOB_PID[@]}"; do kill -- "-${JOB_PID[$name]}" 2>/dev/null; done
+	for ((i = 0; i < ${#SH_PID[@]}; i++)); do kill -- "-${SH_PID[i]}" 2>/dev/null; done
+}
+trap 'stop_all; exit 130' INT TERM
+trap stop_all EXIT
 start_job unit make -s unit
 start_job model make -s model
 start_job builds builds
@@ -147,11 +158,11 @@ start_shard() {
 	f=$(suite_flavour "$suite")
 	mode=$(suite_mode "$suite")
 	tests=$(echo "${SH_SCRIPTS[i]}" | tr ' ' ,)
-	# Three times the recorded time (guests compete for the host), at
-	# least 10 minutes; never past the deadline.
-	timeout_s=$((3 * SH_TIME[i]))
-	[ $timeout_s -ge 600 ] || timeout_s=600
-	[ $timeout_s -le 3600 ] || timeout_s=3600
+	# Four times the recorded time (guests compete for the host), at
+	# least 20 minutes: a hung guest is what this catches; a slow run is
+	# the budget guard's. Never past the deadline.
+	timeout_s=$((4 * SH_TIME[i]))
+	[ $timeout_s -ge 1200 ] || timeout_s=1200
 	if [ -n "$DEADLINE" ]; then
 		local left=$((DEADLINE - $(date +%s)))
 		[ $timeout_s -le $left ] || timeout_s=$left
@@ -160,11 +171,11 @@ start_shard() {
 	SH_STATE[i]=running
 	say "start ${SH_NAME[i]} ($f kernel, timeout ${timeout_s} s): ${SH_SCRIPTS[i]}"
 	if [ "$mode" = torture ]; then
-		setsid env RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
+		env RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
 			RKLP_SEED=1 RKLP_SCALE=1 RKLP_CYCLES=3 "$RKLP_ROOT/scripts/run-guest.sh" torture \
 			>"$OUT/${SH_NAME[i]}.out" 2>&1 &
 	else
-		setsid env RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
+		env RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
 			"$RKLP_ROOT/scripts/run-guest.sh" check >"$OUT/${SH_NAME[i]}.out" 2>&1 &
 	fi
 	SH_PID[i]=$!
@@ -215,7 +226,6 @@ guard() {
 		say "BUDGET: stopping: $STOPPED"
 		local i
 		for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
-			# (each shard is a process group of its own: setsid)
 			[ "${SH_STATE[i]}" = running ] && kill -- "-${SH_PID[i]}" 2>/dev/null
 			[ "${SH_STATE[i]}" = pending ] && SH_STATE[i]=notrun
 		done
