@@ -115,7 +115,7 @@ if [ "$mode" = bench ]; then
 		[ -z "${!v:-}" ] || bench_env="$bench_env $v=\"${!v}\""
 	done
 fi
-append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS}${RKLP_BENCH:+ rklp_bench=$RKLP_BENCH}$bench_env tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen"
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS}${RKLP_BENCH:+ rklp_bench=$RKLP_BENCH}$bench_env tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen${RKLP_APPEND:+ $RKLP_APPEND}"
 set +e
 # Single-threaded TCG by default: under multi-threaded TCG a vCPU has been
 # seen executing an int3 that ftrace's text_poke_bp() had already removed
