@@ -27,6 +27,7 @@
 # recorded times of what is left cannot fit before the deadline.
 #
 # RKLP_SUITES (default "test debug torture") chooses the suites;
+# RKLP_PLAN_ONLY=1 prints the shard plan and stops;
 # RKLP_SHARD_TARGET (seconds, default 420) the guest time a shard aims at.
 set -uo pipefail
 # Job control: every background job (host job, kernel builds, each shard's
@@ -70,13 +71,19 @@ say() { echo "check-all: [$(elapsed) s] $*"; }
 # --- the shard plan ----------------------------------------------------
 # Longest processing time first: each script, longest first, into the
 # shard with the least recorded time so far; as many shards as the
-# suite's total over SHARD_TARGET (at least one).
+# suite's total over SHARD_TARGET or over its longest script, whichever is
+# longer (at least one).
 SH_NAME=() SH_SUITE=() SH_SCRIPTS=() SH_TIME=() SH_STATE=() SH_PID=() SH_START=()
 plan_suite() {
 	local suite=$1 scripts total=0 k i s t best
 	scripts=$(suite_scripts "$suite")
 	for s in $scripts; do total=$((total + $(recorded "$suite" "$s"))); done
-	k=$(( (total + SHARD_TARGET - 1) / SHARD_TARGET ))
+	# (a script longer than the target is a shard of its own anyway: the
+	# target is at least the longest script, so that the others fill the
+	# shards up to it instead of paying a boot each)
+	local longest=$SHARD_TARGET
+	for s in $scripts; do t=$(recorded "$suite" "$s"); [ "$t" -le "$longest" ] || longest=$t; done
+	k=$(( (total + longest - 1) / longest ))
 	[ $k -ge 1 ] || k=1
 	local -a load list
 	for ((i = 0; i < k; i++)); do load[i]=0; list[i]=""; done
@@ -104,6 +111,9 @@ say "plan: ${#SH_NAME[@]} shards on $SLOTS host cores"
 for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
 	say "  ${SH_NAME[i]} (~${SH_TIME[i]} s): ${SH_SCRIPTS[i]}"
 done
+
+# RKLP_PLAN_ONLY=1: the plan, nothing run.
+[ -z "${RKLP_PLAN_ONLY:-}" ] || exit 0
 
 # --- host jobs and kernels ---------------------------------------------
 declare -A JOB_PID=() JOB_START=() JOB_RC=()
