@@ -150,11 +150,18 @@ builds() {
 	done
 	return 0
 }
-# Nothing started here outlives the runner.
+# Nothing started here outlives the runner: a job's whole process tree
+# (timeout(1), which runs QEMU, makes a process group of its own, and
+# passes the signal on to QEMU).
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
+	kill "$1" 2>/dev/null
+}
 stop_all() {
 	local name i
-	for name in "${!JOB_PID[@]}"; do kill -- "-${JOB_PID[$name]}" 2>/dev/null; done
-	for ((i = 0; i < ${#SH_PID[@]}; i++)); do kill -- "-${SH_PID[i]}" 2>/dev/null; done
+	for name in "${!JOB_PID[@]}"; do kill_tree "${JOB_PID[$name]}"; done
+	for i in "${!SH_PID[@]}"; do kill_tree "${SH_PID[i]}"; done
 }
 trap 'stop_all; exit 130' INT TERM
 trap stop_all EXIT
@@ -236,7 +243,7 @@ guard() {
 		say "BUDGET: stopping: $STOPPED"
 		local i
 		for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
-			[ "${SH_STATE[i]}" = running ] && kill -- "-${SH_PID[i]}" 2>/dev/null
+			[ "${SH_STATE[i]}" = running ] && kill_tree "${SH_PID[i]}"
 			[ "${SH_STATE[i]}" = pending ] && SH_STATE[i]=notrun
 		done
 	fi
