@@ -72,25 +72,13 @@ check_usable() {
 }
 
 # failslab: fail_nth only (probability 0), for GFP_KERNEL allocations too.
-# The sweeps run with settling off (rklp's direct=0): fail-nth fails the
-# allocations of the task that enables, disables or replaces, never those
-# of the settle work (a kworker), and a settled patch that a refused
-# replace unsettles is settled again by that work after settle_delay_ms,
-# which then changes ftrace's records under every point's checks (on the
-# debug kernel a replace point took 15 s with settling, 6 s without).
-# Enabling, disabling and replacing over settled functions, and their
-# refusals, are test-direct.sh's cases.
-DIRECT_PARAM=/sys/module/rklp/parameters/direct
 failslab_on() {
 	echo N >$FS/ignore-gfp-wait
 	echo 0 >$FS/verbose
-	DIRECT_SAVED=$(cat $DIRECT_PARAM)
-	echo 0 >$DIRECT_PARAM
 }
 failslab_off() {
 	echo Y >$FS/ignore-gfp-wait
 	echo 2 >$FS/verbose
-	echo "$DIRECT_SAVED" >$DIRECT_PARAM
 }
 
 # require_failslab DESC: without failslab (a kernel without
