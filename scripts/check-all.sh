@@ -277,7 +277,8 @@ watch_boots() {
 		[ "${SH_STATE[i]}" = running ] || continue
 		[ $((SECONDS - SH_START[i])) -ge "$BOOT_TIMEOUT" ] || continue
 		log=$(shard_log "$i")
-		grep -qa '^rklp-guest: kernel' "$log" 2>/dev/null && continue
+		# (not at the start of a line: the firmware clears the screen first)
+		grep -qa 'rklp-guest: kernel' "$log" 2>/dev/null && continue
 		kill_tree "${SH_PID[i]}"
 		wait "${SH_PID[i]}" 2>/dev/null
 		cp "$log" "$log.boot-hang" 2>/dev/null
