@@ -77,20 +77,22 @@ SH_NAME=() SH_SUITE=() SH_SCRIPTS=() SH_TIME=() SH_STATE=() SH_PID=() SH_START=(
 plan_suite() {
 	local suite=$1 scripts total=0 k i s t best
 	scripts=$(suite_scripts "$suite")
-	for s in $scripts; do total=$((total + $(recorded "$suite" "$s"))); done
+	# Each script's recorded time, looked up once.
+	local -A sec
+	for s in $scripts; do sec[$s]=$(recorded "$suite" "$s"); total=$((total + sec[$s])); done
 	# (a script longer than the target is a shard of its own anyway: the
 	# target is at least the longest script, so that the others fill the
 	# shards up to it instead of paying a boot each)
 	local longest=$SHARD_TARGET
-	for s in $scripts; do t=$(recorded "$suite" "$s"); [ "$t" -le "$longest" ] || longest=$t; done
+	for s in $scripts; do [ "${sec[$s]}" -le "$longest" ] || longest=${sec[$s]}; done
 	k=$(( (total + longest - 1) / longest ))
 	[ $k -ge 1 ] || k=1
 	local -a load list
 	for ((i = 0; i < k; i++)); do load[i]=0; list[i]=""; done
-	for s in $(for s in $scripts; do echo "$(recorded "$suite" "$s") $s"; done | sort -rn | cut -d' ' -f2); do
+	for s in $(for s in $scripts; do echo "${sec[$s]} $s"; done | sort -rn | cut -d' ' -f2); do
 		best=0
 		for ((i = 1; i < k; i++)); do [ "${load[i]}" -lt "${load[best]}" ] && best=$i; done
-		load[best]=$((load[best] + $(recorded "$suite" "$s")))
+		load[best]=$((load[best] + sec[$s]))
 		list[best]="${list[best]} $s"
 	done
 	for ((i = 0; i < k; i++)); do
