@@ -45,21 +45,73 @@ hung() {
 	d_state_tasks | sed 's/^/#   D state: /'
 }
 
+# The checks below run after every point of the failslab sweeps: they start
+# no process (read_file, functions.sh), each one costing up to a second and
+# a half on the debug kernel.
 check_unpatched() {
-	check_eq "/proc/version" "$(cat /proc/version)" "$ORIG_VERSION"
+	read_file /proc/version
+	check_eq "/proc/version" "$_rf" "$ORIG_VERSION"
 	[ ! -e $P ] || fail "$P left behind"
 	[ ! -e /sys/module/test_rklp_fail ] || fail "test_rklp_fail left loaded"
 	# (not the kprobe on mutex_lock of the kick test)
-	check_eq "enabled functions" "$(ftrace_enabled_functions | grep -vc kprobe)" 0
-	check_eq "rklp refcnt" "$(cat /sys/module/rklp/refcnt)" 0
+	enabled_names
+	check_eq "enabled functions" "$_en" ""
+	read_file /sys/module/rklp/refcnt
+	check_eq "rklp refcnt" "$_rf" 0
 }
 
-# What an enabled patch holds: the functions ftrace calls rklp for (by
-# name: a settled function changes its line, not its name), rklp's module
-# references and its patch directories.
+# enabled_names: sets _en to the names of the functions ftrace calls an ops
+# for, space-separated, in ftrace's order, as ftrace_enabled_functions
+# (functions.sh) lists them, kprobes left out; read until two reads agree.
+enabled_names() {
+	wait_unpatched_released_nofork
+	_en_n=0
+	_enabled_names_once
+	while [ $_en_n -lt 50 ]; do
+		_en_prev=$_en
+		_enabled_names_once
+		[ "$_en" = "$_en_prev" ] && return
+		_en_n=$((_en_n + 1))
+		sleep 0.1
+	done
+}
+
+_enabled_names_once() {
+	_en=
+	[ -r $TRACING/enabled_functions ] || return 0
+	while read -r _en_f _en_rest; do
+		case "$_en_f $_en_rest" in
+		direct--\>* | rklp_direct_anchor\ * | *kprobe*) continue ;;
+		esac
+		_en="$_en$_en_f "
+	done <$TRACING/enabled_functions
+}
+
+# wait_direct_unpatched_released (functions.sh) without grep.
+wait_unpatched_released_nofork() {
+	[ -r /sys/module/rklp/transition/direct ] || return 0
+	_wu_n=0
+	while :; do
+		while read -r _wu_a _wu_b; do
+			[ "$_wu_a $_wu_b" = "unpatched 0" ] && return 0
+		done </sys/module/rklp/transition/direct
+		_wu_n=$((_wu_n + 1))
+		[ $_wu_n -ge $MAX_RETRIES ] && break
+		sleep 0.1
+	done
+	fail "direct calls of unpatched functions never released"
+}
+
+# What an enabled patch holds, in _fp: the functions ftrace calls rklp for
+# (by name: a settled function changes its line, not its name), rklp's
+# module references and its patch directories.
 patch_footprint() {
-	ftrace_enabled_functions | grep -v kprobe | awk '{ print $1 }' | sort | tr '\n' ' '
-	echo "refcnt $(cat /sys/module/rklp/refcnt) patches $(ls $SYSFS_RKLP | tr '\n' ' ')"
+	enabled_names
+	read_file /sys/module/rklp/refcnt
+	_fp="$_en refcnt $_rf patches"
+	for _fp_d in $SYSFS_RKLP/*; do
+		[ -d "$_fp_d" ] && _fp="$_fp ${_fp_d##*/}"
+	done
 }
 
 # A patch module of rklp's is usable: load, patch, disable, unload.

@@ -19,7 +19,8 @@ while [ $n -le 400 ]; do
 	if [ $loaded = 0 ]; then
 		load_lp test_rklp_fail || break
 		loaded=1
-		before=$(patch_footprint)
+		patch_footprint
+		before=$_fp
 	fi
 	log "% echo 0 > $P/enabled (allocation $n fails)"
 	out=$(./rklp_fail_write $n $P/enabled 0)
@@ -35,7 +36,8 @@ while [ $n -le 400 ]; do
 		check_file $P/enabled 1
 		check_file $P/transition 0
 		check_file /proc/version "$PATCHED_VERSION"
-		check_eq "n=$n: patched functions and rklp's references" "$(patch_footprint)" "$before"
+		patch_footprint
+		check_eq "n=$n: patched functions and rklp's references" "$_fp" "$before"
 	fi
 	[ -n "$TEST_FAILED" ] && { echo "# failed with allocation $n failing"; break; }
 	[ "$left" != 0 ] && break

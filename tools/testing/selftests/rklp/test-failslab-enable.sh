@@ -12,7 +12,7 @@ failslab_on
 n=1
 while [ $n -le 400 ]; do
 	log "% insmod test_rklp_fail.ko fail_nth=$n"
-	if insmod $MODDIR/test_rklp_fail.ko fail_nth=$n >/dev/null 2>&1; then
+	if ./rklp_finit $MODDIR/test_rklp_fail.ko "fail_nth=$n" >/dev/null 2>&1; then
 		left=$(cat /sys/module/test_rklp_fail/parameters/fail_nth)
 		loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "n=$n: transition stuck"
 		check_file /proc/version "$PATCHED_VERSION"

@@ -17,10 +17,11 @@ while [ $n -le 400 ]; do
 	if [ $loaded = 0 ]; then
 		load_lp test_rklp_multi || break
 		loaded=1
-		before=$(patch_footprint)
+		patch_footprint
+		before=$_fp
 	fi
 	log "% insmod test_rklp_fail.ko replace=1 fail_nth=$n"
-	if insmod $MODDIR/test_rklp_fail.ko replace=1 fail_nth=$n >/dev/null 2>&1; then
+	if ./rklp_finit $MODDIR/test_rklp_fail.ko "replace=1 fail_nth=$n" >/dev/null 2>&1; then
 		left=$(cat /sys/module/test_rklp_fail/parameters/fail_nth)
 		loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "n=$n: transition stuck"
 		loop_until "[ ! -d $SYSFS_RKLP/test_rklp_multi ]" || fail "n=$n: test_rklp_multi not replaced"
@@ -38,7 +39,8 @@ while [ $n -le 400 ]; do
 		check_file $SYSFS_RKLP/test_rklp_multi/transition 0
 		check_file /proc/version "test_rklp_multi: version patched"
 		check_file /proc/meminfo "test_rklp_multi: meminfo patched"
-		check_eq "n=$n: patched functions and rklp's references" "$(patch_footprint)" "$before"
+		patch_footprint
+		check_eq "n=$n: patched functions and rklp's references" "$_fp" "$before"
 		left=0
 	fi
 	[ -n "$TEST_FAILED" ] && { echo "# failed with allocation $n failing"; break; }
