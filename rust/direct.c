@@ -9,9 +9,10 @@
 
 /*
  * The dispatcher's table: key = a settled function's fentry return address,
- * target = its replacement, or 0 for "ask rklp". Empty keys are 0, removed
- * ones RKLP_DIRECT_TOMBSTONE. Written by rust/direct.rs under rklp's core
- * mutex; read by rklp_direct_dispatch.
+ * target = its replacement, or 0 for "ask rklp". Empty keys are 0, vacated
+ * ones RKLP_DIRECT_QUARANTINED, _COOLING or _TOMBSTONE (direct_stubs.h).
+ * Written by rust/direct.rs under rklp's core mutex; read by
+ * rklp_direct_dispatch.
  */
 struct rklp_direct_entry rklp_direct_table[RKLP_DIRECT_TABLE] __aligned(16);
 

@@ -16,6 +16,8 @@ const TABLE: usize = b::RKLP_DIRECT_TABLE as usize;
 const MASK: usize = b::RKLP_DIRECT_TABLE_MASK as usize;
 const EMPTY: usize = 0;
 const TOMBSTONE: usize = b::RKLP_DIRECT_TOMBSTONE as usize;
+const QUARANTINED: usize = b::RKLP_DIRECT_QUARANTINED as usize;
+const COOLING: usize = b::RKLP_DIRECT_COOLING as usize;
 
 /// Most functions the table holds at once (half of it, so that every
 /// probe chain ends at an empty key).
@@ -44,17 +46,46 @@ fn home(key: usize) -> usize {
     ((key as u32) >> 4) as usize & MASK
 }
 
+/// Whether `key` is a function's (not empty, not a vacated slot).
+fn is_live(key: usize) -> bool {
+    key > COOLING
+}
+
 /// The only writer of the dispatcher's table.
+///
+/// The dispatcher compares a slot's key, then loads its target: two reads,
+/// and the task may be preempted between them. So a slot whose entry is
+/// removed is quarantined: it takes no other key until an RCU-Tasks and
+/// RCU-Tasks-Rude grace period has passed (a dispatcher is a read-side
+/// section of both: preemptible, or with interrupts off), which the settle
+/// work waits for outside the core mutex ([`begin_grace`](Self::begin_grace),
+/// [`synchronize_dispatchers`], [`end_grace`](Self::end_grace)). Compaction
+/// (dropping the vacated slots, which only a refill can do) is split the
+/// same way: every slot is emptied, and the entries are put back once the
+/// grace period has passed; meanwhile the dispatchers miss, and take the
+/// slow path, which decides the same. tools/model/dispatcher.pml checks
+/// this protocol (and that the table before it gave a task another
+/// function's replacement).
 ///
 /// # Invariants
 ///
-/// At most one exists (in rklp's core state, behind the core mutex).
-/// `live` counts entries with a return-address key, `used` those plus
-/// tombstones; `used <= CAPACITY`, so every probe chain ends at an empty
-/// key. No key is in the table twice.
+/// At most one exists (in rklp's core state, behind the core mutex). No key
+/// is in the table twice. `live` counts the entries (in the slots, or in
+/// `parked` during a compaction); `used` counts the slots whose key is not
+/// `EMPTY`; `used <= CAPACITY`, so every probe chain ends at an empty key.
+/// A slot's key changes from one function's key to another's only through
+/// `EMPTY` or `TOMBSTONE` set before a grace period that has passed since
+/// (`QUARANTINED` -> `COOLING` at [`begin_grace`](Self::begin_grace),
+/// `COOLING` -> `TOMBSTONE` at [`end_grace`](Self::end_grace); a
+/// compaction's emptied slots are refilled only at `end_grace`).
 pub(crate) struct Table {
     live: usize,
     used: usize,
+    /// A `set` needed an empty slot and the table had none to spare.
+    want_compact: bool,
+    /// Between `begin_grace` and `end_grace` of a compaction: the entries,
+    /// out of the (empty) slots.
+    parked: Option<KVec<(usize, usize)>>,
 }
 
 impl Table {
@@ -62,7 +93,12 @@ impl Table {
     ///
     /// Called once: the result is the table's only writer.
     pub(crate) unsafe fn new_once() -> Self {
-        Self { live: 0, used: 0 }
+        Self {
+            live: 0,
+            used: 0,
+            want_compact: false,
+            parked: None,
+        }
     }
 
     fn find(&self, key: usize) -> Option<usize> {
@@ -80,8 +116,15 @@ impl Table {
         None
     }
 
+    fn parked_pos(&self, key: usize) -> Option<usize> {
+        self.parked.as_ref()?.iter().position(|&(k, _)| k == key)
+    }
+
     /// The target of `key`, if it has an entry.
     pub(crate) fn target(&self, key: usize) -> Option<usize> {
+        if let Some(p) = &self.parked {
+            return p.iter().find(|&&(k, _)| k == key).map(|&(_, t)| t);
+        }
         self.find(key).map(|i| entry(i).1.load(Ordering::Relaxed))
     }
 
@@ -89,17 +132,35 @@ impl Table {
     /// Release: a dispatcher that reads 0 then reads hash entries
     /// published before.
     pub(crate) fn set_existing(&mut self, key: usize, target: usize) {
-        if let Some(i) = self.find(key) {
+        if let Some(j) = self.parked_pos(key) {
+            if let Some(p) = self.parked.as_mut() {
+                p[j].1 = target;
+            }
+        } else if let Some(i) = self.find(key) {
             entry(i).1.store(target, Ordering::Release);
         }
     }
 
     /// Gives `key` the target `target`, adding an entry if needed. Fails
-    /// with ENOSPC when [`CAPACITY`] functions have entries, ENOMEM if the
-    /// table needed compacting and could not be.
+    /// with ENOSPC when [`CAPACITY`] functions have entries, and with
+    /// EAGAIN when only vacated slots are left: the next grace period
+    /// compacts the table (the function stays on the slow path until then).
     pub(crate) fn set(&mut self, key: usize, target: usize) -> Result {
-        if key == EMPTY || key == TOMBSTONE {
+        if !is_live(key) {
             return Err(EINVAL);
+        }
+        if let Some(p) = self.parked.as_mut() {
+            // Compacting: the slots are empty until the grace period ends.
+            if let Some(e) = p.iter_mut().find(|e| e.0 == key) {
+                e.1 = target;
+                return Ok(());
+            }
+            if self.live >= CAPACITY {
+                return Err(ENOSPC);
+            }
+            p.push((key, target), GFP_KERNEL)?;
+            self.live += 1;
+            return Ok(());
         }
         if let Some(i) = self.find(key) {
             entry(i).1.store(target, Ordering::Release);
@@ -108,52 +169,97 @@ impl Table {
         if self.live >= CAPACITY {
             return Err(ENOSPC);
         }
-        if self.used >= CAPACITY {
-            self.compact()?;
-        }
+        // The first slot of the chain that is empty or a tombstone whose
+        // grace period has passed; never a quarantined one.
         let mut i = home(key);
-        loop {
-            let (k, t) = entry(i);
-            let old = k.load(Ordering::Relaxed);
-            if old == EMPTY || old == TOMBSTONE {
-                t.store(target, Ordering::Relaxed);
-                // Publish: a dispatcher that sees the key sees the target.
-                k.store(key, Ordering::Release);
-                self.live += 1;
-                self.used += (old == EMPTY) as usize;
-                return Ok(());
+        let old = loop {
+            let k = entry(i).0.load(Ordering::Relaxed);
+            if k == EMPTY || k == TOMBSTONE {
+                break k;
             }
             i = (i + 1) & MASK;
+        };
+        if old == EMPTY && self.used >= CAPACITY {
+            self.want_compact = true;
+            return Err(EAGAIN);
         }
+        let (k, t) = entry(i);
+        t.store(target, Ordering::Relaxed);
+        // Publish: a dispatcher that sees the key sees the target.
+        k.store(key, Ordering::Release);
+        self.live += 1;
+        self.used += (old == EMPTY) as usize;
+        Ok(())
     }
 
-    /// Removes `key`'s entry (a tombstone keeps other chains intact).
+    /// Removes `key`'s entry. Its slot is quarantined until a grace period
+    /// has passed (and keeps other chains intact).
     pub(crate) fn remove(&mut self, key: usize) {
-        if let Some(i) = self.find(key) {
+        if let Some(j) = self.parked_pos(key) {
+            if let Some(p) = self.parked.as_mut() {
+                super::vec::remove(p, j);
+            }
+            self.live -= 1;
+        } else if let Some(i) = self.find(key) {
             let (k, t) = entry(i);
             t.store(0, Ordering::Release);
-            k.store(TOMBSTONE, Ordering::Release);
+            k.store(QUARANTINED, Ordering::Release);
             self.live -= 1;
         }
     }
 
-    /// Drops the tombstones: empties the table and puts the live entries
-    /// back. Dispatchers that miss meanwhile take the slow path, which
-    /// decides the same.
-    fn compact(&mut self) -> Result {
-        let mut keep = KVec::with_capacity(self.live, GFP_KERNEL)?;
+    /// Starts a grace period of the table (the settle work, under the core
+    /// mutex): the slots quarantined so far cool, and, if a compaction is
+    /// due, every slot is emptied and the entries are parked. Returns
+    /// whether [`synchronize_dispatchers`] and then
+    /// [`end_grace`](Self::end_grace) should follow.
+    pub(crate) fn begin_grace(&mut self) -> bool {
+        let mut cooling = false;
         for i in 0..TABLE {
-            let (k, t) = entry(i);
-            let key = k.load(Ordering::Relaxed);
-            if key != EMPTY && key != TOMBSTONE {
-                // Capacity: `live` entries.
-                let _ = keep.push((key, t.load(Ordering::Relaxed)), GFP_KERNEL);
+            let k = entry(i).0;
+            match k.load(Ordering::Relaxed) {
+                // Neither matches any dispatcher's key.
+                QUARANTINED => {
+                    k.store(COOLING, Ordering::Relaxed);
+                    cooling = true;
+                }
+                COOLING => cooling = true,
+                _ => {}
             }
-            k.store(EMPTY, Ordering::Release);
-            t.store(0, Ordering::Release);
         }
-        self.live = 0;
-        self.used = 0;
+        if self.want_compact && self.parked.is_none() {
+            if let Ok(mut keep) = KVec::with_capacity(CAPACITY, GFP_KERNEL) {
+                for i in 0..TABLE {
+                    let (k, t) = entry(i);
+                    let key = k.load(Ordering::Relaxed);
+                    if is_live(key) {
+                        // Capacity: at most CAPACITY live entries.
+                        let _ = keep.push((key, t.load(Ordering::Relaxed)), GFP_KERNEL);
+                    }
+                    t.store(0, Ordering::Release);
+                    k.store(EMPTY, Ordering::Release);
+                }
+                self.used = 0;
+                self.parked = Some(keep);
+            }
+        }
+        cooling || self.parked.is_some()
+    }
+
+    /// Ends the grace period [`begin_grace`](Self::begin_grace) started,
+    /// once [`synchronize_dispatchers`] has returned: cooled slots become
+    /// reusable; a compaction puts the parked entries back into the empty
+    /// table. Returns whether it compacted.
+    pub(crate) fn end_grace(&mut self) -> bool {
+        for i in 0..TABLE {
+            let k = entry(i).0;
+            if k.load(Ordering::Relaxed) == COOLING {
+                k.store(TOMBSTONE, Ordering::Relaxed);
+            }
+        }
+        let Some(keep) = self.parked.take() else {
+            return false;
+        };
         for &(key, target) in keep.iter() {
             let mut i = home(key);
             while entry(i).0.load(Ordering::Relaxed) != EMPTY {
@@ -161,11 +267,22 @@ impl Table {
             }
             entry(i).1.store(target, Ordering::Relaxed);
             entry(i).0.store(key, Ordering::Release);
-            self.live += 1;
             self.used += 1;
         }
-        Ok(())
+        self.want_compact = false;
+        true
     }
+}
+
+/// Waits until no dispatcher that started before can still be between its
+/// two reads of a slot: RCU Tasks (a task preempted in the dispatcher has
+/// not passed a voluntary context switch) and RCU Tasks Rude (a dispatcher
+/// with interrupts or preemption off, or where RCU does not watch).
+pub(crate) fn synchronize_dispatchers() {
+    super::synchronize_handlers();
+    // SAFETY: process context, no locks held (the settle work, outside the
+    // core mutex); sleeps.
+    unsafe { b::synchronize_rcu_tasks() };
 }
 
 /// Where the dispatcher and its slow path are: a task stopped there is

@@ -18,7 +18,18 @@
 /* An entry is 16 bytes: key (fentry return address), target. */
 #define RKLP_DIRECT_ENTRY_SHIFT 4
 
-/* Key of a slot whose entry was removed: never a return address. */
+/*
+ * Keys of vacated slots, never return addresses (the dispatcher only
+ * compares with its own key and with 0, so it treats all three alike: a
+ * slot to probe past). A slot whose entry was removed is QUARANTINED: a
+ * dispatcher may have matched the old key and not yet loaded the target, so
+ * the slot must not take another key before an RCU-Tasks (and -Rude) grace
+ * period has passed. When the settle work starts one, QUARANTINED slots
+ * become COOLING; when it has passed, COOLING slots become TOMBSTONEs,
+ * which a new entry may take (rust/direct.rs, Table).
+ */
 #define RKLP_DIRECT_TOMBSTONE 1
+#define RKLP_DIRECT_QUARANTINED 2
+#define RKLP_DIRECT_COOLING 3
 
 #endif

@@ -44,11 +44,18 @@ impl WorkFn for SettleWork {
         let Some(core) = crate::core_state::core() else {
             return;
         };
-        let more = {
+        let mut more = {
             let mut st = core.state.lock();
             // A transition's completion schedules the work again.
             st.transition.is_none() && pass(&mut st)
         };
+        // The table's vacated slots (and a compaction) wait for a grace
+        // period, outside the core mutex, once the batches are done.
+        if !more && core.state.lock().redirect.direct.begin_grace() {
+            crate::sys::direct::synchronize_dispatchers();
+            // Compacted: the functions waiting for room settle now.
+            more = core.state.lock().redirect.direct.end_grace();
+        }
         if more && !STOPPED.load(Ordering::Relaxed) {
             SETTLE_WORK.schedule_ms(0);
         }

@@ -137,6 +137,20 @@ impl Direct {
         self.table.set(key(ip), target)
     }
 
+    /// Starts a grace period of the dispatcher's table (see
+    /// [`Table`](crate::sys::direct::Table)); returns whether
+    /// [`direct::synchronize_dispatchers`] and [`end_grace`](Self::end_grace)
+    /// must follow.
+    pub(crate) fn begin_grace(&mut self) -> bool {
+        self.table.begin_grace()
+    }
+
+    /// Ends the table's grace period; returns whether the table was
+    /// compacted (its functions then settle again).
+    pub(crate) fn end_grace(&mut self) -> bool {
+        self.table.end_grace()
+    }
+
     /// Whether `ip` is known to be refused a direct call.
     pub(crate) fn refused(&self, ip: usize) -> bool {
         self.refused.as_slice().contains(&ip)

@@ -119,6 +119,9 @@ check t-live           transition liveness verified -DLIVENESS
 check t-live-module    transition liveness verified -DLIVENESS -DMODULE
 # ---- immediate.pml: safety, an NMI at any step ----
 check i-nmi            immediate safety verified
+# ---- dispatcher.pml: the settled functions' table, a dispatcher
+# preempted between its two reads ----
+check d-quarantine     dispatcher safety verified
 
 # ---- negative variants: each must produce a counterexample ----
 check neg-pin-window   transition safety counterexample -DPIN_WINDOW
@@ -128,6 +131,8 @@ check neg-no-forkseq   transition safety counterexample -DFORK -DNO_FORKSEQ
 check neg-no-retry     transition liveness counterexample -DLIVENESS -DNO_RETRY
 check neg-i-no-nmi-guard immediate safety counterexample -DNO_NMI_GUARD
 check neg-i-no-inhandler immediate safety counterexample -DNO_INHANDLER
+check neg-d-no-quarantine dispatcher safety counterexample -DNO_QUARANTINE
+check neg-d-compact-in-place dispatcher safety counterexample -DNO_COMPACT_GRACE
 
 echo "total: $(($(date +%s) - start)) s; summary in $SUMMARY" | tee -a "$SUMMARY"
 if [ $failures -ne 0 ]; then
