@@ -61,6 +61,38 @@ static int rklp_direct_ops_func(struct ftrace_ops *op, enum ftrace_ops_cmd cmd)
 	}
 }
 
+/*
+ * rklp's claim on a settled function. ftrace refuses a second IPMODIFY user
+ * of a function by the record's FTRACE_FL_IPMODIFY flag, which
+ * __ftrace_hash_update_ipmodify() sets and clears as IPMODIFY ops' filters
+ * change. Registering an IPMODIFY ops over a direct call also asks the
+ * direct ops (PEER, refused above), but adding a function to the filter of
+ * an IPMODIFY ops that is already registered (kprobe_ipmodify_ops once any
+ * post_handler kprobe exists) only looks at the record's flag. So a settled
+ * function keeps the flag rklp's handler ops set on it: the handler ops
+ * hands the function over to its direct call without clearing the flag, and
+ * takes it back without checking it (the flag is rklp's). Any other
+ * IPMODIFY user then gets -EBUSY on a settled function, as on one that is
+ * on the handler (rust/direct.rs, src/redirect/direct.rs).
+ *
+ * Clearing FTRACE_OPS_FL_IPMODIFY on the handler ops around one filter
+ * update makes __ftrace_hash_update_ipmodify() leave the records' flags
+ * alone (it only acts for IPMODIFY or DIRECT ops); nothing else in the
+ * update reads the ops' IPMODIFY flag. The handler ops is rklp's, its
+ * updates are serialised by rklp's core mutex, and ftrace only changes its
+ * other flag bits inside those updates.
+ */
+int rklp_ftrace_set_filter_ips_claimed(struct ftrace_ops *ops, unsigned long *ips,
+				       unsigned int cnt, int remove)
+{
+	int ret;
+
+	WRITE_ONCE(ops->flags, ops->flags & ~FTRACE_OPS_FL_IPMODIFY);
+	ret = ftrace_set_filter_ips(ops, ips, cnt, remove, 0);
+	WRITE_ONCE(ops->flags, ops->flags | FTRACE_OPS_FL_IPMODIFY);
+	return ret;
+}
+
 void rklp_direct_ops_init(struct ftrace_ops *ops)
 {
 	ops->ops_func = rklp_direct_ops_func;

@@ -120,6 +120,24 @@ impl FtraceOps {
         })
     }
 
+    /// [`set_filter_ips`](Self::set_filter_ips) that leaves the records'
+    /// `FTRACE_FL_IPMODIFY` as it is: rklp keeps its claim on a function
+    /// whose calls its direct call takes over, and takes the function back
+    /// under that claim (direct.c, `rklp_ftrace_set_filter_ips_claimed`).
+    /// Removing with it keeps the claim; adding with it is only for
+    /// functions rklp claims.
+    pub(crate) fn set_filter_ips_claimed(&self, ips: &mut [usize], remove: bool) -> Result {
+        if ips.is_empty() {
+            return Ok(());
+        }
+        let cnt = u32::try_from(ips.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `ips` is a valid array of `cnt` addresses; ops is static;
+        // its updates are serialised by the caller (# Invariants).
+        super::to_result(unsafe {
+            b::rklp_ftrace_set_filter_ips_claimed(self.ptr(), ips.as_mut_ptr(), cnt, remove as _)
+        })
+    }
+
     /// Starts calling the handler for the filtered functions.
     pub(crate) fn register(&self) -> Result {
         // SAFETY: ops is static and its filter is non-empty (callers' duty:

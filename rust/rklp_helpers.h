@@ -112,6 +112,8 @@ void rklp_direct_dispatch(void);
 void rklp_direct_undecided(void);
 unsigned long rklp_direct_decide(unsigned long ret);
 void rklp_direct_ops_init(struct ftrace_ops *ops);
+int rklp_ftrace_set_filter_ips_claimed(struct ftrace_ops *ops, unsigned long *ips,
+				       unsigned int cnt, int remove);
 void rklp_direct_anchor(void);
 unsigned long rklp_direct_dispatch_addr(void);
 

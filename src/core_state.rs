@@ -39,6 +39,12 @@ pub(crate) struct CoreState {
 pub(crate) struct Core {
     #[pin]
     pub(crate) state: Mutex<CoreState>,
+    /// Held across one release of a batch of direct calls (detach under
+    /// `state`, unregistration without it, finish under it): a going
+    /// module waits for a release of its own functions that is under way.
+    /// Taken before `state`, never while holding it.
+    #[pin]
+    pub(crate) release: Mutex<()>,
     /// `/sys/kernel/rklp`.
     pub(crate) root: KobjDir,
     /// Symbol lookup without the mutex (for `rklp_loaded_module_state`, which
@@ -80,6 +86,7 @@ pub(crate) unsafe fn new_core(
                 },
                 "rklp_mutex"
             ),
+            release <- new_mutex!((), "rklp_release"),
             root,
             syms: kallsyms,
         }),

@@ -191,6 +191,10 @@ impl ModuleEvents for RklpModuleEvents {
         let Some(core) = core() else { return };
         let mut guard = core.state.lock();
         let st = &mut *guard;
+        // The module's patched functions, whose direct calls must go before
+        // ftrace forgets them. Out of memory: every batch with an unpatched
+        // function goes (`None`).
+        let mut ips = Some(KVec::<usize>::new());
         for p in st.patches.iter_mut() {
             let in_transition = st.transition.as_ref().is_some_and(|t| t.is_patch(p));
             let Patch { name, objs, .. } = &mut **p;
@@ -204,6 +208,14 @@ impl ModuleEvents for RklpModuleEvents {
                         &**name,
                         module
                     );
+                    if let Some(v) = ips.as_mut() {
+                        for f in o.funcs.iter() {
+                            if v.push(f.ftrace_loc, GFP_KERNEL).is_err() {
+                                ips = None;
+                                break;
+                            }
+                        }
+                    }
                     st.redirect.unpatch_object(o);
                     o.post_unpatch();
                     o.unresolve();
@@ -213,10 +225,24 @@ impl ModuleEvents for RklpModuleEvents {
         // Stop checking the module's functions. On failure the old checks
         // stay: a superset, which can only delay the transition.
         let _ = crate::consistency::transition::refresh_checks(st);
-        // ftrace drops the module's records but not their direct calls.
-        crate::settle::release_unpatched(st);
         // Its exit() has run: new patches must leave it alone although it is
         // still in MODULE_STATE_GOING until it is freed.
         st.gone.add(module, &st.kallsyms);
+        // ftrace drops the module's records but not their direct calls:
+        // those go now, without the core mutex; other modules' notifiers
+        // have nothing to wait for (the settle work releases the rest).
+        match ips {
+            Some(ips) => {
+                let own = st.redirect.direct.has_any(&ips);
+                drop(guard);
+                if own {
+                    crate::settle::release_module(core, &ips);
+                }
+            }
+            None => {
+                drop(guard);
+                crate::settle::release_unpatched(core);
+            }
+        }
     }
 }

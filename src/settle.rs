@@ -12,7 +12,8 @@
 //! the functions with direct calls go back to the handler at the next pass) and `settle_delay_ms` (how long
 //! after a transition completes before its functions settle).
 
-use crate::core_state::CoreState;
+use crate::core_state::{Core, CoreState};
+use crate::redirect::direct::{Released, Unregistered};
 use crate::sys::work::{StaticDelayedWork, WorkFn};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
@@ -44,11 +45,27 @@ impl WorkFn for SettleWork {
         let Some(core) = crate::core_state::core() else {
             return;
         };
-        let mut more = {
+        // One release at a time, a going module's included (its functions
+        // lose their direct calls before its notifier returns).
+        let release = core.release.lock();
+        let (mut more, released) = {
             let mut st = core.state.lock();
             // A transition's completion schedules the work again.
-            st.transition.is_none() && pass(&mut st)
+            if st.transition.is_some() {
+                (false, None)
+            } else {
+                pass(&mut st)
+            }
         };
+        if let Some(r) = released {
+            // Without the core mutex: waits for RCU-tasks grace periods,
+            // while enabling, disabling, sysfs and other modules' notifiers
+            // go on.
+            let done = r.unregister();
+            finish(&mut core.state.lock(), done);
+            more = true;
+        }
+        drop(release);
         // The table's vacated slots (and a compaction) wait for a grace
         // period, outside the core mutex, once the batches are done.
         if !more && core.state.lock().redirect.direct.begin_grace() {
@@ -70,17 +87,22 @@ pub(crate) fn schedule() {
     }
 }
 
-/// One batch: settles up to [`BATCH`] new functions, or releases one
-/// direct call of a function no longer patched. Returns whether work is left.
-fn pass(st: &mut CoreState) -> bool {
-    let more = if DIRECT.load(Ordering::Relaxed) != 0 {
-        settle_batch(st) || release_one(st)
+/// One batch: settles up to [`BATCH`] new functions, or detaches one batch
+/// to release (returned: the caller unregisters it without the core mutex,
+/// then calls [`finish`]). Returns whether work is left.
+fn pass(st: &mut CoreState) -> (bool, Option<Released>) {
+    let res = if DIRECT.load(Ordering::Relaxed) != 0 {
+        if settle_batch(st) {
+            (true, None)
+        } else {
+            (false, detach_one(st, false))
+        }
     } else {
         // Back to the handler, a batch at a time.
-        release_one(st) || rebatch_one(st)
+        (false, detach_one(st, true))
     };
     DIRECT_CALLS.store(st.redirect.direct.count() as u32, Ordering::Relaxed);
-    more
+    res
 }
 
 /// Settles the functions whose visible entry is a replacement: those with
@@ -101,6 +123,10 @@ fn settle_batch(st: &mut CoreState) -> bool {
                 let Some(id) = f.entry else { continue };
                 let ip = f.ftrace_loc;
                 if f.nop || f.new_func == 0 || !redirect.hash.is_top(ip, id) {
+                    continue;
+                }
+                // Its former direct call is still being unregistered.
+                if redirect.direct.releasing(ip) {
                     continue;
                 }
                 if redirect.direct.covers(ip) {
@@ -125,8 +151,9 @@ fn settle_batch(st: &mut CoreState) -> bool {
                 match redirect.direct.settle(&mut redirect.filter, &todo) {
                     Ok(mut ips) => {
                         // Their calls are decided by the dispatcher now, the
-                        // same way: out of the filter, in one update.
-                        redirect.remove_from_filter(&mut ips);
+                        // same way: out of the filter, in one update, which
+                        // keeps rklp's IPMODIFY claim on them.
+                        redirect.hand_over_from_filter(&mut ips);
                         // None: the table is full (or cannot be compacted).
                         return !ips.is_empty();
                     }
@@ -146,56 +173,112 @@ fn settle_batch(st: &mut CoreState) -> bool {
     false
 }
 
-/// Releases the direct calls of one batch none of whose functions is
-/// patched any more (an unregistration waits for RCU-tasks grace periods,
-/// so one per pass).
-fn release_one(st: &mut CoreState) -> bool {
+/// Detaches the first batch with a function no longer patched (or any
+/// batch, if `all`), for its release. A batch that cannot be detached now
+/// (out of memory) is retried later, and does not hold up the others.
+fn detach_one(st: &mut CoreState, all: bool) -> Option<Released> {
     let redirect = &mut st.redirect;
     let hash = &redirect.hash;
     redirect.direct.forget_refusals(|ip| hash.contains(ip));
-    if let Some(b) = redirect.direct.find_unpatched(|ip| hash.contains(ip)) {
-        redirect.direct.release(&mut redirect.filter, b);
-        return true;
+    let mut from = 0;
+    while let Some(b) = redirect
+        .direct
+        .find_release(from, all, |ip| hash.contains(ip))
+    {
+        match redirect
+            .direct
+            .detach(&mut redirect.filter, b, |ip| hash.contains(ip))
+        {
+            Ok(r) => return Some(r),
+            Err(e) => {
+                pr_warn!(
+                    "cannot release a batch of direct calls now ({}): retrying\n",
+                    e.to_errno()
+                );
+                if !STOPPED.load(Ordering::Relaxed) {
+                    SETTLE_WORK.schedule_ms(100);
+                }
+                from = b + 1;
+            }
+        }
     }
-    let Some(b) = redirect
-        .direct
-        .find_partly_unpatched(|ip| hash.contains(ip))
-    else {
-        return false;
-    };
-    // Out of memory: retried by the next pass.
-    redirect
-        .direct
-        .rebatch(&mut redirect.filter, b, |ip| hash.contains(ip))
-        .is_ok()
+    None
 }
 
-/// Takes one batch's functions back to the handler (`direct` is 0).
-fn rebatch_one(st: &mut CoreState) -> bool {
-    let redirect = &mut st.redirect;
-    let hash = &redirect.hash;
-    let Some(b) = redirect.direct.find_partly_unpatched(|_| false) else {
-        return false;
-    };
-    redirect
-        .direct
-        .rebatch(&mut redirect.filter, b, |ip| hash.contains(ip))
-        .is_ok()
+/// Completes a release once its direct calls are unregistered.
+fn finish(st: &mut CoreState, done: Unregistered) {
+    let r = &mut st.redirect;
+    let hash = &r.hash;
+    r.direct
+        .finish_release(&mut r.filter, done, |ip| hash.contains(ip));
+    DIRECT_CALLS.store(r.direct.count() as u32, Ordering::Relaxed);
 }
 
-/// Releases at once every direct call of a function no longer patched: a
-/// module is going (ftrace forgets its functions, but not their direct
-/// calls), or rklp is unloading.
-pub(crate) fn release_unpatched(st: &mut CoreState) {
-    while release_one(st) {}
-    DIRECT_CALLS.store(st.redirect.direct.count() as u32, Ordering::Relaxed);
+/// Releases the direct calls of the functions `ips` of a module that is
+/// going (ftrace forgets its functions, but not their direct calls), before
+/// its notifier returns; other batches stay for the settle work. Called
+/// without the core mutex; unregisters without it too.
+pub(crate) fn release_module(core: &Core, ips: &[usize]) {
+    let _release = core.release.lock();
+    let mut tries = 0;
+    loop {
+        let released = {
+            let mut guard = core.state.lock();
+            let st = &mut *guard;
+            let r = &mut st.redirect;
+            let Some(b) = r.direct.find_batch_of(ips) else {
+                break;
+            };
+            let hash = &r.hash;
+            match r.direct.detach(&mut r.filter, b, |ip| hash.contains(ip)) {
+                Ok(rel) => Some(rel),
+                // Out of memory: retried, then released without the filter
+                // update (the module's functions are no longer patched).
+                Err(_) if tries < 100 => None,
+                Err(_) => r.direct.detach_force(b),
+            }
+        };
+        match released {
+            Some(rel) => {
+                let done = rel.unregister();
+                finish(&mut core.state.lock(), done);
+            }
+            None => {
+                tries += 1;
+                crate::sys::task::sleep_ms(10);
+            }
+        }
+    }
+}
+
+/// Releases every batch with a function no longer patched, now (a going
+/// module whose functions could not be listed). Called without the core
+/// mutex.
+pub(crate) fn release_unpatched(core: &Core) {
+    let _release = core.release.lock();
+    loop {
+        let released = detach_one(&mut core.state.lock(), false);
+        let Some(rel) = released else { break };
+        let done = rel.unregister();
+        finish(&mut core.state.lock(), done);
+    }
 }
 
 /// Module exit: releases every direct call, patched or not (there should
 /// be none patched: they would run rklp's freed stubs).
 pub(crate) fn release_all(st: &mut CoreState) {
     let r = &mut st.redirect;
-    r.direct.release_all(&mut r.filter);
+    while let Some(b) = r.direct.find_release(0, true, |_| true) {
+        let rel = match r.direct.detach(&mut r.filter, b, |_| false) {
+            Ok(rel) => rel,
+            Err(_) => match r.direct.detach_force(b) {
+                Some(rel) => rel,
+                None => break,
+            },
+        };
+        let done = rel.unregister();
+        r.direct.finish_release(&mut r.filter, done, |_| false);
+    }
     DIRECT_CALLS.store(0, Ordering::Relaxed);
 }
 

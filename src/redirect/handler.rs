@@ -122,6 +122,41 @@ impl Filter {
         Ok(())
     }
 
+    /// Adds ftrace locations whose records carry rklp's IPMODIFY claim
+    /// (functions a direct call of rklp's took over: see
+    /// [`remove_keep_claim`](Self::remove_keep_claim)), in one hash update,
+    /// without ftrace's check for another IPMODIFY user (the claim is the
+    /// handler's own). The ops must be registered (the direct calls'
+    /// anchor keeps it so).
+    pub(crate) fn add_claimed(&mut self, ips: &mut [usize]) -> Result {
+        if ips.is_empty() {
+            return Ok(());
+        }
+        if !self.registered {
+            return Err(EINVAL);
+        }
+        OPS.set_filter_ips_claimed(ips, false)?;
+        self.count += ips.len();
+        Ok(())
+    }
+
+    /// Removes ftrace locations in one hash update, leaving ftrace's
+    /// IPMODIFY flag on their records: their direct calls take over, and
+    /// another IPMODIFY user (a kprobe with a post_handler, livepatch) stays
+    /// refused with EBUSY, as while they were in the filter. Never the last
+    /// ones (the anchor stays): the ops stays registered.
+    pub(crate) fn remove_keep_claim(&mut self, ips: &mut [usize]) -> Result {
+        if ips.is_empty() {
+            return Ok(());
+        }
+        if !self.registered || ips.len() >= self.count {
+            return Err(EINVAL);
+        }
+        OPS.set_filter_ips_claimed(ips, true)?;
+        self.count -= ips.len();
+        Ok(())
+    }
+
     /// Unregisters the ops whatever the filter holds (module exit: nothing
     /// may call the handler afterwards).
     pub(crate) fn shutdown(&mut self) {

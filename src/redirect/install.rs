@@ -26,6 +26,8 @@ impl Redirect {
         let todo = |o: &Object| !o.patched && o.is_resolved();
         let n: usize = objs.iter().filter(|o| todo(o)).map(|o| o.funcs.len()).sum();
         let mut new_ips = KVec::with_capacity(n, GFP_KERNEL).map_err(|e| (e.into(), 0))?;
+        // Functions whose released direct call left rklp's claim on them.
+        let mut claimed = KVec::with_capacity(n, GFP_KERNEL).map_err(|e| (e.into(), 0))?;
         // For a rollback, which must not fail half-way.
         let mut grave = Graveyard::with_capacity(n).map_err(|e| (e, 0))?;
         // One resize for the whole batch, not one per doubling.
@@ -45,7 +47,10 @@ impl Redirect {
                         // A function whose direct call is still there
                         // (waiting to be released with its batch) keeps it:
                         // the dispatcher's slow path finds this entry.
-                        if new_key && !self.direct.covers(f.ftrace_loc) {
+                        if new_key && self.direct.is_outside(f.ftrace_loc) {
+                            // Capacity reserved above: cannot fail.
+                            let _ = claimed.push(f.ftrace_loc, GFP_KERNEL);
+                        } else if new_key && !self.direct.covers(f.ftrace_loc) {
                             // Capacity reserved above: cannot fail.
                             let _ = new_ips.push(f.ftrace_loc, GFP_KERNEL);
                         }
@@ -60,6 +65,14 @@ impl Redirect {
         if res.is_ok() {
             if let Err(e) = self.filter.add(&mut new_ips) {
                 res = Err((e, self.report_filter_failure(objs, &new_ips, e)));
+            } else if let Err(e) = self.filter.add_claimed(&mut claimed) {
+                pr_err!("failed to update the ftrace filter ({})\n", e.to_errno());
+                self.remove_from_filter(&mut new_ips);
+                res = Err((e, 0));
+            } else {
+                for &ip in claimed.iter() {
+                    self.direct.take_claim(ip);
+                }
             }
         }
         if res.is_err() {
@@ -187,6 +200,32 @@ impl Redirect {
         let mut warned = false;
         loop {
             match self.filter.remove(ips) {
+                Ok(()) => return,
+                Err(e) if e == ENOMEM => {
+                    if !warned {
+                        pr_warn!("out of memory updating the ftrace filter: retrying\n");
+                        warned = true;
+                    }
+                    crate::sys::task::sleep_ms(10);
+                }
+                Err(e) => {
+                    pr_err!(
+                        "failed to remove ftrace filter entries ({})\n",
+                        e.to_errno()
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Removes `ips`, which now have direct calls, from the filter, keeping
+    /// rklp's IPMODIFY claim on them (`Filter::remove_keep_claim`);
+    /// retries out of memory, as [`remove_from_filter`].
+    pub(crate) fn hand_over_from_filter(&mut self, ips: &mut [usize]) {
+        let mut warned = false;
+        loop {
+            match self.filter.remove_keep_claim(ips) {
                 Ok(()) => return,
                 Err(e) if e == ENOMEM => {
                     if !warned {
