@@ -122,6 +122,9 @@ check i-nmi            immediate safety verified
 # ---- dispatcher.pml: the settled functions' table, a dispatcher
 # preempted between its two reads ----
 check d-quarantine     dispatcher safety verified
+# ---- release.pml: a settled function's ftrace state, its release, its
+# module going, a kprobe armed through kprobes' registered ops ----
+check r-release        release safety verified
 
 # ---- negative variants: each must produce a counterexample ----
 check neg-pin-window   transition safety counterexample -DPIN_WINDOW
@@ -133,6 +136,8 @@ check neg-i-no-nmi-guard immediate safety counterexample -DNO_NMI_GUARD
 check neg-i-no-inhandler immediate safety counterexample -DNO_INHANDLER
 check neg-d-no-quarantine dispatcher safety counterexample -DNO_QUARANTINE
 check neg-d-compact-in-place dispatcher safety counterexample -DNO_COMPACT_GRACE
+check neg-r-no-claim   release safety counterexample -DNO_CLAIM
+check neg-r-no-wait    release safety counterexample -DNO_WAIT
 
 echo "total: $(($(date +%s) - start)) s; summary in $SUMMARY" | tee -a "$SUMMARY"
 if [ $failures -ne 0 ]; then
