@@ -4,9 +4,12 @@
 //! entry is a replacement moves from rklp's shared handler onto an ftrace
 //! direct call to rklp's dispatcher, which enters the replacement
 //! (redirect/direct.rs); batches of functions no longer patched give their
-//! direct calls back. Both happen in one delayed work, in small batches under the
-//! core mutex, so that enabling and disabling never wait for ftrace's
-//! direct-call updates.
+//! direct calls back. Both happen in one delayed work, in small batches, so
+//! that enabling and disabling never wait for ftrace's direct-call updates:
+//! registrations under the core mutex, releases detached under it and
+//! unregistered (RCU-tasks grace periods) without it. The work also runs
+//! the dispatcher table's grace periods (quarantined slots, compaction),
+//! without the core mutex.
 //!
 //! Parameters: `direct` (1: settle, the default; 0: no new settling, and
 //! the functions with direct calls go back to the handler at the next pass) and `settle_delay_ms` (how long
