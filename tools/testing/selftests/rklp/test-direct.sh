@@ -143,6 +143,104 @@ set_ftrace_enabled 0
 set_ftrace_enabled 1
 end_test
 
+start_test "direct calls: a second post_handler kprobe is refused on a settled function"
+if ! grep -q ' kprobe_ftrace_ops$' /proc/kallsyms; then
+	skip "no CONFIG_KPROBES_ON_FTRACE"
+else
+	load_lp test_rklp_multi
+	settled test_rklp_multi 2
+	# A post_handler kprobe on a function rklp does not patch: kprobes'
+	# IPMODIFY ops is registered from now on, and arming another probe
+	# only adds to its filter.
+	load_mod rklp_test_kprobe has_post_handler=1
+	# On a settled function: refused (EBUSY), as without the first one and
+	# as on the handler.
+	load_failing_mod rklp_test_kprobe2 has_post_handler=1 func=meminfo_proc_show
+	check_file /proc/meminfo "test_rklp_multi: meminfo patched"
+	# An atomic replace that drops version_proc_show: its direct call goes
+	# (the batch is re-batched), none is left on an unpatched function.
+	load_lp test_rklp_replace
+	settled test_rklp_replace 1
+	loop_until "[ \"\$(cat $PARAMS/direct_calls)\" = 1 ]" ||
+		fail "direct_calls is $(cat $PARAMS/direct_calls), expected 1"
+	grep -q "^unpatched 0$" /sys/module/rklp/transition/direct ||
+		fail "a direct call kept on an unpatched function: $(cat /sys/module/rklp/transition/direct | tr '\n' ' ')"
+	check_file /proc/version "$ORIG_VERSION"
+	check_file /proc/meminfo "test_rklp_replace: meminfo replaced"
+	unload_mod rklp_test_kprobe
+	unload_mod test_rklp_multi
+	disable_lp test_rklp_replace
+	unload_mod test_rklp_replace
+	check_no_leftovers test_rklp_replace
+fi
+end_test
+
+# max_read_ms FILE N: the longest of N reads of FILE, 0.1 s apart, in ms.
+max_read_ms() {
+	_mr_max=0
+	_mr_i=0
+	while [ $_mr_i -lt "$2" ]; do
+		_mr_t0=$(now_ms)
+		cat "$1" >/dev/null
+		_mr_t=$(($(now_ms) - _mr_t0))
+		[ $_mr_t -gt $_mr_max ] && _mr_max=$_mr_t
+		_mr_i=$((_mr_i + 1))
+		sleep 0.1
+	done
+	echo $_mr_max
+}
+
+# rmmod_ms MOD: how long rmmod MOD takes, in ms.
+rmmod_ms() {
+	log "% rmmod $1"
+	_rm_t0=$(now_ms)
+	rmmod "$1" || fail "rmmod $1 failed"
+	echo $(($(now_ms) - _rm_t0))
+}
+
+start_test "direct calls: releasing a batch stalls neither another module's rmmod nor sysfs reads"
+load_lp rklp_sample
+load_lp test_rklp_multi
+settled rklp_sample 1
+settled test_rklp_multi 2
+# The unregistration of a batch waits for RCU Tasks grace periods: an RCU
+# Tasks holdout stretches it for as long as the test needs.
+load_mod rklp_test_spin
+echo 1 >/sys/module/rklp_test_spin/parameters/spin
+loop_until "[ \"\$(cat /sys/module/rklp_test_spin/parameters/spinning)\" = Y ]" ||
+	fail "the spinner does not spin"
+# Baselines in the same conditions, with nothing to release.
+load_mod rklp_test_threads nr=1
+base_rmmod=$(rmmod_ms rklp_test_threads)
+base_cat=$(max_read_ms $SYSFS_RKLP/rklp_sample/enabled 5)
+load_mod rklp_test_threads nr=1
+# test_rklp_multi's batch is released next, and its unregistration waits.
+disable_lp test_rklp_multi
+release_cat=$(max_read_ms $SYSFS_RKLP/rklp_sample/enabled 10)
+release_rmmod=$(rmmod_ms rklp_test_threads)
+[ "$(cat /sys/module/rklp_test_spin/parameters/spinning)" = Y ] ||
+	fail "the release was over before the measurements ended (spinner stopped)"
+loop_until "[ \"\$(cat $PARAMS/direct_calls)\" = 1 ]" ||
+	echo "# (the batch is still being released)"
+echo 0 >/sys/module/rklp_test_spin/parameters/spin
+echo "# rmmod of another module: ${base_rmmod} ms with nothing to release, ${release_rmmod} ms while a batch is released"
+echo "# cat enabled (longest): ${base_cat} ms with nothing to release, ${release_cat} ms while a batch is released"
+[ "$release_rmmod" -le $((base_rmmod * 3 + 1000)) ] ||
+	fail "rmmod of an unrelated module waited for the release: ${release_rmmod} ms (baseline ${base_rmmod} ms)"
+[ "$release_cat" -le $((base_cat * 3 + 1000)) ] ||
+	fail "cat enabled waited for the release: ${release_cat} ms (baseline ${base_cat} ms)"
+loop_until "[ \"\$(cat $PARAMS/direct_calls)\" = 1 ]" ||
+	fail "direct_calls is $(cat $PARAMS/direct_calls), expected 1"
+check_file /proc/version "$ORIG_VERSION"
+check_file /proc/cmdline "this has been live patched"
+disable_lp rklp_sample
+released
+unload_mod rklp_test_spin
+unload_mod test_rklp_multi
+unload_mod rklp_sample
+check_no_leftovers rklp_sample
+end_test
+
 start_test "direct calls: a task sleeping in a replacement entered through its stub"
 load_mod rklp_test_busy
 load_lp test_rklp_busy
