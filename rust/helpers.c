@@ -10,6 +10,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/string_helpers.h>
 #include <linux/trace_recursion.h>
 
 /* The Rust half (sys::ftrace::ftrace_handler!, src/handler.rs). */
@@ -244,6 +245,28 @@ int rklp_task_pid(struct task_struct *t)
 void rklp_task_comm(struct task_struct *t, char *buf)
 {
 	strscpy(buf, t->comm, TASK_COMM_LEN);
+}
+
+/*
+ * A comm as one field of a line that root reads (the stalled list): any
+ * user can name a task, so nothing in it may end the line, start a
+ * terminal escape or split the field. As /proc/PID/status escapes \n and
+ * \\ (proc_task_name), and also every other control and non-ASCII byte
+ * (octal, or \e \t ... ) and the space (\040), so that fields stay
+ * separated by single spaces. Printable ASCII is copied.
+ */
+size_t rklp_escape_comm(const char *comm, char *buf, size_t size)
+{
+	int n;
+
+	if (!size)
+		return 0;
+	n = string_escape_str(comm, buf, size - 1,
+			      ESCAPE_SPACE | ESCAPE_SPECIAL | ESCAPE_OCTAL |
+			      ESCAPE_NAP | ESCAPE_APPEND, " \\");
+	n = min_t(int, n, size - 1);
+	buf[n] = '\0';
+	return n;
 }
 
 bool rklp_task_is_kthread(struct task_struct *t)

@@ -80,6 +80,9 @@ void rklp_get_task(struct task_struct *t);
 void rklp_put_task(struct task_struct *t);
 int rklp_task_pid(struct task_struct *t);
 void rklp_task_comm(struct task_struct *t, char *buf);
+/* @comm escaped into @buf (at most @size bytes, NUL-terminated): returns
+ * the length without the NUL (the escaping: helpers.c). */
+size_t rklp_escape_comm(const char *comm, char *buf, size_t size);
 bool rklp_task_is_kthread(struct task_struct *t);
 bool rklp_task_is_idle(struct task_struct *t);
 bool rklp_task_on_cpu(struct task_struct *t);

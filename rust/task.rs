@@ -109,7 +109,51 @@ pub(crate) fn now_ns() -> u64 {
 }
 
 /// A task's `comm`.
+///
+/// # Invariants
+///
+/// NUL-terminated within its 16 bytes (`strscpy` into TASK_COMM_LEN).
 pub(crate) struct Comm([u8; 16]);
+
+impl Comm {
+    /// The name escaped so that it is one field of a line: no byte of it
+    /// can end the line, start a terminal escape or be a space
+    /// (`rklp_escape_comm`: `\n`, `\e`, `\\`, `\040`, octal for the rest
+    /// of the control and non-ASCII bytes).
+    pub(crate) fn escaped(&self) -> EscapedComm {
+        let mut e = EscapedComm {
+            buf: [0; ESCAPED_COMM_LEN],
+            len: 0,
+        };
+        // SAFETY: `self.0` is NUL-terminated (invariant); `buf` holds
+        // ESCAPED_COMM_LEN bytes, which the helper does not write past.
+        let n = unsafe {
+            b::rklp_escape_comm(
+                self.0.as_ptr().cast(),
+                e.buf.as_mut_ptr().cast(),
+                ESCAPED_COMM_LEN,
+            )
+        };
+        e.len = n.min(ESCAPED_COMM_LEN - 1);
+        e
+    }
+}
+
+/// Room for an escaped comm: 15 bytes of 4 each (`\ooo`) and the NUL.
+const ESCAPED_COMM_LEN: usize = 64;
+
+/// A `comm` escaped by [`Comm::escaped`]: printable ASCII only.
+pub(crate) struct EscapedComm {
+    buf: [u8; ESCAPED_COMM_LEN],
+    len: usize,
+}
+
+impl core::fmt::Display for EscapedComm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Printable ASCII (the escaping leaves nothing else): valid UTF-8.
+        f.write_str(core::str::from_utf8(&self.buf[..self.len]).unwrap_or("?"))
+    }
+}
 
 impl core::fmt::Display for Comm {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

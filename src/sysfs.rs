@@ -219,6 +219,9 @@ static QUERY_PID: AtomicI32 = AtomicI32::new(0);
 
 /// `/sys/module/rklp/transition/stalled`: one line per task not yet switched
 /// in the running transition: `pid comm reason`. Empty without a transition.
+/// Any user names its tasks: `comm` is escaped (no newline, terminal escape
+/// or space of it reaches the file), so each task is one line of three
+/// fields.
 impl AttrOps for Stalled {
     fn show(_: KobjId, out: &mut ShowBuf) -> Result {
         let core = core().ok_or(ENODEV)?;
@@ -228,11 +231,12 @@ impl AttrOps for Stalled {
         };
         let mut more = 0usize;
         crate::consistency::task_table::for_each_unswitched(tr.target, |pid, comm, reason| {
-            if more > 0 || out.remaining() < 160 {
+            // A line: pid, comm (escaped: up to 60 bytes), reason.
+            if more > 0 || out.remaining() < 208 {
                 more += 1;
                 return;
             }
-            let _ = write!(out, "{} {} ", pid, comm);
+            let _ = write!(out, "{} {} ", pid, comm.escaped());
             let _ = tr.describe(reason, out);
             let _ = writeln!(out);
         });

@@ -30,7 +30,7 @@ fail() {
 	TEST_FAILED=1
 	# (not when rklp is deadlocked: the read would wait for its mutex)
 	[ -r $RKLP_STALLED ] && [ ! -e /tmp/rklp_wedged ] &&
-		sed 's/^/#   stalled: /' $RKLP_STALLED
+		cat -v $RKLP_STALLED | sed 's/^/#   stalled: /'
 	dmesg | tail -n 8 | sed 's/^/#   dmesg: /'
 }
 skip() { TEST_SKIPPED="$*"; }
