@@ -269,6 +269,11 @@ size_t rklp_escape_comm(const char *comm, char *buf, size_t size)
 	return n;
 }
 
+struct task_struct *rklp_pid_task(struct pid *pid)
+{
+	return get_pid_task(pid, PIDTYPE_PID);
+}
+
 bool rklp_task_is_kthread(struct task_struct *t)
 {
 	return t->flags & PF_KTHREAD;

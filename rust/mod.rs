@@ -14,6 +14,8 @@ pub(crate) mod module_notifier;
 pub(crate) mod module_ref;
 pub(crate) mod param;
 pub(crate) mod patch_desc;
+pub(crate) mod pid;
+pub(crate) mod proc_file;
 pub(crate) mod shadow_mem;
 pub(crate) mod stop_machine;
 pub(crate) mod task;

@@ -18,6 +18,8 @@
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/panic.h>
+#include <linux/pid.h>
+#include <linux/proc_fs.h>
 #include <linux/stop_machine.h>
 #include <linux/sched.h>
 #include <linux/sysfs.h>
@@ -83,6 +85,8 @@ void rklp_task_comm(struct task_struct *t, char *buf);
 /* @comm escaped into @buf (at most @size bytes, NUL-terminated): returns
  * the length without the NUL (the escaping: helpers.c). */
 size_t rklp_escape_comm(const char *comm, char *buf, size_t size);
+/* get_pid_task(@pid, PIDTYPE_PID): a counted reference, or NULL */
+struct task_struct *rklp_pid_task(struct pid *pid);
 bool rklp_task_is_kthread(struct task_struct *t);
 bool rklp_task_is_idle(struct task_struct *t);
 bool rklp_task_on_cpu(struct task_struct *t);

@@ -180,6 +180,17 @@ unsafe impl Send for TaskRef {}
 unsafe impl Sync for TaskRef {}
 
 impl TaskRef {
+    /// Takes over a reference the caller holds on `p`, if not null.
+    ///
+    /// # Safety
+    ///
+    /// `p` is null or a task the caller holds a reference on, which the
+    /// result then owns.
+    pub(crate) unsafe fn adopt(p: *mut b::task_struct) -> Option<Self> {
+        // INVARIANT: the caller's reference (contract).
+        NonNull::new(p).map(|ptr| Self { ptr })
+    }
+
     /// Takes a reference on `t`.
     pub(crate) fn get(t: &Task<'_>) -> Self {
         // SAFETY: `t` is valid (its invariant), so its count is non-zero.

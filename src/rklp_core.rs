@@ -10,7 +10,7 @@
 //! - `lifecycle.rs`: enabling and disabling a patch;
 //! - `core_state.rs`: the core mutex and what it protects;
 //! - `module_events.rs`, `sysfs.rs` (its input parsing in `sysfs_parse.rs`),
-//!   `shadow.rs`, `system_state.rs`;
+//!   `patch_state.rs` (`/proc/rklp`), `shadow.rs`, `system_state.rs`;
 //! - `../rust/` (module `sys`): the thin layer with every raw kernel binding.
 
 use kernel::alloc::flags::GFP_KERNEL;
@@ -26,6 +26,7 @@ mod exports;
 mod lifecycle;
 mod module_events;
 mod patch;
+mod patch_state;
 mod published;
 mod redirect;
 mod settle;
@@ -75,6 +76,8 @@ struct Rklp {
     probes: Option<sys::task::TaskEventProbes>,
     /// `/sys/module/rklp/transition` (sysfs.rs).
     status: Option<sys::kobject::KobjDir>,
+    /// `/proc/rklp` (patch_state.rs).
+    proc_dir: Option<sys::proc_file::ProcDir>,
 }
 
 impl kernel::Module for Rklp {
@@ -134,6 +137,13 @@ impl kernel::Module for Rklp {
                 return Err(e);
             }
         };
+        let proc_dir = match patch_state::create_proc_dir() {
+            Ok(d) => d,
+            Err(e) => {
+                fail(&mut this_probes, &table);
+                return Err(e);
+            }
+        };
         // SAFETY: the only core.
         let core = match unsafe { core_state::new_core(kallsyms, task_syms, root) } {
             Ok(c) => c,
@@ -162,14 +172,17 @@ impl kernel::Module for Rklp {
             table,
             probes: this_probes,
             status: Some(status),
+            proc_dir: Some(proc_dir),
         })
     }
 }
 
 impl Drop for Rklp {
     fn drop(&mut self) {
-        // Removing the directory waits for its readers, which use the core.
+        // Removing the directories waits for their readers, which use the
+        // core (and releases the open patch_state files).
         drop(self.status.take());
+        drop(self.proc_dir.take());
         // Patch modules depend on our symbols, so none is loaded now, and
         // every disabled patch is queued on the free work.
         module_events::NOTIFIER.unregister();

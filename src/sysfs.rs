@@ -14,16 +14,18 @@
 //! /sys/kernel/rklp/<patch>/<object>/patched        0444
 //! /sys/kernel/rklp/<patch>/<object>/<func,sympos>/ (no files)
 //! /sys/module/rklp/transition/stalled    0400  tasks not yet switched
-//! /sys/module/rklp/transition/patch_state 0644 write a pid, read its state
+//! /sys/module/rklp/transition/direct     0444  settled functions
 //! /sys/module/rklp/parameters/kick_delay_ms 0644 (module parameter)
 //! ```
+//!
+//! and `/proc/rklp/patch_state` (patch_state.rs), which needs per-open
+//! state that sysfs files cannot have.
 
 use crate::core_state::core;
 use crate::patch::Patch;
 use crate::sys::kobject::{AttrOps, KobjAttr, KobjDir, KobjId, ShowBuf};
-use crate::sysfs_parse::{parse_bool, parse_u32};
+use crate::sysfs_parse::parse_bool;
 use core::fmt::Write;
-use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::c_str;
 use kernel::fmt;
 use kernel::prelude::*;
@@ -183,13 +185,11 @@ impl AttrOps for Patched {
 }
 
 struct Stalled;
-struct PatchState;
 struct DirectStatus;
 
 /// Root only, like /proc/<pid>/stack: it names kernel functions other
 /// tasks sleep in.
 static STALLED: KobjAttr = KobjAttr::new::<Stalled>(c_str!("stalled"), 0o400);
-static PATCH_STATE: KobjAttr = KobjAttr::new::<PatchState>(c_str!("patch_state"), 0o644);
 static DIRECT_STATUS: KobjAttr = KobjAttr::new::<DirectStatus>(c_str!("direct"), 0o444);
 
 /// `/sys/module/rklp/transition/direct` (settle.rs).
@@ -213,9 +213,6 @@ crate::sys::param::module_param_u32!(
     0o644,
     "ms a transition waits before kicking stalled tasks (default 15000)"
 );
-
-/// The pid `patch_state` reports on (last one written).
-static QUERY_PID: AtomicI32 = AtomicI32::new(0);
 
 /// `/sys/module/rklp/transition/stalled`: one line per task not yet switched
 /// in the running transition: `pid comm reason`. Empty without a transition.
@@ -250,36 +247,12 @@ impl AttrOps for Stalled {
     }
 }
 
-/// `/sys/module/rklp/transition/patch_state`: write a pid, read `pid state`
-/// back, where state is -1 (no transition running), 0 (unpatched) or 1
-/// (patched), like upstream's /proc/<pid>/patch_state; `pid unknown` if rklp
-/// does not track it.
-impl AttrOps for PatchState {
-    fn show(_: KobjId, out: &mut ShowBuf) -> Result {
-        let pid = QUERY_PID.load(Ordering::Relaxed);
-        let core = core().ok_or(ENODEV)?;
-        let st = core.state.lock();
-        match crate::consistency::task_table::state_of_pid(pid) {
-            None => writeln!(out, "{} unknown", pid),
-            Some(_) if st.transition.is_none() => writeln!(out, "{} -1", pid),
-            Some(s) => writeln!(out, "{} {}", pid, s as u8),
-        }
-        .map_err(|_| EINVAL)
-    }
-    fn store(_: KobjId, input: &[u8]) -> Result {
-        let pid = parse_u32(input).ok_or(EINVAL)?;
-        QUERY_PID.store(i32::try_from(pid).map_err(|_| EINVAL)?, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
 /// Creates `/sys/module/rklp/transition/` and its files.
 pub(crate) fn create_status_dir(module: &'static ThisModule) -> Result<KobjDir> {
     let dir = KobjDir::new_in_module(c_str!("transition"), module).inspect_err(|_| {
         pr_err!("cannot create /sys/module/rklp/transition\n");
     })?;
     dir.add(&STALLED)?;
-    dir.add(&PATCH_STATE)?;
     dir.add(&DIRECT_STATUS)?;
     Ok(dir)
 }

@@ -607,19 +607,9 @@ pub(crate) fn for_each_unswitched(
     });
 }
 
-/// State of the (non-idle) task with thread id `pid`, if tracked.
-pub(crate) fn state_of_pid(pid: i32) -> Option<PatchState> {
-    let t = tasks()?;
-    let mut found = None;
-    crate::sys::task::rcu_read(|g| {
-        t.for_each(g, |r, task| {
-            let tk = task.task();
-            if tk.pid() == pid && !tk.is_idle() {
-                found = Some(r.state.load(Ordering::Acquire));
-                return false;
-            }
-            true
-        })
-    });
-    found
+/// State recorded for `task`, if it is tracked.
+pub(crate) fn tracked_state(task: &crate::sys::task::Task<'_>) -> Option<PatchState> {
+    tasks()?
+        .lookup(task.key())
+        .map(|r| r.state.load(Ordering::Acquire))
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Parsing sysfs writes (src/sysfs_parse.rs), as test-sysfs.sh checks it
-//! through `enabled`, `force` and `transition/patch_state`.
+//! through `enabled`, `force` and `/proc/rklp/patch_state`.
 
 use crate::sysfs_parse::{parse_bool, parse_u32};
 use proptest::prelude::*;

@@ -9,7 +9,8 @@ SYSFS_RKLP=/sys/kernel/rklp
 SYSFS_KLP=/sys/kernel/livepatch
 # rklp's own files (not in $SYSFS_RKLP, which holds only patch directories).
 RKLP_STALLED=/sys/module/rklp/transition/stalled
-RKLP_PATCH_STATE=/sys/module/rklp/transition/patch_state
+# Root only; each open file answers its own question (see patch_state).
+RKLP_PATCH_STATE=/proc/rklp/patch_state
 RKLP_KICK_DELAY=/sys/module/rklp/parameters/kick_delay_ms
 TRACING=/sys/kernel/tracing
 COUNT_FILE=/tmp/rklp_ktap_count
@@ -247,6 +248,13 @@ read_file() {
 	while [ "${_rf%
 }" != "$_rf" ]; do _rf=${_rf%
 }; done
+}
+
+# patch_state TID: "TID STATE" for the task TID, asked and answered through
+# one open file (/proc/rklp/patch_state answers each open file its own
+# question), or the error.
+patch_state() {
+	{ { echo "$1" >&3 && cat <&3; } 3<>$RKLP_PATCH_STATE; } 2>&1
 }
 
 # check_mode PATH MODE (as stat %A prints it)

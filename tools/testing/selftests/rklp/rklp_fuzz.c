@@ -3,7 +3,8 @@
  * rklp_fuzz: seeded bad input for rklp's writable sysfs files and module
  * parameters (test-fuzz.sh). Each write's outcome is checked against an
  * oracle of what the kernel must answer: the parser the file uses
- * (kstrtobool for enabled/force, Rust's u32 parse for patch_state,
+ * (kstrtobool for enabled/force, Rust's u32 parse for patch_state (a
+ * query file in /proc: at most 32 bytes, a tid from 1 that names a task),
  * kstrtouint base 0 for kick_delay_ms), sysfs's one-page cut, and the
  * file's state rules. Inputs that would be a valid state change (writing
  * 0 to enabled, 1 to force during a transition) are not sent.
@@ -12,7 +13,8 @@
  *       N inputs per worker, spread over the files; WORKERS processes
  *       write at once while READERS processes read every file in a loop.
  *       KIND: enabled, force (no transition), force_tr (in a transition),
- *       ro (no write permission), pid (patch_state), uint (a uint param).
+ *       ro (no write permission), pid (/proc/rklp/patch_state), uint (a
+ *       uint param).
  *   rklp_fuzz nobody SEED N KIND=FILE...    as user nobody: every open for
  *       writing must fail with EACCES, every read of a 0400 file too.
  *   rklp_fuzz stale SEED N DIR     opens DIR/enabled and DIR/force, writes 0
@@ -157,9 +159,10 @@ static int kuint(const char *buf, size_t len, unsigned long long *out)
 }
 
 /* Rust's str::trim + u32::from_str + i32::try_from over the whole write
- * (NULs included): 0, -EINVAL, or 1 for "not predictable" (bytes >= 0x80,
- * which may be Unicode whitespace that trim removes). */
-static int rust_pid(const char *s, size_t len)
+ * (NULs included): 0 (the number in *out), -EINVAL, or 1 for "not
+ * predictable" (bytes >= 0x80, which may be Unicode whitespace that trim
+ * removes). */
+static int rust_pid(const char *s, size_t len, unsigned long long *out)
 {
 	size_t a = 0, b = len, i;
 	unsigned long long v = 0;
@@ -182,11 +185,23 @@ static int rust_pid(const char *s, size_t len)
 		if (v > 0xffffffffULL)
 			return -EINVAL;
 	}
+	*out = v;
 	return v > 0x7fffffffULL ? -EINVAL : 0;
 }
 
 #define SKIP 1000	/* a valid state change: not sent */
 #define ANY 1001	/* not predictable (only "no crash, nothing changed") */
+#define OK_OR_SRCH 1002	/* a tid: 0 if it names a task then, else -ESRCH */
+#define PID_QUESTION_MAX 32	/* longest write patch_state takes */
+
+static int matches(int want, int got)
+{
+	if (want == ANY)
+		return 1;
+	if (want == OK_OR_SRCH)
+		return got == 0 || got == -ESRCH;
+	return got == want;
+}
 
 /* What writing these bytes (one write) must return: 0 or -errno. */
 static int expect(enum kind k, const char *buf, size_t len)
@@ -210,8 +225,14 @@ static int expect(enum kind k, const char *buf, size_t len)
 	case K_RO:
 		return -EACCES;
 	case K_PID:
-		b = rust_pid(buf, len);
-		return b == 1 ? ANY : b;
+		if (len > PID_QUESTION_MAX)
+			return -EINVAL;
+		b = rust_pid(buf, len, &v);
+		if (b)
+			return b == 1 ? ANY : b;
+		/* tid 0 is no tid; others name a task or not (tasks come and
+		 * go while the fuzz runs). */
+		return v == 0 ? -EINVAL : OK_OR_SRCH;
 	case K_UINT:
 		return kuint(buf, len, &v);
 	}
@@ -389,9 +410,9 @@ static void one_input(const struct target *t, char *buf, size_t len, size_t spli
 		got = write_once(fd, buf, len);
 	}
 	close(fd);
-	if (want != ANY && got != want)
+	if (!matches(want, got))
 		unexpected(t, buf, len, "write", got, want);
-	if (split && want2 != ANY && got2 != want2)
+	if (split && !matches(want2, got2))
 		unexpected(t, buf, len, "second write", got2, want2);
 	check_after(t, buf, len);
 }

@@ -46,6 +46,8 @@ run_cli 1 load /nonexistent.ko
 check_eq "missing file" "$out" "rklp: no such module file '/nonexistent.ko'"
 run_cli 1 state abc
 check_eq "bad pid" "$out" "rklp: bad pid 'abc'"
+run_cli 1 state 2147483647
+check_eq "no such task" "$out" "rklp: no task 2147483647"
 run_cli 1 load -t x $MODDIR/rklp_sample.ko
 check_eq "bad timeout" "$out" "rklp: bad timeout 'x'"
 run_cli 2 frobnicate

@@ -48,7 +48,8 @@ check_eq "entries" "$(ls -A $SYSFS_RKLP)" "rklp_sample"
 # functions other tasks sleep in: root only, like /proc/<pid>/stack.
 check_mode $RKLP_STALLED -r--------
 check_file $RKLP_STALLED ""
-check_mode $RKLP_PATCH_STATE -rw-r--r--
+# patch_state: root only, like upstream's /proc/<pid>/patch_state.
+check_mode $RKLP_PATCH_STATE -rw-------
 check_mode $RKLP_KICK_DELAY -rw-r--r--
 delay=$(cat $RKLP_KICK_DELAY)
 echo 12345 >$RKLP_KICK_DELAY || fail "cannot set kick_delay_ms"

@@ -153,8 +153,7 @@ else
 	no_fault_injection
 	pid=$(cat /tmp/untracked.pid)
 	check_file $TT/untracked 1
-	echo "$pid" >$RKLP_PATCH_STATE
-	check_file $RKLP_PATCH_STATE "$pid unknown"
+	check_eq "patch_state of the untracked task" "$(patch_state $pid)" "$pid unknown"
 	# Immediate mode cannot check its stack either.
 	load_failing_mod test_rklp_immediate
 	test_dmesg | grep -q "'test_rklp_immediate': cannot switch immediately: 1 tasks are not tracked (task table full)" ||

@@ -15,17 +15,14 @@ stall_busy_patch test_rklp_busy
 grep -q 'rklp_busy sleeping in function rklp_test_busy_func' $RKLP_STALLED ||
 	fail "stalled list: $(cat $RKLP_STALLED)"
 pid=$(awk '$2 == "rklp_busy" { print $1 }' $RKLP_STALLED)
-echo "$pid" >$RKLP_PATCH_STATE
-check_file $RKLP_PATCH_STATE "$pid 0"
-echo $$ >$RKLP_PATCH_STATE
-check_file $RKLP_PATCH_STATE "$$ 1"
+check_eq "patch_state of the kthread" "$(patch_state $pid)" "$pid 0"
+check_eq "patch_state of this shell" "$(patch_state $$)" "$$ 1"
 t0=$(now_ms)
 echo 0 >$BUSY/block
 loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition did not complete"
 echo "# transition completed $(( $(now_ms) - t0 )) ms after the kthread left"
 check_eq "stalled list" "$(cat $RKLP_STALLED)" ""
-echo "$pid" >$RKLP_PATCH_STATE
-check_file $RKLP_PATCH_STATE "$pid -1"
+check_eq "patch_state without a transition" "$(patch_state $pid)" "$pid -1"
 disable_lp test_rklp_busy
 unload_mod test_rklp_busy
 unload_mod rklp_test_busy
