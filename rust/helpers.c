@@ -274,6 +274,16 @@ struct task_struct *rklp_pid_task(struct pid *pid)
 	return get_pid_task(pid, PIDTYPE_PID);
 }
 
+size_t rklp_format_symbol(char *buf, size_t size, unsigned long addr)
+{
+	return scnprintf(buf, size, "%pS", (void *)addr);
+}
+
+size_t rklp_format_hashed(char *buf, size_t size, const void *p)
+{
+	return scnprintf(buf, size, "%p", p);
+}
+
 bool rklp_task_is_kthread(struct task_struct *t)
 {
 	return t->flags & PF_KTHREAD;

@@ -9,6 +9,7 @@ pub(crate) mod direct;
 pub(crate) mod ftrace;
 pub(crate) mod irq;
 pub(crate) mod kallsyms;
+pub(crate) mod kernel_addr;
 pub(crate) mod kobject;
 pub(crate) mod module_notifier;
 pub(crate) mod module_ref;

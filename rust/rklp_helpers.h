@@ -103,6 +103,11 @@ void rklp_cpus_read_unlock(void);
 u64 rklp_task_start_time(struct task_struct *t);
 u64 rklp_ktime_get_ns(void);
 
+/* kernel addresses for the log: "%pS" (symbol+offset) and "%p" (hashed) of
+ * @p into @buf (at most @size bytes, NUL-terminated); the length written */
+size_t rklp_format_symbol(char *buf, size_t size, unsigned long addr);
+size_t rklp_format_hashed(char *buf, size_t size, const void *p);
+
 /* task table: fault injection and debugfs counters */
 bool rklp_should_fail_task_insert(void);
 void *rklp_task_table_debugfs_create(unsigned long *live, unsigned long *tombstones,

@@ -18,6 +18,8 @@
 
 use crate::published::Published;
 use crate::sys::irq::IrqSave;
+// `%p`, as upstream's messages: Rust's `{:p}` would print the address.
+use crate::sys::kernel_addr::Hashed;
 use crate::sys::shadow_mem::{NewShadow, ShadowNode};
 use crate::sys::task::rcu_read;
 use core::ffi::c_void;
@@ -266,13 +268,13 @@ pub(crate) fn alloc(
         Added::New(p) => p,
         Added::Exists(p) if !warn_on_exist => p,
         Added::Exists(_) => {
-            pr_warn!("Duplicate shadow variable <{:p}, {:x}>\n", obj, id);
+            pr_warn!("Duplicate shadow variable <{}, {:x}>\n", Hashed(obj), id);
             core::ptr::null_mut()
         }
         Added::CtorFailed(ret) => {
             pr_err!(
-                "Failed to construct shadow variable <{:p}, {:x}> ({})\n",
-                obj,
+                "Failed to construct shadow variable <{}, {:x}> ({})\n",
+                Hashed(obj),
                 id,
                 ret
             );

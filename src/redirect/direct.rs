@@ -32,6 +32,8 @@
 use super::handler::Filter;
 use crate::sys::direct::{self, DirectOps, Table, CAPACITY};
 use crate::sys::ftrace::FENTRY_CALL_SIZE;
+// Never a raw address in the log: `%pS`.
+use crate::sys::kernel_addr::Symbol;
 use crate::sys::vec;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
@@ -305,8 +307,8 @@ impl Direct {
             }
             if e == EBUSY && ips.len() == 1 && self.refused.push(ips[0], GFP_KERNEL).is_ok() {
                 pr_info!(
-                    "cannot settle {:#x} on a direct call: another direct-call user (a BPF trampoline?) has it, it stays on the handler\n",
-                    ips[0]
+                    "cannot settle {} on a direct call: another direct-call user (a BPF trampoline?) has it, it stays on the handler\n",
+                    Symbol(ips[0])
                 );
             }
         }
