@@ -37,6 +37,19 @@ fn shrinks_only_when_four_times_too_big() {
     assert!(!should_shrink(13, 2049));
 }
 
+/// An empty hash goes back to the static table, whatever its size: a
+/// 512-bucket table is only twice the static one's, but holds nothing.
+#[test]
+fn an_empty_table_shrinks_back_to_the_static_one() {
+    assert!(!should_shrink(MIN_BITS, 0));
+    for bits in MIN_BITS + 1..=MAX_BITS {
+        assert!(should_shrink(bits, 0), "bits = {bits}");
+        assert_eq!(bits_for(0), MIN_BITS);
+    }
+    // Not empty and not four times too big: it stays.
+    assert!(!should_shrink(MIN_BITS + 1, 1));
+}
+
 /// Functions 16-byte aligned in one module, as a generated patch's are: at
 /// load factor 1 no chain is long (what keeps a lookup flat in N).
 #[test]

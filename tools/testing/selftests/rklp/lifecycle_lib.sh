@@ -29,6 +29,12 @@ wait_exit() {
 	done
 }
 
+# task_waits PID: PID sleeps (S or D).
+task_waits() {
+	case "$(task_state "$1")" in S | D) return 0 ;; esac
+	return 1
+}
+
 d_state_tasks() {
 	for _s in /proc/[0-9]*/stat; do
 		_l=$(cat "$_s" 2>/dev/null) || continue

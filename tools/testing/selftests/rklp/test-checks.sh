@@ -186,3 +186,63 @@ unload_mod test_rklp_handler
 unload_mod rklp_test_handler
 check_no_leftovers test_rklp_handler
 end_test
+
+# An immediate switch that a task inside rklp's handler, or inside its
+# direct-call dispatcher, blocks names where the task is (before: "in
+# function '(unreliable stack)'"). Unpatching: the task entered from the
+# original's __fentry__, which is not a function being changed, so only the
+# handler's (dispatcher's) check finds it.
+# imm_blocked_in DIRECT WHERE: with direct=DIRECT, the victim is caught in
+# the switch's slow path; the message must say it is inside WHERE.
+imm_blocked_in() {
+	echo "$1" >/sys/module/rklp/parameters/direct
+	load_mod rklp_test_handler handler_sym="$HSYM" catch_at_once=1
+	_tries=0
+	while [ $_tries -lt 3 ]; do
+		_tries=$((_tries + 1))
+		load_lp test_rklp_handler immediate=1
+		loop_until "[ \"\$(cat $H/last_version)\" = 2 ]" || fail "victim does not run the new version"
+		if [ "$1" = 1 ]; then
+			loop_until "[ \"\$(cat $PH/settled)\" = 2 ]" || fail "not settled"
+		fi
+		echo 1 >$H/preempt
+		echo 1 >$H/spin
+		sleep 0.2
+		log "% echo 0 > $PH/enabled"
+		# The victim, spinning, is caught in the slow path as soon as the
+		# entries carry the switch, and stays preempted there (by the
+		# hog) through every attempt.
+		echo 0 2>/dev/null >$PH/enabled || break
+		# Not caught before the last attempt (it is caught only once):
+		# again.
+		echo "# try $_tries: the victim was not caught in time"
+		echo 0 >$H/preempt
+		[ "$(cat $H/caught)" = 0 ] || { fail "caught after the switch"; break; }
+		loop_until "[ ! -d $PH ]" || fail "patch not disabled"
+		unload_mod test_rklp_handler
+	done
+	loop_until "[ \"\$(cat $H/caught)\" = 1 ]" || fail "victim not caught"
+	test_dmesg | grep 'cannot switch immediately' | sed 's/^/# /'
+	test_dmesg | grep -q "rklp: 'test_rklp_handler': cannot switch immediately: task rklp_victim:[0-9]* is inside $2\$" ||
+		fail "direct=$1: the message does not say the task is inside $2"
+	test_dmesg | grep -q "unreliable stack" && fail "direct=$1: the message blames an unreliable stack"
+	check_file $PH/enabled 1
+	echo 1 >$H/release
+	loop_until "[ \"\$(cat $H/caught)\" = 2 ]" || fail "victim did not resume"
+	check_file $H/caught_version 2
+	echo 0 >$H/preempt
+	disable_lp test_rklp_handler
+	unload_mod test_rklp_handler
+	unload_mod rklp_test_handler
+	echo 1 >/sys/module/rklp/parameters/direct
+}
+
+start_test "an immediate switch blocked by a task inside rklp's handler or dispatcher says where"
+[ -n "$HSYM" ] || fail "no handler symbol in /proc/kallsyms"
+# The hog monopolises CPU 1: this shell stays on CPU 0.
+taskset -p 1 $$ >/dev/null
+imm_blocked_in 0 "rklp's ftrace handler"
+imm_blocked_in 1 "rklp's direct-call dispatcher"
+taskset -p 3 $$ >/dev/null
+check_no_leftovers test_rklp_handler
+end_test

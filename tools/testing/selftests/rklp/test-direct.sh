@@ -64,6 +64,40 @@ unload_mod rklp_sample
 check_no_leftovers rklp_sample
 end_test
 
+# A parameter change takes effect at once: a settle pass parked by a long
+# settle_delay_ms runs at the new delay; direct=0 sends settled functions
+# back to the handler now, direct=1 settles them again now.
+start_test "direct calls: settle_delay_ms and direct take effect at once"
+# (a pass normally follows within a second: 30 s, not 60, to fail faster)
+MAX_RETRIES=300
+echo 3600000 >$PARAMS/settle_delay_ms || fail "cannot set settle_delay_ms=3600000"
+load_lp rklp_sample
+sleep 1
+check_file $SYSFS_RKLP/rklp_sample/settled 0
+log "% echo 0 > $PARAMS/settle_delay_ms"
+echo 0 >$PARAMS/settle_delay_ms
+settled rklp_sample 1
+check_file $PARAMS/direct_calls 1
+log "% echo 0 > $PARAMS/direct"
+echo 0 >$PARAMS/direct || fail "cannot set direct=0"
+loop_until "[ \"\$(cat $PARAMS/direct_calls)\" = 0 ]" ||
+	fail "direct=0: direct_calls is still $(cat $PARAMS/direct_calls)"
+check_file $SYSFS_RKLP/rklp_sample/settled 0
+check_file /proc/cmdline "this has been live patched"
+log "% echo 1 > $PARAMS/direct"
+echo 1 >$PARAMS/direct || fail "cannot set direct=1"
+settled rklp_sample 1
+check_direct cmdline_proc_show
+check_file /proc/cmdline "this has been live patched"
+disable_lp rklp_sample
+released
+unload_mod rklp_sample
+check_no_leftovers rklp_sample
+echo 0 >$PARAMS/settle_delay_ms
+echo 1 >$PARAMS/direct
+MAX_RETRIES=600
+end_test
+
 start_test "direct calls: a stacked patch unsettles, then settles on top"
 load_lp rklp_sample
 load_lp test_rklp_multi

@@ -11,9 +11,10 @@
 start_test "a failing enable does not deadlock with a reader of its sysfs files"
 load_mod rklp_test_lifecycle
 rm -f /tmp/stop_reader
-# Reads <patch>/enabled whenever it exists: the read waits for the core
-# mutex, which the insmod holds, while sysfs holds the file active.
-(while [ ! -e /tmp/stop_reader ]; do read -r _x <$P/enabled; done) 2>/dev/null &
+# Reads <patch>/stack_order whenever it exists: the read waits for the core
+# mutex (interruptibly: state S), which the insmod holds, while sysfs holds
+# the file active. (enabled, transition, replace and patched take no lock.)
+(while [ ! -e /tmp/stop_reader ]; do read -r _x <$P/stack_order; done) 2>/dev/null &
 reader=$!
 log "% insmod test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=2000"
 insmod $MODDIR/test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=2000 >/tmp/insmod.out 2>&1 &
@@ -21,11 +22,11 @@ ipid=$!
 # The reader must be waiting (for the mutex) when the enable fails.
 loop_until "[ -e $P/enabled ] || [ \"\$(task_state $ipid)\" = Z ]"
 i=0
-while [ "$(task_state $reader)" != D ] && [ $i -lt 30 ]; do
+while ! task_waits $reader && [ $i -lt 30 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-[ "$(task_state $reader)" = D ] || fail "the reader never waited for the failing enable"
+task_waits $reader || fail "the reader never waited for the failing enable"
 if ! wait_exit $ipid 30; then
 	hung "insmod with a failing pre-patch callback"
 else
@@ -35,6 +36,63 @@ else
 	wait_exit $reader 10 || hung "the sysfs reader"
 	check_unpatched
 	check_usable
+fi
+end_test
+
+# While an enable holds the core mutex (test_rklp_fail's pre-patch callback
+# sleeps 8 s): enabled, transition, replace and patched answer at once (as
+# upstream's, they take no lock); a file that needs the mutex (stack_order)
+# waits interruptibly: a signal ends the read (not D state).
+start_test "sysfs reads while the core mutex is held: lock-free, or interruptible"
+load_mod rklp_test_lifecycle
+load_lp rklp_sample
+S=$SYSFS_RKLP/rklp_sample
+log "% insmod test_rklp_fail.ko pre_patch_delay_ms=8000"
+insmod $MODDIR/test_rklp_fail.ko pre_patch_delay_ms=8000 >/tmp/insmod.out 2>&1 &
+ipid=$!
+# The enable holds the mutex from before it creates the directory until
+# its pre-patch callback returns.
+loop_until "[ -e $P/vmlinux/patched ]" || fail "no $P/vmlinux/patched"
+t0=$(now_ms)
+pids=""
+i=0
+for f in $S/enabled $S/transition $S/replace $S/vmlinux/patched \
+	$P/enabled $P/transition $P/replace $P/vmlinux/patched; do
+	cat $f >/tmp/lockfree.$i 2>&1 &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+for p in $pids; do
+	wait_exit $p 3 || fail "a read of a lock-free file waited for the core mutex (state $(task_state $p))"
+done
+echo "# 8 lock-free reads took $(($(now_ms) - t0)) ms"
+task_waits $ipid || fail "the enable was over before the reads: nothing proven"
+check_eq "rklp_sample: enabled transition replace patched" \
+	"$(cat /tmp/lockfree.0 /tmp/lockfree.1 /tmp/lockfree.2 /tmp/lockfree.3 | tr '\n' ' ')" "1 0 0 1 "
+check_eq "test_rklp_fail (enabling): enabled transition replace patched" \
+	"$(cat /tmp/lockfree.4 /tmp/lockfree.5 /tmp/lockfree.6 /tmp/lockfree.7 | tr '\n' ' ')" "0 0 0 0 "
+# A file that needs the mutex: the reader waits interruptibly.
+cat $S/stack_order >/tmp/locked.out 2>&1 &
+rpid=$!
+loop_until "task_waits $rpid" || fail "the stack_order reader does not wait"
+sleep 0.5
+check_eq "state of a reader waiting for the core mutex" "$(task_state $rpid)" S
+kill $rpid
+wait_exit $rpid 3 || fail "a signal did not end a read waiting for the core mutex (state $(task_state $rpid))"
+task_waits $ipid || fail "the enable was over before the signal: nothing proven"
+if ! wait_exit $ipid 30; then
+	hung "insmod with a slow pre-patch callback"
+else
+	wait $ipid || fail "insmod test_rklp_fail: $(cat /tmp/insmod.out)"
+	loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "test_rklp_fail: transition stuck"
+	check_file $P/enabled 1
+	check_file $P/vmlinux/patched 1
+	check_file $S/stack_order 1
+	disable_lp test_rklp_fail
+	unload_mod test_rklp_fail
+	disable_lp rklp_sample
+	unload_mod rklp_sample
+	check_unpatched
 fi
 end_test
 
@@ -77,7 +135,7 @@ echo 1 >$LC/hold_out
 cat /proc/rklp_test_kick >/tmp/kick.out &
 kpid=$!
 loop_until "[ \"\$(task_state $kpid)\" = D ]" || fail "the reader does not sleep"
-echo 100 >$RKLP_KICK_DELAY
+echo 1000 >$RKLP_KICK_DELAY
 load_lp_nowait test_rklp_fail kick_obj=1
 loop_until 'test_dmesg | grep -q "rklp: signaling remaining tasks"' || fail "no kick"
 echo 15000 >$RKLP_KICK_DELAY

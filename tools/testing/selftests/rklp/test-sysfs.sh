@@ -3,6 +3,14 @@
 # The sysfs ABI, as upstream's test-sysfs.sh checks /sys/kernel/livepatch.
 . ./functions.sh
 
+# write_ok FILE WORD / write_fails FILE WORD: the write succeeds / fails.
+write_ok() {
+	echo "$2" >"$1" 2>/dev/null || fail "echo '$2' > $1 failed"
+}
+write_fails() {
+	echo "$2" >"$1" 2>/dev/null && fail "echo '$2' > $1 succeeded"
+}
+
 start_test "sysfs test"
 load_lp rklp_sample
 P=$SYSFS_RKLP/rklp_sample
@@ -60,6 +68,53 @@ unload_mod rklp_sample
 check_no_leftovers rklp_sample
 end_test
 
+# Module parameters have ranges (Documentation/rklp.rst): a value outside
+# is refused with EINVAL and a message naming the range, and the parameter
+# keeps its value; `direct` is a boolean (kstrtobool).
+start_test "module parameters: values outside their ranges are refused"
+PARAMS=/sys/module/rklp/parameters
+delay=$(cat $RKLP_KICK_DELAY)
+settle=$(cat $PARAMS/settle_delay_ms)
+direct=$(cat $PARAMS/direct)
+for v in 0 99 999 3600001 4294967295 4294967296 -1 banana; do
+	log "% echo $v > $RKLP_KICK_DELAY"
+	write_fails $RKLP_KICK_DELAY $v
+done
+check_file $RKLP_KICK_DELAY "$delay"
+write_ok $RKLP_KICK_DELAY 1000
+check_file $RKLP_KICK_DELAY 1000
+write_ok $RKLP_KICK_DELAY 3600000
+check_file $RKLP_KICK_DELAY 3600000
+echo "$delay" >$RKLP_KICK_DELAY
+for v in 3600001 4294967295 -1 banana; do
+	log "% echo $v > $PARAMS/settle_delay_ms"
+	write_fails $PARAMS/settle_delay_ms $v
+done
+check_file $PARAMS/settle_delay_ms "$settle"
+for v in 7 2 -1 banana; do
+	log "% echo $v > $PARAMS/direct"
+	write_fails $PARAMS/direct $v
+done
+check_file $PARAMS/direct "$direct"
+test_dmesg | grep -q "rklp: kick_delay_ms: 4294967295 is out of range (1000 to 3600000)" ||
+	fail "no message for kick_delay_ms=4294967295"
+test_dmesg | grep -q "rklp: settle_delay_ms: 4294967295 is out of range (0 to 3600000)" ||
+	fail "no message for settle_delay_ms=4294967295"
+test_dmesg | grep -q "rklp: direct: '7' is not a boolean" ||
+	fail "no message for direct=7"
+# At load time too: the module does not load.
+rmmod rklp || fail "rmmod rklp"
+for a in kick_delay_ms=0 settle_delay_ms=4294967295 direct=7; do
+	insmod $MODDIR/rklp.ko $a 2>/dev/null && { fail "insmod rklp.ko $a succeeded"; rmmod rklp; }
+done
+insmod $MODDIR/rklp.ko kick_delay_ms=20000 settle_delay_ms=0 direct=n ||
+	fail "insmod rklp.ko with valid parameters failed"
+check_file $RKLP_KICK_DELAY 20000
+check_file $PARAMS/direct N
+rmmod rklp
+insmod $MODDIR/rklp.ko || fail "reloading rklp"
+end_test
+
 start_test "a patch may be named like rklp's own files ('stalled')"
 load_lp stalled
 check_file /proc/cmdline "stalled: this has been live patched"
@@ -82,14 +137,6 @@ rklp: 'stalled': completing unpatching transition
 rklp: 'stalled': unpatching complete
 % rmmod stalled"
 end_test
-
-# write_ok FILE WORD / write_fails FILE WORD: the write succeeds / fails.
-write_ok() {
-	echo "$2" >"$1" 2>/dev/null || fail "echo '$2' > $1 failed"
-}
-write_fails() {
-	echo "$2" >"$1" 2>/dev/null && fail "echo '$2' > $1 succeeded"
-}
 
 # Upstream's enabled and force stores parse with kstrtobool: the first
 # character decides (y Y t T 1 true, n N f F 0 false), or the second after

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Test: patch rklp_test_handler's function and its holder's sleep.
+//! Test: patch rklp_test_handler's function and its holder's sleep
+//! (`immediate=1`: as an immediate patch).
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::c_str;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
@@ -28,7 +30,7 @@ extern "C" fn test_rklp_handler_hold() {
     }
 }
 
-static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(
+const OBJ: KlpObject = KlpObject::module(
     c_str!("rklp_test_handler"),
     &[
         KlpFunc::new(
@@ -40,13 +42,22 @@ static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(
             test_rklp_handler_hold as extern "C" fn(),
         ),
     ],
-)]);
+);
+
+static PATCH: KlpPatch = KlpPatch::new(&[OBJ]);
+static PATCH_IMMEDIATE: KlpPatch = KlpPatch::new(&[OBJ]).immediate();
+
+rklp_test_param!(IMMEDIATE: AtomicBool = false, param_ops_bool, "immediate", 0o444);
 
 rklp_test_patch_module!(
     TestHandler,
     "test_rklp_handler",
     "rklp test: tasks stopped inside the handler",
     |module| {
-        PATCH.enable(module)?;
+        if IMMEDIATE.load(Ordering::Relaxed) {
+            PATCH_IMMEDIATE.enable(module)?;
+        } else {
+            PATCH.enable(module)?;
+        }
     }
 );
