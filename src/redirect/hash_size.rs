@@ -27,9 +27,11 @@ pub(crate) fn bits_for(n: usize) -> u32 {
 
 /// Whether a table of `bits` holding `n` functions is worth shrinking: four
 /// times too big or more (so that a shrink and the next growth are far
-/// apart).
+/// apart), or empty and not the static table's size (an empty hash goes
+/// back to the static table, which costs no memory: a 512-bucket table is
+/// only twice too big, but holds nothing).
 pub(crate) fn should_shrink(bits: u32, n: usize) -> bool {
-    bits >= bits_for(n) + 2
+    bits >= bits_for(n) + 2 || (n == 0 && bits > MIN_BITS)
 }
 
 /// The bucket of `ip` in a table of `bits` (`MIN_BITS..=MAX_BITS`):
