@@ -189,39 +189,42 @@ end_test
 
 # An immediate switch that a task inside rklp's handler, or inside its
 # direct-call dispatcher, blocks names where the task is (before: "in
-# function '(unreliable stack)'"). Unpatching: the task entered from the
-# original's __fentry__, which is not a function being changed, so only the
-# handler's (dispatcher's) check finds it.
-# imm_blocked_in DIRECT WHERE: with direct=DIRECT, the victim is caught in
-# the switch's slow path; the message must say it is inside WHERE.
+# function '(unreliable stack)'"). The victim is stopped (preempted by the
+# hog) in rklp_ftrace_redirect, the handler's decision, which both the
+# handler and the dispatcher's slow path call, before the immediate
+# disable starts; it entered from the original's __fentry__, not a
+# function being changed, so only the handler's (dispatcher's) check finds
+# it.
+RSYM=rklp_ftrace_redirect
+SETTLE=/sys/module/rklp/parameters/settle_delay_ms
+
+# imm_blocked_in DIRECT WHERE: with direct=DIRECT, the message must say
+# the victim is inside WHERE.
 imm_blocked_in() {
 	echo "$1" >/sys/module/rklp/parameters/direct
-	load_mod rklp_test_handler handler_sym="$HSYM" catch_at_once=1
-	_tries=0
-	while [ $_tries -lt 3 ]; do
-		_tries=$((_tries + 1))
-		load_lp test_rklp_handler immediate=1
-		loop_until "[ \"\$(cat $H/last_version)\" = 2 ]" || fail "victim does not run the new version"
-		if [ "$1" = 1 ]; then
-			loop_until "[ \"\$(cat $PH/settled)\" = 2 ]" || fail "not settled"
-		fi
-		echo 1 >$H/preempt
-		echo 1 >$H/spin
-		sleep 0.2
+	echo 0 >$SETTLE
+	load_mod rklp_test_handler handler_sym=$RSYM
+	load_lp test_rklp_handler immediate=1
+	loop_until "[ \"\$(cat $H/last_version)\" = 2 ]" || fail "victim does not run the new version"
+	if [ "$1" = 1 ]; then
+		# Settled: calls take the dispatcher's fast path. An immediate
+		# disable that the holder (sleeping in a replacement) makes fail
+		# leaves them unsettled, with their direct calls, on the slow
+		# path (rklp_direct_decide), for settle_delay_ms.
+		loop_until "[ \"\$(cat $PH/settled)\" = 2 ]" || fail "not settled"
+		echo 3600000 >$SETTLE
+		echo 1 >$H/hold
+		sleep 0.3
 		log "% echo 0 > $PH/enabled"
-		# The victim, spinning, is caught in the slow path as soon as the
-		# entries carry the switch, and stays preempted there (by the
-		# hog) through every attempt.
-		echo 0 2>/dev/null >$PH/enabled || break
-		# Not caught before the last attempt (it is caught only once):
-		# again.
-		echo "# try $_tries: the victim was not caught in time"
-		echo 0 >$H/preempt
-		[ "$(cat $H/caught)" = 0 ] || { fail "caught after the switch"; break; }
-		loop_until "[ ! -d $PH ]" || fail "patch not disabled"
-		unload_mod test_rklp_handler
-	done
+		echo 0 2>/dev/null >$PH/enabled && fail "immediate disable with the holder in a replacement succeeded"
+		echo 0 >$H/hold
+		check_file $PH/settled 0
+	fi
+	echo 1 >$H/preempt
 	loop_until "[ \"\$(cat $H/caught)\" = 1 ]" || fail "victim not caught"
+	sleep 0.3
+	log "% echo 0 > $PH/enabled"
+	echo 0 2>/dev/null >$PH/enabled && fail "immediate disable with a task inside $2 succeeded"
 	test_dmesg | grep 'cannot switch immediately' | sed 's/^/# /'
 	test_dmesg | grep -q "rklp: 'test_rklp_handler': cannot switch immediately: task rklp_victim:[0-9]* is inside $2\$" ||
 		fail "direct=$1: the message does not say the task is inside $2"
@@ -235,10 +238,11 @@ imm_blocked_in() {
 	unload_mod test_rklp_handler
 	unload_mod rklp_test_handler
 	echo 1 >/sys/module/rklp/parameters/direct
+	echo "$old_settle" >$SETTLE
 }
 
 start_test "an immediate switch blocked by a task inside rklp's handler or dispatcher says where"
-[ -n "$HSYM" ] || fail "no handler symbol in /proc/kallsyms"
+old_settle=$(cat $SETTLE)
 # The hog monopolises CPU 1: this shell stays on CPU 0.
 taskset -p 1 $$ >/dev/null
 imm_blocked_in 0 "rklp's ftrace handler"

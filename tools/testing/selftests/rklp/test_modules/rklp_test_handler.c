@@ -42,12 +42,6 @@ static bool spin;
 module_param(spin, bool, 0644);
 static bool preempt;
 module_param(preempt, bool, 0644);
-/* Catch the victim on its first call through the slow path, without the
- * half second "preempt" leaves the hog to switch (an immediate switch has no
- * per-task transition, and its entries are in the slow path only while it
- * is attempted). */
-static bool catch_at_once;
-module_param(catch_at_once, bool, 0644);
 static bool stall;
 module_param(stall, bool, 0644);
 static bool release;
@@ -126,7 +120,7 @@ static int pre_handler(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	if (!READ_ONCE(preempt) && !READ_ONCE(stall))
 		return 0;
-	if (READ_ONCE(preempt) && !READ_ONCE(catch_at_once)) {
+	if (READ_ONCE(preempt)) {
 		/*
 		 * Let the transition switch the (sleeping) hog first, or the hog,
 		 * running, would hold the transition itself. The victim, always
