@@ -30,7 +30,7 @@
 //! The states and the handler's decision are in op_state.rs (pure).
 
 use crate::consistency::op_state::{self, AtomicOpState, Op, OpState};
-use crate::consistency::stack_check::{Checks, Reason};
+use crate::consistency::stack_check::{Blocked, Checks};
 use crate::consistency::task_state::PatchState;
 use crate::consistency::task_table::tasks;
 use crate::core_state::CoreState;
@@ -38,7 +38,6 @@ use crate::patch::Patch;
 use crate::sys::task::{Comm, MAX_STACK_ENTRIES};
 use core::sync::atomic::Ordering;
 use kernel::alloc::flags::GFP_KERNEL;
-use kernel::c_str;
 use kernel::prelude::*;
 
 /// `Entry::op`: no immediate switch in progress.
@@ -75,7 +74,7 @@ enum Blocker {
     Task {
         pid: i32,
         comm: Comm,
-        func: usize,
+        at: Blocked,
     },
     Nmi,
     /// Tasks not in the task table (their stacks cannot all be found).
@@ -102,23 +101,18 @@ fn attempt(
                 let t = task.task();
                 // On-CPU tasks are the stopper threads (everything else was
                 // switched out to run them); they are not in patched code.
-                // A task preempted inside the handler after its decision
-                // would run the version it chose after the switch, so it
-                // blocks too; a stack rklp cannot read is not proven clean.
+                // A task preempted inside the handler (or the dispatcher)
+                // after its decision would run the version it chose after
+                // the switch, so it blocks too; a stack rklp cannot read is
+                // not proven clean.
                 let hit = st
                     .task_syms
-                    .with_pinned(&t, |p| match checks.check_pinned(p, buf) {
-                        Reason::None | Reason::Running => None,
-                        Reason::SleepingIn(i) => Some(i),
-                        Reason::Unreliable | Reason::InHandler | Reason::Untracked => {
-                            Some(usize::MAX)
-                        }
-                    });
-                if let Some(func) = hit {
+                    .with_pinned(&t, |p| checks.blocker_pinned(p, buf));
+                if let Some(at) = hit {
                     blocker = Some(Blocker::Task {
                         pid: t.pid(),
                         comm: t.comm(),
-                        func,
+                        at,
                     });
                     return false;
                 }
@@ -163,14 +157,13 @@ pub(crate) fn switch(st: &CoreState, patch: &Patch, target: PatchState) -> Resul
     }
     OPSTATE.store(FAILED, Ordering::Release);
     match last {
-        Some(Blocker::Task { pid, comm, func }) => {
-            let f = checks.name(func).unwrap_or(c_str!("(unreliable stack)"));
+        Some(Blocker::Task { pid, comm, at }) => {
             pr_err!(
-                "'{}': cannot switch immediately: task {}:{} is in function '{}'\n",
+                "'{}': cannot switch immediately: task {}:{} {}\n",
                 &*patch.name,
                 comm,
                 pid,
-                f
+                checks.where_blocked(at)
             );
         }
         Some(Blocker::Untracked(n)) => pr_err!(

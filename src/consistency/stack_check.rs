@@ -15,20 +15,36 @@ use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
 
+/// Where a task whose stack holds a [`Check`]'s address is, for messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// In a function being changed (`name`).
+    Changed,
+    /// Inside rklp's ftrace handler.
+    Handler,
+    /// Inside rklp's direct-call dispatcher (or its slow path).
+    Dispatcher,
+    /// In ftrace's trampoline, on its way from the `__fentry__` call of a
+    /// function of the patch (`name`) to the version the handler chose.
+    Trampoline,
+}
+
 /// A function whose presence on a stack blocks the switch.
 struct Check {
     start: usize,
     size: usize,
-    /// The changed function's name, for messages.
+    /// The changed (or traced) function's name, for messages.
     name: CString,
+    place: Place,
 }
 
 impl Check {
-    fn new(start: usize, size: usize, name: &CStr) -> Result<Self> {
+    fn new(start: usize, size: usize, name: &CStr, place: Place) -> Result<Self> {
         Ok(Self {
             start,
             size,
             name: CString::try_from(name).map_err(|_| ENOMEM)?,
+            place,
         })
     }
 
@@ -85,13 +101,16 @@ impl Checks {
                     .unwrap_or((f.old_addr, f.old_size))
             };
             if start != 0 {
-                changed.push(Check::new(start, size, &f.old_name)?, GFP_KERNEL)?;
+                changed.push(
+                    Check::new(start, size, &f.old_name, Place::Changed)?,
+                    GFP_KERNEL,
+                )?;
             }
         }
         let entry = crate::sys::ftrace::handler_entry();
         // rklp's own symbol: its size is known; if not, its first byte only.
         let size = st.kallsyms.symbol_size(entry).unwrap_or(1);
-        let handler = Check::new(entry, size, c_str!("rklp_ftrace_entry"))?;
+        let handler = Check::new(entry, size, c_str!("rklp_ftrace_entry"), Place::Handler)?;
         in_handler.push(handler, GFP_KERNEL)?;
         // The direct-call dispatcher of settled functions and its slow
         // path: a task stopped there is about to enter the version the
@@ -99,7 +118,12 @@ impl Checks {
         for entry in crate::sys::direct::dispatch_entries() {
             let size = st.kallsyms.symbol_size(entry).unwrap_or(1);
             in_handler.push(
-                Check::new(entry, size, c_str!("rklp_direct_dispatch"))?,
+                Check::new(
+                    entry,
+                    size,
+                    c_str!("rklp_direct_dispatch"),
+                    Place::Dispatcher,
+                )?,
                 GFP_KERNEL,
             )?;
         }
@@ -108,7 +132,10 @@ impl Checks {
             .filter(|f| f.entry.is_some() && f.ftrace_loc != 0)
         {
             let start = f.ftrace_loc + crate::sys::ftrace::FENTRY_CALL_SIZE;
-            in_handler.push(Check::new(start, 1, &f.old_name)?, GFP_KERNEL)?;
+            in_handler.push(
+                Check::new(start, 1, &f.old_name, Place::Trampoline)?,
+                GFP_KERNEL,
+            )?;
         }
         Ok(Self {
             changed,
@@ -119,13 +146,42 @@ impl Checks {
     /// Whether a reliable trace contains a function being changed, or the
     /// handler's call of one.
     pub(crate) fn check_frames(&self, frames: &[usize]) -> Reason {
+        match self.hit(frames) {
+            Some(Blocked::Changed(i)) => Reason::SleepingIn(i),
+            Some(_) => Reason::InHandler,
+            None => Reason::None,
+        }
+    }
+
+    /// What in a reliable trace blocks the switch: a function being
+    /// changed first, then the innermost frame in the handler's path.
+    fn hit(&self, frames: &[usize]) -> Option<Blocked> {
         if let Some(i) = find_hit(&self.changed, frames) {
-            return Reason::SleepingIn(i);
+            return Some(Blocked::Changed(i));
         }
-        if find_hit(&self.in_handler, frames).is_some() {
-            return Reason::InHandler;
+        find_hit(&self.in_handler, frames).map(Blocked::InHandler)
+    }
+
+    /// For an immediate switch: what blocks a pinned task (one that is
+    /// not running: those are the stopper threads), if anything.
+    pub(crate) fn blocker_pinned(
+        &self,
+        p: &Pinned<'_>,
+        buf: &mut [usize; MAX_STACK_ENTRIES],
+    ) -> Option<Blocked> {
+        if p.on_cpu() {
+            return None;
         }
-        Reason::None
+        match p.stack(buf) {
+            Ok(n) => self.hit(&buf[..n]),
+            Err(StackError::Unreliable) => Some(Blocked::Unreliable),
+        }
+    }
+
+    /// Says where a task that `b` blocks is: "is in function 'f'", "is
+    /// inside rklp's ftrace handler", ... (after "task comm:pid ").
+    pub(crate) fn where_blocked(&self, b: Blocked) -> WhereBlocked<'_> {
+        WhereBlocked { checks: self, b }
     }
 
     /// Checks the current task's own stack (it is running, but stable).
@@ -178,6 +234,48 @@ impl Checks {
                 Some(name) => write!(out, "sleeping in function {}", name),
                 None => write!(out, "sleeping in a patched function"),
             },
+        }
+    }
+}
+
+/// What blocks a task's switch, as [`Checks::blocker_pinned`] finds it.
+#[derive(Clone, Copy)]
+pub(crate) enum Blocked {
+    /// A function being changed is on its stack (index of the check).
+    Changed(usize),
+    /// It stopped in a traced call, between the handler's (or the
+    /// dispatcher's) decision and the version it chose (index of the
+    /// check).
+    InHandler(usize),
+    /// Its stack cannot be read reliably.
+    Unreliable,
+}
+
+/// [`Checks::where_blocked`]: a task's place, for a message.
+pub(crate) struct WhereBlocked<'a> {
+    checks: &'a Checks,
+    b: Blocked,
+}
+
+impl core::fmt::Display for WhereBlocked<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let c = match self.b {
+            Blocked::Unreliable => return write!(f, "has an unreliable stack"),
+            Blocked::Changed(i) => self.checks.changed.get(i),
+            Blocked::InHandler(i) => self.checks.in_handler.get(i),
+        };
+        let Some(c) = c else {
+            return write!(f, "is in a patched function");
+        };
+        match c.place {
+            Place::Changed => write!(f, "is in function '{}'", &*c.name),
+            Place::Handler => write!(f, "is inside rklp's ftrace handler"),
+            Place::Dispatcher => write!(f, "is inside rklp's direct-call dispatcher"),
+            Place::Trampoline => write!(
+                f,
+                "is in ftrace's trampoline, called from function '{}'",
+                &*c.name
+            ),
         }
     }
 }
