@@ -50,6 +50,11 @@ void rklp_local_irq_restore(unsigned long flags)
 	local_irq_restore(flags);
 }
 
+int rklp_mutex_lock_interruptible(struct mutex *lock)
+{
+	return mutex_lock_interruptible(lock);
+}
+
 notrace bool rklp_in_nmi(void)
 {
 	return in_nmi();

@@ -13,6 +13,7 @@ pub(crate) mod kernel_addr;
 pub(crate) mod kobject;
 pub(crate) mod module_notifier;
 pub(crate) mod module_ref;
+pub(crate) mod mutex;
 pub(crate) mod param;
 pub(crate) mod patch_desc;
 pub(crate) mod pid;

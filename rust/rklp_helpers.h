@@ -17,6 +17,7 @@
 #include <linux/kobject.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/panic.h>
 #include <linux/pid.h>
 #include <linux/proc_fs.h>
@@ -37,6 +38,9 @@ bool rklp_in_nmi(void);
 /* local_irq_save/restore (macros), for locks also taken in IRQ context */
 unsigned long rklp_local_irq_save(void);
 void rklp_local_irq_restore(unsigned long flags);
+
+/* mutex_lock_interruptible() (a macro on lockdep kernels) */
+int rklp_mutex_lock_interruptible(struct mutex *lock);
 
 /* workqueue macros */
 void rklp_init_work(struct work_struct *work, work_func_t func);

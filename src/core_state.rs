@@ -4,6 +4,14 @@
 //! list, the redirect machinery, the running transition. Each part is its
 //! own type, so that code holding the mutex borrows the parts it uses
 //! separately (a patch of the list and the hash writer at once, say).
+//!
+//! The mutex is taken only through [`Core::lock`] and
+//! [`Core::lock_interruptible`] (sysfs), whose guard publishes, before it
+//! unlocks, what the lock-free sysfs files show (`enabled`, `transition`,
+//! `replace`, `patched`: [`crate::sysfs::publish`]). Those reads then never
+//! wait for the mutex, which is held across slow operations (callbacks,
+//! RCU-Tasks grace periods of direct-call unregistration), and they see
+//! the state as of the last unlock, never a half-done operation.
 
 use crate::consistency::transition::Transition;
 use crate::module_events::GoneModules;
@@ -12,11 +20,11 @@ use crate::published::Published;
 use crate::redirect::Redirect;
 use crate::sys::kallsyms::Kallsyms;
 use crate::sys::kobject::KobjDir;
+use crate::sys::mutex::{new_mutex, Guard, Mutex};
 use crate::sys::task::TaskSyms;
+use core::ops::{Deref, DerefMut};
 use kernel::alloc::flags::GFP_KERNEL;
-use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::Mutex;
 
 /// Everything the core mutex protects.
 pub(crate) struct CoreState {
@@ -37,8 +45,9 @@ pub(crate) struct CoreState {
 /// The core: state and the sysfs root `/sys/kernel/rklp`.
 #[pin_data]
 pub(crate) struct Core {
+    /// Taken through [`Core::lock`] and [`Core::lock_interruptible`] only.
     #[pin]
-    pub(crate) state: Mutex<CoreState>,
+    state: Mutex<CoreState>,
     /// Held across one release of a batch of direct calls (detach under
     /// `state`, unregistration without it, finish under it): a going
     /// module waits for a release of its own functions that is under way.
@@ -50,6 +59,46 @@ pub(crate) struct Core {
     /// Symbol lookup without the mutex (for `rklp_loaded_module_state`, which
     /// callbacks call while the mutex is held).
     pub(crate) syms: Kallsyms,
+}
+
+impl Core {
+    /// Waits for the core mutex (uninterruptibly).
+    pub(crate) fn lock(&self) -> CoreGuard<'_> {
+        CoreGuard(self.state.lock())
+    }
+
+    /// Waits for the core mutex until a signal arrives (then
+    /// `ERESTARTSYS`): for sysfs, so that no reader or writer of rklp's
+    /// files sits in D state behind a long operation.
+    pub(crate) fn lock_interruptible(&self) -> Result<CoreGuard<'_>> {
+        Ok(CoreGuard(self.state.lock_interruptible()?))
+    }
+}
+
+/// The core mutex, held. Dropping it publishes the lock-free sysfs state,
+/// then unlocks.
+pub(crate) struct CoreGuard<'a>(Guard<'a, CoreState>);
+
+impl Deref for CoreGuard<'_> {
+    type Target = CoreState;
+
+    fn deref(&self) -> &CoreState {
+        &self.0
+    }
+}
+
+impl DerefMut for CoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut CoreState {
+        &mut self.0
+    }
+}
+
+impl Drop for CoreGuard<'_> {
+    fn drop(&mut self) {
+        // Before the unlock (the inner guard's drop): the next holder
+        // starts from what is published.
+        crate::sysfs::publish(&self.0);
+    }
 }
 
 /// The core, for the C ABI, sysfs and the works.

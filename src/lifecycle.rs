@@ -45,7 +45,7 @@ pub(crate) unsafe fn enable_from_module(
         pr_err!("invalid patch descriptor\n");
     })?;
     let mut slot = Some(Patch::from_desc(&core.syms, mref, &desc)?);
-    let res = enable(&mut core.state.lock(), &core.root, &mut slot);
+    let res = enable(&mut core.lock(), &core.root, &mut slot);
     // A patch that failed is dropped only now, with the mutex released:
     // removing its sysfs directory waits for readers of its files, which
     // take the mutex.
@@ -308,7 +308,7 @@ pub(crate) fn patch_module_going(core: &Core, module: usize) {
     let mut warned = false;
     loop {
         {
-            let mut st = core.state.lock();
+            let mut st = core.lock();
             let Some(idx) = st
                 .patches
                 .iter()

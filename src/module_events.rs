@@ -92,7 +92,7 @@ fn is_obj(name: &Option<kernel::str::CString>, module: &CStr) -> bool {
 impl ModuleEvents for RklpModuleEvents {
     fn coming(module: &CStr) -> Result {
         let Some(core) = core() else { return Ok(()) };
-        let mut guard = core.state.lock();
+        let mut guard = core.lock();
         let st = &mut *guard;
         // A module of this name that went before is freed by now.
         st.gone.forget(module);
@@ -189,7 +189,7 @@ impl ModuleEvents for RklpModuleEvents {
 
     fn going(module: &CStr) {
         let Some(core) = core() else { return };
-        let mut guard = core.state.lock();
+        let mut guard = core.lock();
         let st = &mut *guard;
         // The module's patched functions, whose direct calls must go before
         // ftrace forgets them. Out of memory: every batch with an unpatched

@@ -63,7 +63,7 @@ impl Query for PatchStateQuery {
         // The task has exited since.
         let task = pid.task().ok_or(ESRCH)?;
         let core = core().ok_or(ENODEV)?;
-        let st = core.state.lock();
+        let st = core.lock_interruptible()?;
         match task_table::tracked_state(&task.task()) {
             None => writeln!(out, "{} unknown", nr),
             Some(_) if st.transition.is_none() => writeln!(out, "{} -1", nr),

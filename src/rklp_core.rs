@@ -188,7 +188,7 @@ impl Drop for Rklp {
         module_events::NOTIFIER.unregister();
         unpublish();
         let task_syms = {
-            let mut st = self.core.state.lock();
+            let mut st = self.core.lock();
             // Never leave ftrace calling into freed text: the direct calls
             // of functions no longer patched, and the anchor, go first.
             settle::release_all(&mut st);

@@ -52,7 +52,7 @@ impl WorkFn for SettleWork {
         // lose their direct calls before its notifier returns).
         let release = core.release.lock();
         let (mut more, released) = {
-            let mut st = core.state.lock();
+            let mut st = core.lock();
             // A transition's completion schedules the work again.
             if st.transition.is_some() {
                 (false, None)
@@ -65,16 +65,16 @@ impl WorkFn for SettleWork {
             // while enabling, disabling, sysfs and other modules' notifiers
             // go on.
             let done = r.unregister();
-            finish(&mut core.state.lock(), done);
+            finish(&mut core.lock(), done);
             more = true;
         }
         drop(release);
         // The table's vacated slots (and a compaction) wait for a grace
         // period, outside the core mutex, once the batches are done.
-        if !more && core.state.lock().redirect.direct.begin_grace() {
+        if !more && core.lock().redirect.direct.begin_grace() {
             crate::sys::direct::synchronize_dispatchers();
             // Compacted: the functions waiting for room settle now.
-            more = core.state.lock().redirect.direct.end_grace();
+            more = core.lock().redirect.direct.end_grace();
         }
         if more && !STOPPED.load(Ordering::Relaxed) {
             SETTLE_WORK.schedule_ms(0);
@@ -226,7 +226,7 @@ pub(crate) fn release_module(core: &Core, ips: &[usize]) {
     let mut tries = 0;
     loop {
         let released = {
-            let mut guard = core.state.lock();
+            let mut guard = core.lock();
             let st = &mut *guard;
             let r = &mut st.redirect;
             let Some(b) = r.direct.find_batch_of(ips) else {
@@ -244,7 +244,7 @@ pub(crate) fn release_module(core: &Core, ips: &[usize]) {
         match released {
             Some(rel) => {
                 let done = rel.unregister();
-                finish(&mut core.state.lock(), done);
+                finish(&mut core.lock(), done);
             }
             None => {
                 tries += 1;
@@ -260,10 +260,10 @@ pub(crate) fn release_module(core: &Core, ips: &[usize]) {
 pub(crate) fn release_unpatched(core: &Core) {
     let _release = core.release.lock();
     loop {
-        let released = detach_one(&mut core.state.lock(), false);
+        let released = detach_one(&mut core.lock(), false);
         let Some(rel) = released else { break };
         let done = rel.unregister();
-        finish(&mut core.state.lock(), done);
+        finish(&mut core.lock(), done);
     }
 }
 

@@ -21,9 +21,9 @@
 //! and `/proc/rklp/patch_state` (patch_state.rs), which needs per-open
 //! state that sysfs files cannot have.
 
-use crate::core_state::core;
+use crate::core_state::{core, CoreGuard, CoreState};
 use crate::patch::Patch;
-use crate::sys::kobject::{AttrOps, KobjAttr, KobjDir, KobjId, ShowBuf};
+use crate::sys::kobject::{AttrDir, AttrOps, KobjAttr, KobjDir, ShowBuf};
 use crate::sysfs_parse::parse_bool;
 use core::fmt::Write;
 use kernel::c_str;
@@ -48,22 +48,67 @@ static STACK_ORDER: KobjAttr = KobjAttr::new::<StackOrder>(c_str!("stack_order")
 static SETTLED: KobjAttr = KobjAttr::new::<Settled>(c_str!("settled"), 0o444);
 static PATCHED: KobjAttr = KobjAttr::new::<Patched>(c_str!("patched"), 0o444);
 
-fn show_patch(dir: KobjId, out: &mut ShowBuf, f: impl FnOnce(&Patch) -> bool) -> Result {
-    let core = core().ok_or(ENODEV)?;
-    let st = core.state.lock();
-    let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
-    writeln!(out, "{}", f(&st.patches[idx]) as u8).map_err(|_| EINVAL)
+// The words the lock-free files read (`KobjDir::publish`): a patch
+// directory's, and an object directory's.
+const PUB_ENABLED: u32 = 1 << 0;
+const PUB_TRANSITION: u32 = 1 << 1;
+const PUB_REPLACE: u32 = 1 << 2;
+const PUB_PATCHED: u32 = 1 << 0;
+
+/// Publishes what `enabled`, `transition`, `replace` and `patched` show,
+/// for every patch: called with the core mutex held, before each unlock
+/// (`CoreGuard`), so that those files are read without the mutex, as
+/// upstream's (which read the patch's fields without `klp_mutex`).
+pub(crate) fn publish(st: &CoreState) {
+    for p in st.patches.iter() {
+        let in_transition = st.transition.as_ref().is_some_and(|t| t.is_patch(p));
+        publish_patch(p, in_transition);
+    }
+}
+
+/// Publishes one patch's words; a patch out of the list (being enabled, or
+/// disabled and waiting to be freed) is not in transition.
+pub(crate) fn publish_patch(p: &Patch, in_transition: bool) {
+    if let Some(d) = p.dir.as_ref() {
+        let mut w = 0;
+        if p.enabled {
+            w |= PUB_ENABLED;
+        }
+        if in_transition {
+            w |= PUB_TRANSITION;
+        }
+        if p.replace {
+            w |= PUB_REPLACE;
+        }
+        d.publish(w);
+    }
+    for o in p.objs.iter() {
+        if let Some(d) = o.dir.as_ref() {
+            d.publish(if o.patched { PUB_PATCHED } else { 0 });
+        }
+    }
+}
+
+/// Shows bit `bit` of the directory's published word: no lock.
+fn show_published(dir: &AttrDir<'_>, out: &mut ShowBuf, bit: u32) -> Result {
+    writeln!(out, "{}", (dir.published() & bit != 0) as u8).map_err(|_| EINVAL)
+}
+
+/// The core, locked for a sysfs callback: interruptibly (a signal ends the
+/// wait with `ERESTARTSYS`, so that no user of these files sits in D state
+/// behind a long operation).
+fn lock_core() -> Result<CoreGuard<'static>> {
+    core().ok_or(ENODEV)?.lock_interruptible()
 }
 
 impl AttrOps for Enabled {
-    fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
-        show_patch(dir, out, |p| p.enabled)
+    fn show(dir: &AttrDir<'_>, out: &mut ShowBuf) -> Result {
+        show_published(dir, out, PUB_ENABLED)
     }
-    fn store(dir: KobjId, input: &[u8]) -> Result {
+    fn store(dir: &AttrDir<'_>, input: &[u8]) -> Result {
         let enable = parse_bool(input).ok_or(EINVAL)?;
-        let core = core().ok_or(ENODEV)?;
-        let mut st = core.state.lock();
-        let idx = st.patches.by_dir(dir).ok_or(EINVAL)?;
+        let mut st = lock_core()?;
+        let idx = st.patches.by_dir(dir.id()).ok_or(EINVAL)?;
         if st.patches[idx].enabled == enable {
             return Err(EINVAL);
         }
@@ -83,32 +128,24 @@ impl AttrOps for Enabled {
 }
 
 impl AttrOps for Transition {
-    fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
-        let core = core().ok_or(ENODEV)?;
-        let st = core.state.lock();
-        let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
-        let on = st
-            .transition
-            .as_ref()
-            .is_some_and(|t| t.is_patch(&st.patches[idx]));
-        writeln!(out, "{}", on as u8).map_err(|_| EINVAL)
+    fn show(dir: &AttrDir<'_>, out: &mut ShowBuf) -> Result {
+        show_published(dir, out, PUB_TRANSITION)
     }
-    fn store(_: KobjId, _: &[u8]) -> Result {
+    fn store(_: &AttrDir<'_>, _: &[u8]) -> Result {
         Err(EPERM)
     }
 }
 
 impl AttrOps for Force {
-    fn show(_: KobjId, _: &mut ShowBuf) -> Result {
+    fn show(_: &AttrDir<'_>, _: &mut ShowBuf) -> Result {
         Err(EPERM)
     }
-    fn store(dir: KobjId, input: &[u8]) -> Result {
+    fn store(dir: &AttrDir<'_>, input: &[u8]) -> Result {
         if !parse_bool(input).ok_or(EINVAL)? {
             return Ok(());
         }
-        let core = core().ok_or(ENODEV)?;
-        let mut st = core.state.lock();
-        let idx = st.patches.by_dir(dir).ok_or(EINVAL)?;
+        let mut st = lock_core()?;
+        let idx = st.patches.by_dir(dir.id()).ok_or(EINVAL)?;
         // Only the patch in transition can be forced.
         if !st
             .transition
@@ -122,23 +159,22 @@ impl AttrOps for Force {
 }
 
 impl AttrOps for Replace {
-    fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
-        show_patch(dir, out, |p| p.replace)
+    fn show(dir: &AttrDir<'_>, out: &mut ShowBuf) -> Result {
+        show_published(dir, out, PUB_REPLACE)
     }
-    fn store(_: KobjId, _: &[u8]) -> Result {
+    fn store(_: &AttrDir<'_>, _: &[u8]) -> Result {
         Err(EPERM)
     }
 }
 
 /// 1-based position in the stack of patches (upstream 6.14's stack_order).
 impl AttrOps for StackOrder {
-    fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
-        let core = core().ok_or(ENODEV)?;
-        let st = core.state.lock();
-        let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
+    fn show(dir: &AttrDir<'_>, out: &mut ShowBuf) -> Result {
+        let st = lock_core()?;
+        let idx = st.patches.by_dir(dir.id()).ok_or(ENODEV)?;
         writeln!(out, "{}", idx + 1).map_err(|_| EINVAL)
     }
-    fn store(_: KobjId, _: &[u8]) -> Result {
+    fn store(_: &AttrDir<'_>, _: &[u8]) -> Result {
         Err(EPERM)
     }
 }
@@ -146,10 +182,9 @@ impl AttrOps for StackOrder {
 /// `<patch>/settled`: how many of the patch's functions run their
 /// replacement through a direct call (no handler), now.
 impl AttrOps for Settled {
-    fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
-        let core = core().ok_or(ENODEV)?;
-        let st = core.state.lock();
-        let idx = st.patches.by_dir(dir).ok_or(ENODEV)?;
+    fn show(dir: &AttrDir<'_>, out: &mut ShowBuf) -> Result {
+        let st = lock_core()?;
+        let idx = st.patches.by_dir(dir.id()).ok_or(ENODEV)?;
         let r = &st.redirect;
         let n = st.patches[idx]
             .funcs()
@@ -161,25 +196,16 @@ impl AttrOps for Settled {
             .count();
         writeln!(out, "{}", n).map_err(|_| EINVAL)
     }
-    fn store(_: KobjId, _: &[u8]) -> Result {
+    fn store(_: &AttrDir<'_>, _: &[u8]) -> Result {
         Err(EPERM)
     }
 }
 
 impl AttrOps for Patched {
-    fn show(dir: KobjId, out: &mut ShowBuf) -> Result {
-        let core = core().ok_or(ENODEV)?;
-        let st = core.state.lock();
-        for p in st.patches.iter() {
-            for o in p.objs.iter() {
-                if o.dir.as_ref().map(|d| d.id()) == Some(dir) {
-                    return writeln!(out, "{}", o.patched as u8).map_err(|_| EINVAL);
-                }
-            }
-        }
-        Err(ENODEV)
+    fn show(dir: &AttrDir<'_>, out: &mut ShowBuf) -> Result {
+        show_published(dir, out, PUB_PATCHED)
     }
-    fn store(_: KobjId, _: &[u8]) -> Result {
+    fn store(_: &AttrDir<'_>, _: &[u8]) -> Result {
         Err(EPERM)
     }
 }
@@ -194,12 +220,11 @@ static DIRECT_STATUS: KobjAttr = KobjAttr::new::<DirectStatus>(c_str!("direct"),
 
 /// `/sys/module/rklp/transition/direct` (settle.rs).
 impl AttrOps for DirectStatus {
-    fn show(_: KobjId, out: &mut ShowBuf) -> Result {
-        let core = core().ok_or(ENODEV)?;
-        let st = core.state.lock();
+    fn show(_: &AttrDir<'_>, out: &mut ShowBuf) -> Result {
+        let st = lock_core()?;
         crate::settle::show(&st, out).map_err(|_| EINVAL)
     }
-    fn store(_: KobjId, _: &[u8]) -> Result {
+    fn store(_: &AttrDir<'_>, _: &[u8]) -> Result {
         Err(EPERM)
     }
 }
@@ -220,9 +245,8 @@ crate::sys::param::module_param_u32!(
 /// or space of it reaches the file), so each task is one line of three
 /// fields.
 impl AttrOps for Stalled {
-    fn show(_: KobjId, out: &mut ShowBuf) -> Result {
-        let core = core().ok_or(ENODEV)?;
-        let st = core.state.lock();
+    fn show(_: &AttrDir<'_>, out: &mut ShowBuf) -> Result {
+        let st = lock_core()?;
         let Some(tr) = st.transition.as_ref() else {
             return Ok(());
         };
@@ -242,7 +266,7 @@ impl AttrOps for Stalled {
         }
         Ok(())
     }
-    fn store(_: KobjId, _: &[u8]) -> Result {
+    fn store(_: &AttrDir<'_>, _: &[u8]) -> Result {
         Err(EPERM)
     }
 }
@@ -286,5 +310,7 @@ pub(crate) fn create_patch_dirs(patch: &mut Patch, root: &KobjDir) -> Result {
         o.dir = Some(odir);
     }
     patch.dir = Some(pdir);
+    // Not enabled yet: only `replace` reads 1, if it is one.
+    publish_patch(patch, false);
     Ok(())
 }

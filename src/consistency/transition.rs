@@ -64,7 +64,7 @@ impl WorkFn for TransitionWork {
         let Some(core) = crate::core_state::core() else {
             return;
         };
-        let mut st = core.state.lock();
+        let mut st = core.lock();
         if st.transition.is_some() {
             try_complete(&mut st);
         }
@@ -345,7 +345,7 @@ impl TaskWorkFn for Kick {
             return;
         };
         if let Some(core) = crate::core_state::core() {
-            let st = core.state.lock();
+            let st = core.lock();
             if let Some(tr) = st.transition.as_ref() {
                 if r.state.load(Ordering::Relaxed) != tr.target {
                     let mut buf = [0usize; MAX_STACK_ENTRIES];

@@ -85,6 +85,8 @@ impl PatchList {
 
     /// Queues a disabled patch for freeing by [`FreeWork`].
     pub(crate) fn defer_free(&mut self, patch: KBox<Patch>) {
+        // Out of the list, its files show its final state until they go.
+        crate::sysfs::publish_patch(&patch, false);
         if let Err(e) = self.to_free.push(patch, GFP_KERNEL) {
             // Dropping here would deadlock on our own sysfs file; leak.
             pr_err!("cannot queue patch for freeing: {:?}\n", e);
@@ -108,7 +110,7 @@ impl WorkFn for FreeWork {
             return;
         };
         let list = {
-            let mut st = core.state.lock();
+            let mut st = core.lock();
             core::mem::replace(&mut st.patches.to_free, KVec::new())
         };
         // Drops sysfs dirs (bottom-up), then module references: after this
