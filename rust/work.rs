@@ -92,9 +92,10 @@ impl StaticDelayedWork {
     }
 
     /// Queues the work to run after `ms` milliseconds (no-op if pending).
-    pub(crate) fn schedule_ms(&'static self, ms: u32) {
+    /// Returns whether it was queued (false: it was pending already).
+    pub(crate) fn schedule_ms(&'static self, ms: u32) -> bool {
         // SAFETY: initialised (`init` contract).
-        unsafe { b::rklp_schedule_delayed_work_ms(self.0.get(), ms) };
+        unsafe { b::rklp_schedule_delayed_work_ms(self.0.get(), ms) }
     }
 
     /// Queues the work to run after `ms` milliseconds, moving it if it is

@@ -159,6 +159,7 @@ impl kernel::Module for Rklp {
             system_state::publish(&system_states);
             core_state::publish(&core);
         }
+        settle::start();
         if let Err(e) = module_events::NOTIFIER.register() {
             unpublish();
             fail(&mut this_probes, &table);

@@ -11,19 +11,22 @@
 //! the dispatcher table's grace periods (quarantined slots, compaction),
 //! without the core mutex.
 //!
-//! Parameters: `direct` (1: settle, the default; 0: no new settling, and
-//! the functions with direct calls go back to the handler at the next pass) and `settle_delay_ms` (how long
-//! after a transition completes before its functions settle).
+//! Parameters: `direct` (a boolean: Y settles, the default; N settles
+//! nothing more and sends the functions with direct calls back to the
+//! handler, a pass starting at once) and `settle_delay_ms` (how long after
+//! a transition completes before its functions settle, 0 to 3600000; a
+//! change re-arms a pass that is waiting for the old delay).
 
 use crate::core_state::{Core, CoreState};
 use crate::redirect::direct::{Released, Unregistered};
+use crate::sys::param::{BoolParam, Param, RangedParam};
 use crate::sys::work::{StaticDelayedWork, WorkFn};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
-/// Module parameter `direct`: 1 settles functions onto direct calls.
-pub(crate) static DIRECT: AtomicU32 = AtomicU32::new(1);
+/// Module parameter `direct`: true settles functions onto direct calls.
+pub(crate) static DIRECT: AtomicBool = AtomicBool::new(true);
 /// Module parameter `settle_delay_ms`.
 pub(crate) static SETTLE_DELAY_MS: AtomicU32 = AtomicU32::new(1000);
 /// Read-only module parameter `direct_calls`: functions on a direct call
@@ -37,14 +40,21 @@ const BATCH: usize = 1024;
 /// The one settle work, initialised at module init.
 pub(crate) static SETTLE_WORK: StaticDelayedWork = StaticDelayedWork::new();
 
-/// Set at module exit: the work must not requeue itself.
-static STOPPED: AtomicBool = AtomicBool::new(false);
+/// Between [`start`] (module init, the core published) and [`stop`]
+/// (module exit): the work may be queued. Changed under the parameter
+/// lock, so that a parameter's change never queues the work after `stop`.
+static LIVE: AtomicBool = AtomicBool::new(false);
+
+/// The work is queued for `settle_delay_ms` after a switch (by
+/// [`schedule`]), not for a pass at once: a new delay re-arms it.
+static WAITING: AtomicBool = AtomicBool::new(false);
 
 /// Settles and releases, a batch at a time.
 pub(crate) struct SettleWork;
 
 impl WorkFn for SettleWork {
     fn run() {
+        WAITING.store(false, Ordering::Relaxed);
         let Some(core) = crate::core_state::core() else {
             return;
         };
@@ -76,7 +86,7 @@ impl WorkFn for SettleWork {
             // Compacted: the functions waiting for room settle now.
             more = core.lock().redirect.direct.end_grace();
         }
-        if more && !STOPPED.load(Ordering::Relaxed) {
+        if more && LIVE.load(Ordering::Relaxed) {
             SETTLE_WORK.schedule_ms(0);
         }
     }
@@ -85,8 +95,56 @@ impl WorkFn for SettleWork {
 /// Schedules a pass after `settle_delay_ms`: a switch has completed, or a
 /// function was unpatched.
 pub(crate) fn schedule() {
-    if !STOPPED.load(Ordering::Relaxed) {
-        SETTLE_WORK.schedule_ms(SETTLE_DELAY_MS.load(Ordering::Relaxed));
+    if LIVE.load(Ordering::Relaxed)
+        && SETTLE_WORK.schedule_ms(SETTLE_DELAY_MS.load(Ordering::Relaxed))
+    {
+        WAITING.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Module init, once the core is published: passes may run.
+pub(crate) fn start() {
+    crate::sys::param::with_param_lock(|| LIVE.store(true, Ordering::Relaxed));
+}
+
+/// `settle_delay_ms`: 0 to one hour.
+pub(crate) struct SettleDelay;
+
+impl Param for SettleDelay {
+    const NAME: &'static str = "settle_delay_ms";
+    /// A pass waiting for the old delay waits for the new one, from now.
+    fn changed() {
+        if LIVE.load(Ordering::Relaxed) && WAITING.load(Ordering::Relaxed) {
+            SETTLE_WORK.reschedule_ms(SETTLE_DELAY_MS.load(Ordering::Relaxed));
+        }
+    }
+}
+
+impl RangedParam for SettleDelay {
+    const MIN: u32 = 0;
+    const MAX: u32 = 3_600_000;
+    fn value() -> &'static AtomicU32 {
+        &SETTLE_DELAY_MS
+    }
+}
+
+/// `direct`: a change starts a pass at once (settling, or back to the
+/// handler).
+pub(crate) struct Direct;
+
+impl Param for Direct {
+    const NAME: &'static str = "direct";
+    fn changed() {
+        if LIVE.load(Ordering::Relaxed) {
+            WAITING.store(false, Ordering::Relaxed);
+            SETTLE_WORK.reschedule_ms(0);
+        }
+    }
+}
+
+impl BoolParam for Direct {
+    fn value() -> &'static AtomicBool {
+        &DIRECT
     }
 }
 
@@ -94,7 +152,7 @@ pub(crate) fn schedule() {
 /// to release (returned: the caller unregisters it without the core mutex,
 /// then calls [`finish`]). Returns whether work is left.
 fn pass(st: &mut CoreState) -> (bool, Option<Released>) {
-    let res = if DIRECT.load(Ordering::Relaxed) != 0 {
+    let res = if DIRECT.load(Ordering::Relaxed) {
         if settle_batch(st) {
             (true, None)
         } else {
@@ -198,7 +256,7 @@ fn detach_one(st: &mut CoreState, all: bool) -> Option<Released> {
                     "cannot release a batch of direct calls now ({}): retrying\n",
                     e.to_errno()
                 );
-                if !STOPPED.load(Ordering::Relaxed) {
+                if LIVE.load(Ordering::Relaxed) {
                     SETTLE_WORK.schedule_ms(100);
                 }
                 from = b + 1;
@@ -288,7 +346,8 @@ pub(crate) fn release_all(st: &mut CoreState) {
 /// Schedules a pass at once: functions with direct calls are no longer
 /// patched, and their direct calls should go soon.
 pub(crate) fn schedule_release() {
-    if !STOPPED.load(Ordering::Relaxed) {
+    if LIVE.load(Ordering::Relaxed) {
+        WAITING.store(false, Ordering::Relaxed);
         SETTLE_WORK.reschedule_ms(0);
     }
 }
@@ -315,23 +374,24 @@ pub(crate) fn show(st: &CoreState, out: &mut impl core::fmt::Write) -> core::fmt
     writeln!(out, "batches {}", r.direct.batches())
 }
 
-/// Module exit: no more passes.
+/// Module exit (or a failed init): no more passes. After the parameter
+/// lock, no parameter change can queue the work any more.
 pub(crate) fn stop() {
-    STOPPED.store(true, Ordering::Relaxed);
+    crate::sys::param::with_param_lock(|| LIVE.store(false, Ordering::Relaxed));
     SETTLE_WORK.cancel_sync();
 }
 
-crate::sys::param::module_param_u32!(
-    DIRECT,
+crate::sys::param::module_param_bool!(
+    DIRECT: Direct,
     "direct",
     0o644,
-    "1: settle patched functions onto ftrace direct calls after their transition (default); 0: keep them on the shared handler (from the next switch on)"
+    "Y: settle patched functions onto ftrace direct calls after their transition (default); N: send them back to the shared handler now and keep them there"
 );
-crate::sys::param::module_param_u32!(
-    SETTLE_DELAY_MS,
+crate::sys::param::module_param_ranged!(
+    SETTLE_DELAY_MS: SettleDelay,
     "settle_delay_ms",
     0o644,
-    "ms after a transition completes before its functions settle (default 1000)"
+    "ms after a transition completes before its functions settle, 0 to 3600000 (default 1000)"
 );
 crate::sys::param::module_param_u32!(
     DIRECT_CALLS,

@@ -232,11 +232,11 @@ impl AttrOps for DirectStatus {
 // How long a transition waits before kicking stalled tasks (and between
 // kicks): `insmod rklp.ko kick_delay_ms=N` or
 // /sys/module/rklp/parameters/kick_delay_ms.
-crate::sys::param::module_param_u32!(
-    crate::consistency::transition::KICK_DELAY_MS,
+crate::sys::param::module_param_ranged!(
+    crate::consistency::transition::KICK_DELAY_MS: crate::consistency::transition::KickDelay,
     "kick_delay_ms",
     0o644,
-    "ms a transition waits before kicking stalled tasks (default 15000)"
+    "ms a transition waits before kicking stalled tasks, and between kicks, 1000 to 3600000 (default 15000)"
 );
 
 /// `/sys/module/rklp/transition/stalled`: one line per task not yet switched

@@ -41,8 +41,27 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
-/// Delay before stalled tasks are kicked (module parameter `kick_delay_ms`).
+/// Delay before stalled tasks are kicked, and between kicks (module
+/// parameter `kick_delay_ms`; upstream kicks every 15 s).
 pub(crate) static KICK_DELAY_MS: AtomicU32 = AtomicU32::new(15000);
+
+/// `kick_delay_ms`: 1 s to 1 hour. A kick interrupts tasks' sleeps (EINTR
+/// for those that do not restart), so not more often than each second. A
+/// change counts at the next retry (every [`RETRY_MS`] at most), from the
+/// last kick.
+pub(crate) struct KickDelay;
+
+impl crate::sys::param::Param for KickDelay {
+    const NAME: &'static str = "kick_delay_ms";
+}
+
+impl crate::sys::param::RangedParam for KickDelay {
+    const MIN: u32 = 1000;
+    const MAX: u32 = 3_600_000;
+    fn value() -> &'static AtomicU32 {
+        &KICK_DELAY_MS
+    }
+}
 
 /// How often the transition work retries, at most.
 pub(crate) const RETRY_MS: u32 = 100;
@@ -297,7 +316,7 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     tr.retries = tr.retries.saturating_add(1);
     let delay = retry_delay_ms(tr.retries - 1);
     let now = crate::sys::task::now_ns();
-    let kick_after_ns = u64::from(KICK_DELAY_MS.load(Ordering::Relaxed).max(RETRY_MS)) * 1_000_000;
+    let kick_after_ns = u64::from(KICK_DELAY_MS.load(Ordering::Relaxed)) * 1_000_000;
     if now.saturating_sub(tr.last_kick_ns) >= kick_after_ns {
         tr.last_kick_ns = now;
         kick_remaining(st);

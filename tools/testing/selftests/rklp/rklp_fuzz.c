@@ -5,7 +5,8 @@
  * oracle of what the kernel must answer: the parser the file uses
  * (kstrtobool for enabled/force, Rust's u32 parse for patch_state (a
  * query file in /proc: at most 32 bytes, a tid from 1 that names a task),
- * kstrtouint base 0 for kick_delay_ms), sysfs's one-page cut, and the
+ * kstrtouint base 0 and its range
+ * for kick_delay_ms), sysfs's one-page cut, and the
  * file's state rules. Inputs that would be a valid state change (writing
  * 0 to enabled, 1 to force during a transition) are not sent.
  *
@@ -14,7 +15,7 @@
  *       write at once while READERS processes read every file in a loop.
  *       KIND: enabled, force (no transition), force_tr (in a transition),
  *       ro (no write permission), pid (/proc/rklp/patch_state), uint (a
- *       uint param).
+ *       uint param with kick_delay_ms's range, UINT_MIN to UINT_MAX_).
  *   rklp_fuzz nobody SEED N KIND=FILE...    as user nobody: every open for
  *       writing must fail with EACCES, every read of a 0400 file too.
  *   rklp_fuzz stale SEED N DIR     opens DIR/enabled and DIR/force, writes 0
@@ -189,6 +190,10 @@ static int rust_pid(const char *s, size_t len, unsigned long long *out)
 	return v > 0x7fffffffULL ? -EINVAL : 0;
 }
 
+/* kick_delay_ms's range (Documentation/rklp.rst): outside, EINVAL. */
+#define UINT_MIN 1000ULL
+#define UINT_MAX_ 3600000ULL
+
 #define SKIP 1000	/* a valid state change: not sent */
 #define ANY 1001	/* not predictable (only "no crash, nothing changed") */
 #define OK_OR_SRCH 1002	/* a tid: 0 if it names a task then, else -ESRCH */
@@ -234,7 +239,10 @@ static int expect(enum kind k, const char *buf, size_t len)
 		 * go while the fuzz runs). */
 		return v == 0 ? -EINVAL : OK_OR_SRCH;
 	case K_UINT:
-		return kuint(buf, len, &v);
+		/* Any parse error is EINVAL too (rust/param.rs). */
+		if (kuint(buf, len, &v))
+			return -EINVAL;
+		return v < UINT_MIN || v > UINT_MAX_ ? -EINVAL : 0;
 	}
 	return -EINVAL;
 }
