@@ -7,6 +7,10 @@
 #   run-guest.sh fuzz|torture         generated bad input / the torture loop;
 #       RKLP_SEED (default: the time), RKLP_SCALE (1 short, as CI; 10 long),
 #       RKLP_CYCLES (torture's cycles)
+#   RKLP_SMP=N          vCPUs (default 2; with RKLP_TCG_THREAD=multi, one
+#                       host thread each: test-fork-storm.sh wants 4 or more)
+#   RKLP_APPEND="..."   extra kernel command-line options (e.g.
+#                       preempt=none; test-preempt.sh reads the mode)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 mode=${1:?usage: run-guest.sh demo|check|bench|fuzz|torture}
@@ -98,7 +102,12 @@ if [ "$RKLP_FLAVOUR" = debug ]; then
 	timeout_s=${RKLP_GUEST_TIMEOUT:-3600}
 	extra=" rklp_debug=1 kasan_multi_shot"
 fi
-echo "rklp: booting QEMU (TCG, 2 CPUs, $RKLP_FLAVOUR kernel) for '$mode'; serial log in $log"
+smp=${RKLP_SMP:-2}
+case "$smp" in
+[1-9] | [1-9][0-9]) ;;
+*) echo "run-guest.sh: RKLP_SMP=$smp: expected a number of vCPUs from 1 to 99" >&2; exit 2 ;;
+esac
+echo "rklp: booting QEMU (TCG, $smp CPUs, $RKLP_FLAVOUR kernel) for '$mode'; serial log in $log"
 khz=$(awk '/cpu MHz/ {printf "%d", $4 * 1000; exit}' /proc/cpuinfo)
 # fuzz and torture: reproducible from the seed printed here.
 gen=""
@@ -127,7 +136,7 @@ tcg_thread=${RKLP_TCG_THREAD:-single}
 # seen looping in early boot on KASAN "wild-memory-access in
 # rcu_is_watching" reports (a timer interrupt during identify_boot_cpu(),
 # per-CPU address ff1100..., the LA57 direct map), never reaching its init.
-timeout "$timeout_s" qemu-system-x86_64 -accel tcg,thread=$tcg_thread -cpu max,la57=off -smp 2,sockets=2,cores=1 -m $mem \
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg,thread=$tcg_thread -cpu max,la57=off -smp "$smp,sockets=$smp,cores=1" -m $mem \
 	-kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$BUILD/initrd-$tag.gz" \
 	-append "$append" -nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
 	sed -u 's/\r$//' | tee "$log" | {
@@ -190,7 +199,7 @@ if [ "$mode" = bench ]; then
 	[ ! -f "$csvdir/meta.csv" ] || {
 		echo "host_cpu,$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | tr ',' ' ')"
 		echo "host_cpus,$(nproc)"
-		echo "qemu,$(qemu-system-x86_64 --version | head -1 | tr ',' ' ') TCG $tcg_thread-threaded; -smp 2 -m $mem"
+		echo "qemu,$(qemu-system-x86_64 --version | head -1 | tr ',' ' ') TCG $tcg_thread-threaded; -smp $smp -m $mem"
 		echo "commit,$(git -C "$RKLP_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	} >>"$csvdir/meta.csv"
 	echo "rklp: CSV files in $csvdir: $(cd "$csvdir" && ls | tr '\n' ' ')"
