@@ -17,7 +17,7 @@
 //! * while a patch's entries are in transition, a task runs the patch's
 //!   version iff it is [`PatchState::Patched`] ([`runs_new_version`]);
 //! * a transition completes when one walk saw every live task at the
-//!   target, and nothing could have hidden a task from it
+//!   target, and no unswitched task could have been hidden from it
 //!   ([`may_complete`]).
 
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -134,19 +134,27 @@ pub(crate) fn runs_new_version(state: PatchState) -> bool {
 pub(crate) struct Walk {
     /// Every live record was at the target.
     pub(crate) all_switched: bool,
-    /// No record was being inserted during the walk.
-    pub(crate) complete: bool,
-    /// The table's insert counter before and after the walk.
-    pub(crate) fork_seq_before: u32,
-    pub(crate) fork_seq_after: u32,
+    /// The table's count of inserts whose state was not the target, before
+    /// and after the walk.
+    pub(crate) unswitched_seq_before: u32,
+    pub(crate) unswitched_seq_after: u32,
     /// Live tasks not in the table (read after the walk).
     pub(crate) untracked: usize,
 }
 
 /// Whether the transition may complete after `w`: every task seen is
-/// switched, none was being inserted, no fork happened during the walk
-/// (its child may have copied a state the walk had passed), and no task
+/// switched, no task was recorded during the walk in a state other than the
+/// target (its record may be in a slot the walk had passed), and no task
 /// rklp cannot see is alive.
+///
+/// Inserts at the target do not matter, however many: a task recorded
+/// switched stays switched (only a reversal changes the target, and it
+/// does so under the insert lock, before its walk). An unswitched child
+/// needs an unswitched parent; a record still being inserted (`BUSY`) that
+/// the walk skipped is either at the target or counted: its parent is then
+/// unswitched and running its fork, so the walk saw it unswitched or
+/// running, or the parent switched afterwards, after the count, which the
+/// read after the walk sees. So the walk's `BUSY` flag is not needed here.
 pub(crate) fn may_complete(w: &Walk) -> bool {
-    w.all_switched && w.complete && w.fork_seq_before == w.fork_seq_after && w.untracked == 0
+    w.all_switched && w.unswitched_seq_before == w.unswitched_seq_after && w.untracked == 0
 }

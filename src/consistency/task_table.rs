@@ -34,8 +34,16 @@
 //!   becomes `EMPTY` (no probe chain of a present key can cross it), and
 //!   so on backwards, so fork/exit churn does not fill the table with
 //!   tombstones (lookups of absent keys stop at the first `EMPTY`).
-//! * `FORK_SEQ` counts inserts; a transition's completion check requires it
-//!   unchanged across its walk (see transition.rs).
+//! * The child's state is decided under the insert lock: its parent's
+//!   (the current task's), or, while `init_task_states` resets the records
+//!   (`initializing`), the transition's start state, so no child keeps a
+//!   state from before the reset in a slot the reset walk has passed.
+//! * `unswitched_seq` counts inserts whose state is not the running
+//!   transition's target (`target`, changed only under the insert lock);
+//!   a transition's completion check requires it unchanged across its walk
+//!   (see transition.rs). A child of a switched parent is switched itself
+//!   and does not count, so forks of switched tasks, however many, never
+//!   hold a transition back.
 //! * A task whose insert fails (table full, or `fail_insert` fault
 //!   injection) is counted in `untracked` until it is freed; a transition
 //!   cannot complete while the count is not zero (its state is unknown: the
@@ -120,7 +128,15 @@ pub(crate) struct TaskTable {
     /// task forked later and unknown when freed was counted in `untracked`.
     since_ns: AtomicU64,
     insert_lock: AtomicBool,
-    fork_seq: AtomicU32,
+    /// The running transition's target (meaningful during a transition
+    /// only). Written under the insert lock only.
+    target: AtomicPatchState,
+    /// `init_task_states` is resetting the records: new records get the
+    /// start state. Written under the insert lock only.
+    initializing: AtomicBool,
+    /// Inserts whose state was not `target` (a Release increment after the
+    /// record is published, under the insert lock).
+    unswitched_seq: AtomicU32,
     debugfs: core::cell::UnsafeCell<Option<crate::sys::task::TableDebugfs>>,
 }
 
@@ -160,7 +176,9 @@ impl TaskTable {
             // then no unknown task counts as untracked when freed.
             since_ns: AtomicU64::new(u64::MAX),
             insert_lock: AtomicBool::new(false),
-            fork_seq: AtomicU32::new(0),
+            target: AtomicPatchState::new(UNPATCHED),
+            initializing: AtomicBool::new(false),
+            unswitched_seq: AtomicU32::new(0),
             debugfs: core::cell::UnsafeCell::new(None),
         })
     }
@@ -209,10 +227,41 @@ impl TaskTable {
         crate::sys::task::preempt_on();
     }
 
-    /// Records `task` with `state` unless already recorded. Returns false if
-    /// the table is full (or the `fail_insert` fault fired): the caller
-    /// must count the task as untracked.
-    pub(crate) fn insert(&self, task: TaskRef, state: PatchState) -> bool {
+    /// A transition towards `target` starts: until [`Self::end_init`], new
+    /// records get the start state whatever their parent's (which the
+    /// reset may not have reached yet). Called before the reset walk.
+    pub(crate) fn begin_init(&self, target: PatchState) {
+        self.lock();
+        self.target.store(target, Ordering::Relaxed);
+        self.initializing.store(true, Ordering::Relaxed);
+        self.unlock();
+    }
+
+    /// The reset walk is done: new records inherit their parent's state
+    /// again (every recorded parent has been reset by now; the insert
+    /// lock orders the reset's stores before the next insert's read).
+    pub(crate) fn end_init(&self) {
+        self.lock();
+        self.initializing.store(false, Ordering::Relaxed);
+        self.unlock();
+    }
+
+    /// The running transition's target changes (a reversal). Under the
+    /// insert lock: an insert that compared its state with the old target
+    /// is published before the next walk starts, and one after compares
+    /// with the new target.
+    pub(crate) fn set_target(&self, target: PatchState) {
+        self.lock();
+        self.target.store(target, Ordering::Relaxed);
+        self.unlock();
+    }
+
+    /// Records `task` unless already recorded, with `state`, or with
+    /// `None` the state of a task forked now by the current task (its
+    /// parent's, decided under the insert lock, see [`Self::begin_init`]).
+    /// Returns false if the table is full (or the `fail_insert` fault
+    /// fired): the caller must count the task as untracked.
+    pub(crate) fn insert(&self, task: TaskRef, state: Option<PatchState>) -> bool {
         let key = task.key();
         // Outside the lock: may print.
         let inject = crate::sys::task::should_fail_task_insert();
@@ -225,6 +274,14 @@ impl TaskTable {
             self.unlock();
             return false;
         }
+        let target = self.target.load(Ordering::Relaxed);
+        let state = if self.initializing.load(Ordering::Relaxed) {
+            task_state::start_state(target)
+        } else {
+            // The parent is the current task (preemption off): its state
+            // changes only while it is off CPU, or by itself.
+            state.unwrap_or_else(current_state)
+        };
         let mut i = slot_of(key.0);
         loop {
             let r = &self.recs[i];
@@ -249,7 +306,11 @@ impl TaskTable {
             i = (i + 1) & (TABLE_SIZE - 1);
         }
         self.live.fetch_add(1, Ordering::Relaxed);
-        self.fork_seq.fetch_add(1, Ordering::Release);
+        if state != target {
+            // After the publication (Release): a walk that reads the new
+            // count sees the record.
+            self.unswitched_seq.fetch_add(1, Ordering::Release);
+        }
         self.unlock();
         true
     }
@@ -259,9 +320,10 @@ impl TaskTable {
         self.untracked.load(Ordering::Acquire)
     }
 
-    /// Inserts since load; see the transition's completion check.
-    pub(crate) fn fork_seq(&self) -> u32 {
-        self.fork_seq.load(Ordering::Acquire)
+    /// Inserts of unswitched tasks since load; see the transition's
+    /// completion check.
+    pub(crate) fn unswitched_seq(&self) -> u32 {
+        self.unswitched_seq.load(Ordering::Acquire)
     }
 
     /// Marks `key` dead (from `sched_process_free`).
@@ -274,7 +336,8 @@ impl TaskTable {
     /// Calls `f` for every live record (and its task) from the caller's RCU
     /// read section (`_rcu`: records are reused only after a grace period);
     /// `f` returns false to stop. Returns false if a record was being
-    /// inserted (the walk is then incomplete).
+    /// inserted (the walk may have missed it; a transition's completion
+    /// check relies on `unswitched_seq` instead, see transition.rs).
     pub(crate) fn for_each(
         &self,
         _rcu: &crate::sys::task::RcuGuard,
@@ -496,9 +559,9 @@ pub(crate) struct RklpTaskEvents;
 impl crate::sys::task::TaskEvents for RklpTaskEvents {
     fn created(child: &crate::sys::task::Task<'_>) {
         let Some(t) = tasks() else { return };
-        // The child starts where its parent is: same patch state.
-        let state = current_state();
-        if !t.insert(TaskRef::get(child), state) {
+        // The child starts where its parent is: same patch state (read
+        // under the insert lock, see `TaskTable::insert`).
+        if !t.insert(TaskRef::get(child), None) {
             // Counted before the fork returns: a completion check that
             // follows sees it (see `TaskTable::untracked`).
             t.untracked.fetch_add(1, Ordering::AcqRel);
@@ -533,12 +596,12 @@ impl crate::sys::task::TaskEvents for RklpTaskEvents {
 pub(crate) fn populate(t: &TaskTable, syms: &crate::sys::task::TaskSyms) -> Result {
     let mut full = false;
     crate::sys::task::for_each_thread(|task| {
-        full |= !t.insert(TaskRef::get(&task), UNPATCHED);
+        full |= !t.insert(TaskRef::get(&task), Some(UNPATCHED));
         !full
     });
     for cpu in crate::sys::task::possible_cpus() {
         if let Some(idle) = syms.idle_task(cpu) {
-            full |= !t.insert(TaskRef::get(&idle), UNPATCHED);
+            full |= !t.insert(TaskRef::get(&idle), Some(UNPATCHED));
         }
     }
     // A fork that failed meanwhile may be a task older than `since_ns`,

@@ -23,10 +23,13 @@
 //!   to user space, after checking their own stack; kthreads get a wake-up.
 //!
 //! The transition is complete when one walk of the task table finds every
-//! live record switched, saw no insert in progress, and the table's insert
-//! counter did not move during the walk (a fork probe runs with preemption
-//! off and copies the parent's state, so a child of a task switched during
-//! the walk cannot be missed: see task_table.rs). Then `transition` is
+//! live record switched and the table's count of inserts not at the target
+//! did not move during the walk. A fork probe decides the child's state
+//! under the insert lock (its parent's; the start state while
+//! `init_task_states` runs); a child of a switched parent is switched and
+//! not counted, so the fork rate of switched tasks does not matter, and an
+//! unswitched child, whose parent is unswitched, cannot be missed: see
+//! task_table.rs and `task_state::may_complete`. Then `transition` is
 //! cleared (patching) or the entries are removed (unpatching).
 
 use crate::consistency::finish;
@@ -158,8 +161,17 @@ fn for_each_record(mut f: impl FnMut(&Record, &TaskRef)) -> bool {
 /// Must run before any entry of the transition is marked `transition`.
 pub(crate) fn init_task_states(target: PatchState) {
     let start = task_state::start_state(target);
+    // From here until `end_init`, a child forked while its parent's record
+    // is not reset yet starts at `start` too (upstream holds tasklist_lock
+    // over its reset, which copy_process() takes for writing).
+    if let Some(t) = tasks() {
+        t.begin_init(target);
+    }
     crate::consistency::task_table::UNKNOWN_STATE.store(start, Ordering::Relaxed);
     for_each_record(|r, _| r.state.store(start, Ordering::Relaxed));
+    if let Some(t) = tasks() {
+        t.end_init();
+    }
     // Pairs with the handler's Acquire of `entry.transition` (smp_wmb in
     // upstream's klp_init_transition).
     core::sync::atomic::fence(Ordering::Release);
@@ -179,6 +191,10 @@ pub(crate) fn start(st: &mut CoreState, idx: usize, target: PatchState, checks: 
         &*st.patches[idx].name,
         direction(target)
     );
+    // What new records are compared with (counted if not at it).
+    if let Some(t) = tasks() {
+        t.set_target(target);
+    }
     st.transition = Some(Transition {
         patch: patch_id(&st.patches[idx]),
         target,
@@ -202,7 +218,9 @@ fn try_switch(
     t: &Task<'_>,
     buf: &mut [usize; MAX_STACK_ENTRIES],
 ) -> bool {
-    if r.state.load(Ordering::Relaxed) == tr.target {
+    // Acquire: a task seen switched was switched after any fork of an
+    // unswitched child it made, whose count the walk's final read sees.
+    if r.state.load(Ordering::Acquire) == tr.target {
         return true;
     }
     if t.key() == crate::sys::task::current_key() {
@@ -282,10 +300,12 @@ pub(crate) fn try_complete(st: &mut CoreState) {
             return;
         }
     };
-    let seq0 = table.fork_seq();
+    let seq0 = table.unswitched_seq();
     let mut all = true;
     let mut idle_left = false;
-    let complete_walk = crate::sys::task::rcu_read(|g| {
+    // Whether the walk may have skipped a record being inserted does not
+    // matter: see `task_state::may_complete`.
+    crate::sys::task::rcu_read(|g| {
         table.for_each(g, |r, task| {
             let t = task.task();
             if !try_switch(&st.task_syms, tr, r, &t, &mut buf) {
@@ -304,9 +324,8 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     // before it ended is seen.
     let walk = task_state::Walk {
         all_switched: all,
-        complete: complete_walk,
-        fork_seq_before: seq0,
-        fork_seq_after: table.fork_seq(),
+        unswitched_seq_before: seq0,
+        unswitched_seq_after: table.unswitched_seq(),
         untracked: table.untracked(),
     };
     if task_state::may_complete(&walk) && complete(st).is_ok() {

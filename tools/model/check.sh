@@ -113,6 +113,8 @@ check t-stack-module   transition safety verified -DSTACK -DMODULE
 check t-module-reverse transition safety verified -DMODULE -DREVERSE
 check t-reverse-force  transition safety verified -DREVERSE -DFORCE
 check t-fork-exit      transition safety verified -DFORK
+check t-fork-stack     transition safety verified -DFORK -DSTACK
+check t-fork-reverse   transition safety verified -DFORK -DREVERSE
 # ---- transition.pml: liveness (a transition completes once the tasks
 # have left the changed functions), weak fairness ----
 check t-live           transition liveness verified -DLIVENESS
@@ -131,6 +133,8 @@ check neg-pin-window   transition safety counterexample -DPIN_WINDOW
 check neg-no-grace     transition safety counterexample -DSTACK -DNO_GRACE
 check neg-no-inhandler transition safety counterexample -DNO_INHANDLER
 check neg-no-forkseq   transition safety counterexample -DFORK -DNO_FORKSEQ
+check neg-fork-stale   transition safety counterexample -DFORK -DSTACK -DFORK_STALE
+check neg-target-unlocked transition safety counterexample -DFORK -DREVERSE -DTARGET_UNLOCKED
 check neg-no-retry     transition liveness counterexample -DLIVENESS -DNO_RETRY
 check neg-i-no-nmi-guard immediate safety counterexample -DNO_NMI_GUARD
 check neg-i-no-inhandler immediate safety counterexample -DNO_INHANDLER

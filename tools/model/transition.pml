@@ -25,7 +25,16 @@
  *                (issue 8 item 4, fixed in 85c15ad)
  *   NO_INHANDLER the stack check ignores a task stopped between its
  *                handler's decision and the jump (Checks::in_handler)
- *   NO_FORKSEQ   completion ignores the insert counter (fork_seq)
+ *   NO_FORKSEQ   completion ignores the count of unswitched inserts
+ *                (unswitched_seq)
+ *   FORK_STALE   the fork probe as before issue 17: the child copies its
+ *                parent's state read before the insert lock, and
+ *                init_task_states does not make new records start at the
+ *                start state (with STACK: a child keeps P1's PATCHED
+ *                while P2's entries are pushed)
+ *   TARGET_UNLOCKED  a reversal changes the target without the insert
+ *                lock (an insert in progress compared its state with the
+ *                old target and is not counted; with REVERSE)
  *   NO_RETRY     (liveness) the transition work never retries
  */
 
@@ -70,7 +79,9 @@ byte key[NT];
 bit dead[NT];           /* Record::dead (sched_process_free) */
 bit state[NT];          /* Record::state */
 bit ilock;              /* INSERT_LOCK */
-byte fork_seq;          /* FORK_SEQ (bounded: at most MAXFORK inserts) */
+byte useq;              /* unswitched_seq: inserts not at the target
+                           (bounded: at most MAXFORK inserts) */
+bit initing;            /* TaskTable::initializing */
 
 /* ---- the tasks, as the stack checker and the properties see them ---- */
 bit alive[NT];          /* the task exists (slot's process is running it) */
@@ -182,9 +193,14 @@ inline maysleep() {
 
 /* The fork probe (RklpTaskEvents::created) in the parent t, preemption
  * off: the child c gets the parent's current state, then is inserted
- * (TaskTable::insert: claim BUSY, fill, publish, fork_seq++). */
+ * (TaskTable::insert: claim BUSY, fill, publish, unswitched_seq++ if the
+ * child's state is not the target). Under the insert lock, the child's
+ * state: the start state while init_task_states runs, else the parent's,
+ * and the target it is compared with. */
 inline fork() {
-	s = state[t];                                   /* current_state() */
+#ifdef FORK_STALE
+	s = state[t];                                   /* current_state(), unlocked */
+#endif
 	atomic {
 		!ilock;
 		c = NT;                 /* none free: the fork fails, see README */
@@ -196,7 +212,11 @@ inline fork() {
 		}
 		i = 0;
 		if
-		:: c < NT -> ilock = 1; key[c] = BUSY   /* claimed */
+		:: c < NT -> ilock = 1; key[c] = BUSY;  /* claimed */
+#ifndef FORK_STALE
+			s = (initing -> 1 - target : state[t]);
+#endif
+			cnt = (s != target)
 		:: else
 		fi
 	}
@@ -204,8 +224,12 @@ inline fork() {
 	:: c < NT ->
 		atomic {
 			state[c] = s; dead[c] = 0; key[c] = LIVE; /* published */
-			printf("MSC: task %d forks task %d with state %d (fork_seq %d)\n", t, c, s, fork_seq + 1);
-			fork_seq++; ilock = 0
+			if
+			:: cnt -> useq++
+			:: else
+			fi;
+			printf("MSC: task %d forks task %d with state %d (unswitched_seq %d)\n", t, c, s, useq);
+			ilock = 0; cnt = 0
 		}
 		forks++;
 		alive[c] = 1                            /* wake_up_new_task */
@@ -217,6 +241,7 @@ inline fork() {
 proctype Task(byte t)
 {
 	byte e, ver, s, c, i;
+	bit cnt;
 end_unborn:
 	do
 	:: alive[t] ->
@@ -302,7 +327,13 @@ inline build_checks(p, tgt) {
 /* transition::init_task_states: every live record to the state opposite
  * the target (for_each_record: one record per step; forks run meanwhile). */
 inline init_task_states(tgt) {
-	target = tgt;
+	/* TaskTable::begin_init, under the insert lock */
+	atomic {
+		!ilock -> target = tgt;
+#ifndef FORK_STALE
+		initing = 1
+#endif
+	}
 	for (i : 0 .. NT - 1) {
 		if
 		:: key[i] == LIVE && !dead[i] -> state[i] = 1 - tgt;
@@ -310,6 +341,8 @@ inline init_task_states(tgt) {
 		:: else
 		fi
 	}
+	/* TaskTable::end_init */
+	atomic { !ilock -> initing = 0 }
 }
 
 /* Redirect::set_transition / HashWriter::set_transition, one
@@ -381,7 +414,7 @@ inline complete() {
 #ifdef NO_FORKSEQ
 #define SEQ_SAME        1
 #else
-#define SEQ_SAME        (fork_seq == seq0)
+#define SEQ_SAME        (useq == seq0)
 #endif
 
 /* transition::try_complete: one walk of the table (TaskTable::for_each),
@@ -389,12 +422,12 @@ inline complete() {
  * step is atomic: read the key, pin the task (task_call_func: it cannot
  * run meanwhile), check its stack, store the switch, unpin. */
 inline try_complete() {
-	all = 1; cw = 1;
-	seq0 = fork_seq;
+	all = 1;
+	seq0 = useq;
 	for (i : 0 .. NT - 1) {
 		atomic {
 			if
-			:: key[i] == BUSY -> cw = 0     /* insert in progress */
+			/* a BUSY record is skipped: at the target, or counted */
 			:: key[i] == LIVE && !dead[i] && state[i] != target ->
 				if
 				:: oncpu[i] -> all = 0  /* Reason::Running */
@@ -426,10 +459,10 @@ inline try_complete() {
 #endif
 	}
 	if
-	:: all && cw && SEQ_SAME -> complete()
+	:: all && SEQ_SAME -> complete()
 	:: else                                 /* TRANSITION_WORK retry */
 	fi;
-	atomic { all = 0; cw = 0; seq0 = 0 }
+	atomic { all = 0; seq0 = 0 }
 }
 
 /* transition::start (start, then try_complete at once) */
@@ -468,7 +501,7 @@ inline disable(p) {
 proctype Control()
 {
 	byte i, seq0;
-	bit all, cw, pend;
+	bit all, pend;
 	bit reversed, forced_once;
 end_control:
 	do
@@ -489,7 +522,12 @@ end_control:
 		reversed = 1;
 		build_checks(trp, 1 - target);
 		pen[trp] = (target == UNP);
+		/* TaskTable::set_target, under the insert lock (transition::start) */
+#ifdef TARGET_UNLOCKED
 		target = 1 - target;
+#else
+		atomic { !ilock -> target = 1 - target };
+#endif
 		printf("MSC: P%d: reversing, target %d\n", trp, target);
 		try_complete()
 #endif
