@@ -8,6 +8,7 @@
 
 #include <linux/hardirq.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/rt.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/string_helpers.h>
@@ -84,6 +85,11 @@ void rklp_init_cpu_work(struct work_struct *work, work_func_t func)
 bool rklp_queue_work_on(int cpu, struct work_struct *work)
 {
 	return queue_work_on(cpu, system_wq, work);
+}
+
+bool rklp_cancel_work_sync(struct work_struct *work)
+{
+	return cancel_work_sync(work);
 }
 
 void rklp_init_delayed_work(struct delayed_work *dw, work_func_t func)
@@ -302,6 +308,18 @@ notrace bool rklp_task_is_idle(struct task_struct *t)
 bool rklp_task_on_cpu(struct task_struct *t)
 {
 	return READ_ONCE(t->on_cpu);
+}
+
+/* A real-time or deadline task (a hint: its policy may change). */
+bool rklp_task_is_realtime(struct task_struct *t)
+{
+	return rt_or_dl_task(t);
+}
+
+/* The CPU the task runs on or last ran on (a hint: it may move). */
+unsigned int rklp_task_cpu(struct task_struct *t)
+{
+	return task_cpu(t);
 }
 
 bool rklp_task_exiting(struct task_struct *t)

@@ -94,6 +94,19 @@ impl<'a> Task<'a> {
         unsafe { b::rklp_task_is_idle(self.ptr.as_ptr()) }
     }
 
+    /// A real-time or deadline task (a hint: its policy may change).
+    pub(crate) fn is_realtime(&self) -> bool {
+        // SAFETY: valid task (invariant).
+        unsafe { b::rklp_task_is_realtime(self.ptr.as_ptr()) }
+    }
+
+    /// The CPU the task runs on, or last ran on (a hint: it may move at
+    /// any time unless pinned).
+    pub(crate) fn cpu(&self) -> u32 {
+        // SAFETY: valid task (invariant); reads its CPU number.
+        unsafe { b::rklp_task_cpu(self.ptr.as_ptr()) }
+    }
+
     /// When the task was forked (`start_time`, CLOCK_MONOTONIC ns, set in
     /// `copy_process()` before `task_newtask` fires).
     pub(crate) fn start_time_ns(&self) -> u64 {

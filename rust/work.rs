@@ -6,6 +6,7 @@
 
 use super::bindings as b;
 use core::cell::UnsafeCell;
+use kernel::alloc::KVec;
 
 /// What a [`StaticWork`] runs.
 pub(crate) trait WorkFn {
@@ -112,6 +113,63 @@ impl StaticDelayedWork {
     }
 }
 
+/// One work item per CPU id, each running `T::run()` on the CPU it is
+/// queued for (on the system workqueue, so it may run elsewhere only if
+/// that CPU goes offline meanwhile).
+///
+/// # Invariants
+///
+/// Every item was initialised by `INIT_WORK` with `work_tramp::<T>`, and
+/// the buffer is never reallocated, so queued items do not move; `drop`
+/// cancels every item and waits for running ones before freeing them.
+pub(crate) struct PerCpuWorks(KVec<UnsafeCell<b::work_struct>>);
+
+// SAFETY: the workqueue core synchronises all access to the items
+// (invariant); the vector itself is only read.
+unsafe impl Sync for PerCpuWorks {}
+// SAFETY: as above; nothing refers to the thread that allocated it.
+unsafe impl Send for PerCpuWorks {}
+
+impl PerCpuWorks {
+    /// `nr_cpu_ids` items running `T::run()`.
+    pub(crate) fn new<T: WorkFn>() -> kernel::error::Result<Self> {
+        use kernel::alloc::flags::GFP_KERNEL;
+        // SAFETY: reads nr_cpu_ids.
+        let n = unsafe { b::rklp_nr_cpu_ids() } as usize;
+        let mut v = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            // SAFETY: all-zero is the state INIT_WORK starts from.
+            v.push(UnsafeCell::new(unsafe { core::mem::zeroed() }), GFP_KERNEL)?;
+        }
+        for w in v.iter() {
+            // SAFETY: a fresh item, not queued; the capacity was reserved,
+            // so it does not move from here on.
+            unsafe { b::rklp_init_work(w.get(), Some(work_tramp::<T>)) };
+        }
+        Ok(Self(v))
+    }
+
+    /// Queues the item of `cpu` on that CPU (no-op if already pending, or
+    /// if `cpu` is out of range).
+    pub(crate) fn queue_on(&self, cpu: u32) {
+        if let Some(w) = self.0.get(cpu as usize) {
+            // SAFETY: an initialised item that stays put (invariant); a
+            // possible CPU id.
+            unsafe { b::rklp_queue_work_on(cpu as core::ffi::c_int, w.get()) };
+        }
+    }
+}
+
+impl Drop for PerCpuWorks {
+    /// Must not run with a lock held that `T::run()` takes.
+    fn drop(&mut self) {
+        for w in self.0.iter() {
+            // SAFETY: an initialised item (invariant).
+            unsafe { b::rklp_cancel_work_sync(w.get()) };
+        }
+    }
+}
+
 /// One CPU's share of [`on_each_cpu`]: a work item that calls a closure.
 ///
 /// # Invariants
@@ -152,7 +210,7 @@ pub(crate) fn on_each_cpu<O: FnMut(u32), F: Fn() + Sync>(
     online: &F,
 ) -> kernel::error::Result {
     use super::task::{cpu_online, cpus_read_locked, possible_cpus};
-    use kernel::alloc::{flags::GFP_KERNEL, KVec};
+    use kernel::alloc::flags::GFP_KERNEL;
     let n = possible_cpus().count();
     let mut works: KVec<CpuWork> = KVec::with_capacity(n, GFP_KERNEL)?;
     cpus_read_locked(|| {

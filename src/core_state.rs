@@ -40,6 +40,10 @@ pub(crate) struct CoreState {
     pub(crate) kallsyms: Kallsyms,
     /// Scheduler helpers.
     pub(crate) task_syms: TaskSyms,
+    /// The per-CPU works that switch tasks found running
+    /// (`transition::RunningWork`), allocated at their first use; taken
+    /// out and dropped (which waits for them) without the mutex at exit.
+    pub(crate) cpu_works: Option<crate::sys::work::PerCpuWorks>,
 }
 
 /// The core: state and the sysfs root `/sys/kernel/rklp`.
@@ -132,6 +136,7 @@ pub(crate) unsafe fn new_core(
                     gone: GoneModules::new(),
                     kallsyms: kallsyms.clone(),
                     task_syms,
+                    cpu_works: None,
                 },
                 "rklp_mutex"
             ),

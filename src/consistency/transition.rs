@@ -20,7 +20,11 @@
 //!   unpinned, so it cannot enter a changed function in between;
 //! * idle tasks: from a kworker on their own CPU (so they are not running);
 //! * kicked user tasks: from a `task_work` (TWA_SIGNAL) on their way back
-//!   to user space, after checking their own stack; kthreads get a wake-up.
+//!   to user space, after checking their own stack; kthreads get a wake-up;
+//! * tasks the walk found running: from a kworker queued on their CPU
+//!   ([`RunningWork`]), which they must leave to let it run (on a
+//!   non-preemptible kernel, at their next `cond_resched()`), so they are
+//!   seen off CPU there.
 //!
 //! The transition is complete when one walk of the task table finds every
 //! live record switched and the table's count of inserts not at the target
@@ -287,6 +291,59 @@ fn switch_idle_tasks(syms: &TaskSyms, tr: &Transition) -> Result {
     crate::sys::work::on_each_cpu(offline, &online)
 }
 
+/// Switches the tasks of its CPU that a walk found running, from a kworker
+/// queued there ([`queue_running_work`]). The kworker runs only once such a
+/// task has left the CPU: preempted, or, on a kernel with voluntary or no
+/// preemption, at its next `cond_resched()` (the wake-up asks it to
+/// reschedule), where upstream livepatch switches it
+/// (klp_sched_try_switch(), which a module cannot hook). It then takes the
+/// core mutex and checks them like any task that is not running: a
+/// CPU-bound kthread that never sleeps switches as soon as its stack is
+/// clean, instead of waiting to be caught off CPU by chance. The next
+/// retry of the transition work completes the transition. Not waited for:
+/// a CPU that a real-time task keeps busy must not hold up the transition
+/// work (nor the core mutex). Not queued for real-time (and deadline)
+/// tasks: a kworker runs beside one only when RT throttling stops it, at
+/// any point of its code, which is no better than the walk catching it off
+/// CPU; such tasks are left to the walk and the kicks, as before.
+pub(crate) struct RunningWork;
+
+impl WorkFn for RunningWork {
+    fn run() {
+        let Some(core) = crate::core_state::core() else {
+            return;
+        };
+        let Some(table) = tasks() else { return };
+        let st = core.state.lock();
+        let Some(tr) = st.transition.as_ref() else {
+            return;
+        };
+        let cpu = crate::sys::task::this_cpu();
+        let mut buf = [0usize; MAX_STACK_ENTRIES];
+        crate::sys::task::rcu_read(|g| {
+            table.for_each(g, |r, task| {
+                let t = task.task();
+                // A task that moved is tried on its new CPU next time.
+                if r.state.load(Ordering::Relaxed) != tr.target && !t.is_idle() && t.cpu() == cpu {
+                    try_switch(&st.task_syms, tr, r, &t, &mut buf);
+                }
+                true
+            })
+        });
+    }
+}
+
+/// Queues [`RunningWork`] on `cpu` (allocating the per-CPU works at their
+/// first use; without memory, the walk's retries go on without them).
+fn queue_running_work(st: &mut CoreState, cpu: u32) {
+    if st.cpu_works.is_none() {
+        st.cpu_works = crate::sys::work::PerCpuWorks::new::<RunningWork>().ok();
+    }
+    if let Some(w) = st.cpu_works.as_ref() {
+        w.queue_on(cpu);
+    }
+}
+
 /// One attempt to complete the transition; schedules a retry if needed.
 pub(crate) fn try_complete(st: &mut CoreState) {
     let Some(table) = tasks() else { return };
@@ -303,6 +360,9 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     let seq0 = table.unswitched_seq();
     let mut all = true;
     let mut idle_left = false;
+    // The CPUs (ids below 64; the others share the last bit) where the
+    // walk found an unswitched task running.
+    let mut running_on: u64 = 0;
     // Whether the walk may have skipped a record being inserted does not
     // matter: see `task_state::may_complete`.
     crate::sys::task::rcu_read(|g| {
@@ -310,11 +370,27 @@ pub(crate) fn try_complete(st: &mut CoreState) {
             let t = task.task();
             if !try_switch(&st.task_syms, tr, r, &t, &mut buf) {
                 all = false;
-                idle_left |= t.is_idle();
+                if t.is_idle() {
+                    idle_left = true;
+                } else if r.reason.load(Ordering::Relaxed) == Reason::Running.encode()
+                    && !t.is_realtime()
+                {
+                    running_on |= 1 << t.cpu().min(63);
+                }
             }
             true
         })
     });
+    if running_on != 0 {
+        for cpu in crate::sys::task::possible_cpus() {
+            if running_on & (1 << cpu.min(63)) != 0 {
+                queue_running_work(st, cpu);
+            }
+        }
+    }
+    let Some(tr) = st.transition.as_ref() else {
+        return;
+    };
     if idle_left && switch_idle_tasks(&st.task_syms, tr).is_ok() {
         all = true;
         for_each_record(|r, _| all &= r.state.load(Ordering::Acquire) == tr.target);
