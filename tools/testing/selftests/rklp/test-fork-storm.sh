@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Transitions finish under sustained fork load (issue 17 item 3): the time
 # of rklp_sample's patching and unpatching transitions on an idle guest,
-# then while every vCPU forks as fast as it can (two fork/exit loops per
-# vCPU, test_rklp-fork_churn), in the same boot. Each must finish within
+# then while every vCPU creates tasks as fast as it can (two loops per
+# vCPU creating and joining threads, test_rklp-fork_storm: clone() without
+# an address space to copy, several times faster than fork()), in the same
+# boot. Each must finish within
 # STORM_BOUND_S seconds; the times and the fork rate are printed.
 #
 # Meant for a guest with 4 or more vCPUs running in parallel:
@@ -11,7 +13,7 @@
 # (it runs, with less load, on the default 2-vCPU guest too).
 . ./functions.sh
 
-CHURN=./test_rklp-fork_churn
+STORM=./test_rklp-fork_storm
 STOP=/tmp/stop_fork_storm
 ROUNDS=3
 # Generous: an idle transition takes well under a second even on the
@@ -21,7 +23,8 @@ if [ -n "${rklp_debug:-}" ]; then
 	ROUNDS=1
 fi
 
-# Forks since boot (the "processes" line of /proc/stat).
+# Tasks created since boot (the "processes" line of /proc/stat: every
+# clone(), threads included).
 forks() { awk '/^processes/ { print $2 }' /proc/stat; }
 
 # transition_ms PATCH: waits (up to STORM_BOUND_S) for the transition of
@@ -86,25 +89,25 @@ rm -f $STOP
 n=$(( $(nproc) * 2 ))
 j=0
 while [ $j -lt $n ]; do
-	$CHURN -f $STOP >/tmp/fork_storm.$j &
+	$STORM -f $STOP >/tmp/fork_storm.$j &
 	j=$((j + 1))
 done
 # The storm is on once forks are counted.
 f0=$(forks)
-loop_until "[ \$(forks) -gt $((f0 + 100)) ]" || fail "the forkers do not fork"
+loop_until "[ \$(forks) -gt $((f0 + 100)) ]" || fail "the storm creates no tasks"
 f0=$(forks); t0=$(now_ms)
-STORM=""
+STORM_MS=""
 i=0
 while [ $i -lt $ROUNDS ]; do
 	one_cycle "fork storm" || break
-	STORM="$STORM $PATCH_MS/$UNPATCH_MS"
+	STORM_MS="$STORM_MS $PATCH_MS/$UNPATCH_MS"
 	i=$((i + 1))
 done
 f1=$(forks); t1=$(now_ms)
 touch $STOP
 wait
 rate=$(( (f1 - f0) * 1000 / (t1 - t0 + 1) ))
-echo "# fork storm ($n forkers on $(nproc) vCPUs, $rate forks/s): patch/unpatch transition ms:$STORM"
+echo "# fork storm ($n loops on $(nproc) vCPUs, $rate tasks created/s): patch/unpatch transition ms:$STORM_MS"
 echo "# idle guest:                                   patch/unpatch transition ms:$IDLE"
 [ "$rate" -gt 0 ] || fail "no forks during the storm"
 check_no_leftovers rklp_sample
