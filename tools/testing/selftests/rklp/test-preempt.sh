@@ -1,14 +1,26 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # CPU-bound kthreads on kernels without full preemption (issue 17 item 12).
-# rklp_test_resched runs one kthread per CPU that calls rklp_test_spin_func()
-# and cond_resched() in a loop and never sleeps. With preempt=voluntary or
+# rklp_test_resched runs one kthread on each CPU but the first that calls
+# rklp_test_spin_func() and cond_resched() in a loop and never sleeps; this
+# script (and so the transition work it starts) stays on the first CPU. With preempt=voluntary or
 # preempt=none such a thread leaves its CPU only in cond_resched();
 # upstream livepatch switches it there (klp_sched_try_switch), which a
 # module cannot hook. Each case patches and unpatches rklp_test_spin_func
 # with rklp (test_rklp_spin) and with upstream livepatch
-# (livepatch_test_spin) in the same boot and times the transitions; each
-# must finish within BOUND_S seconds.
+# (livepatch_test_spin) in the same boot and times the transitions; the
+# patching transition must finish within BOUND_S seconds while the
+# kthreads spin. A user-space loop keeps the first CPU busy too, so that
+# the transition work's timer stays there (timers migrate away from idle
+# CPUs) and only the kthreads' own CPUs could let it meet them off CPU.
+#
+# The kthreads sleep (10 ms a loop) before each unpatching: taking a
+# function's ftrace handler away waits for an RCU-Tasks grace period (for
+# rklp and livepatch alike), which needs every task to sleep or switch
+# voluntarily once; a task preempted in cond_resched() has not (the kernel
+# reports an rcu_tasks stall after 10 minutes). rklp's settle work
+# (direct calls), which also waits for such grace periods, is kept off
+# (direct=0) meanwhile.
 #
 # The preemption mode: a case runs if the kernel was booted in that mode
 # (e.g. RKLP_APPEND=preempt=none make check), or, on a PREEMPT_DYNAMIC
@@ -18,7 +30,9 @@
 . ./functions.sh
 
 PREEMPT=/sys/kernel/debug/sched/preempt
+CPU0=$(cut -d, -f1 /sys/devices/system/cpu/online | cut -d- -f1)
 SPIN=/sys/module/rklp_test_resched/parameters
+DIRECT=/sys/module/rklp/parameters/direct
 BOUND_S=${BOUND_S:-20}
 
 # The current mode: the word in parentheses ("none (voluntary) full").
@@ -55,8 +69,8 @@ wait_done() {
 	return $_rc
 }
 
-# not_done WHO WHAT MS: fails, lists who blocks, lets the kthreads sleep so
-# that the transition finishes, and waits for it.
+# not_done WHO WHAT MS DIR: fails, lists who blocks, lets the kthreads
+# sleep so that the transition finishes, and waits for it.
 not_done() {
 	fail "$1: $2 transition not finished after $3 ms with the kthreads spinning"
 	[ "$1" = rklp ] && sed 's/^/#   rklp stalled: /' $RKLP_STALLED
@@ -67,7 +81,6 @@ not_done() {
 	else
 		fail "$1: $2 transition not finished even with the kthreads sleeping"
 	fi
-	echo 1 >$SPIN/spin
 }
 
 # cycle WHO MODULE DIR: patch and unpatch with one implementation; sets
@@ -79,22 +92,34 @@ cycle() {
 	T0=$(now_ms)
 	load_mod "$2" || { RESULT="load failed"; return; }
 	loop_until "[ -d $3 ]" || fail "$1: no $3"
+	echo "# $1: patching, kthreads spinning"
 	if _ms=$(wait_done "$3"); then _p=$_ms; else not_done "$1" patching "$_ms" "$3"; _p="!$_ms"; fi
-	# Every kthread runs the new version (none stayed behind).
+	# The kthreads run the new version.
 	loop_until "[ \$(cat $SPIN/new_calls) -gt $n0 ]" || fail "$1: the new version never ran"
+	# Unpatching ends with an RCU-Tasks grace period (see above).
+	echo 0 >$SPIN/spin
 	T0=$(now_ms)
 	log "% echo 0 > $3/enabled"
 	echo 0 >"$3/enabled"
-	if _ms=$(wait_done "$3"); then _u=$_ms; else not_done "$1" unpatching "$_ms" "$3"; _u="!$_ms"; fi
+	echo "# $1: patched in $_p ms; unpatching, kthreads sleeping"
+	if _ms=$(wait_done "$3"); then _u=$_ms; else fail "$1: unpatching not finished after $_ms ms"; _u="!$_ms"; fi
 	loop_until "[ ! -d $3 ]" || fail "$1: $3 still there"
 	unload_mod "$2"
+	echo 1 >$SPIN/spin
 	RESULT="$_p/$_u"
 }
 
 # run_mode MODE
 run_mode() {
 	start_test "CPU-bound kthreads calling cond_resched() with preempt=$1: rklp and livepatch"
-	if use_mode "$1"; then
+	if [ "$(nproc)" -lt 2 ]; then
+		skip "needs 2 CPUs (kthreads spin on all but the first)"
+	elif use_mode "$1"; then
+		taskset -p $((1 << CPU0)) $$ >/dev/null
+		taskset $((1 << CPU0)) sh -c 'while :; do :; done' >/dev/null 2>&1 &
+		BUSY_PID=$!
+		direct0=$(cat $DIRECT)
+		echo 0 >$DIRECT
 		echo 15000 >$RKLP_KICK_DELAY
 		load_mod rklp_test_resched
 		c0=$(cat $SPIN/calls)
@@ -103,9 +128,13 @@ run_mode() {
 		R_RKLP=$RESULT
 		cycle livepatch livepatch_test_spin $SYSFS_KLP/livepatch_test_spin
 		R_KLP=$RESULT
-		echo "# preempt=$1, $(nproc) spinning kthreads: patch/unpatch transition ms: rklp $R_RKLP, livepatch $R_KLP"
+		echo "# preempt=$1, $(( $(nproc) - 1 )) spinning kthreads: patch (spinning)/unpatch (sleeping) transition ms: rklp $R_RKLP, livepatch $R_KLP"
+		kill $BUSY_PID
+		wait $BUSY_PID 2>/dev/null
 		unload_mod rklp_test_resched
+		echo "$direct0" >$DIRECT
 		check_no_leftovers test_rklp_spin
+		taskset -p $(( (1 << $(nproc)) - 1 )) $$ >/dev/null
 	fi
 	restore_mode
 	end_test

@@ -2,7 +2,9 @@
 /*
  * Target module for test-preempt.sh: CPU-bound kthreads that never sleep.
  *
- * One kthread "rklp_spin/N" bound to each online CPU calls
+ * One kthread "rklp_spin/N" bound to each online CPU but the first (left
+ * to the test's shell and to the transition work, which would otherwise
+ * compete with a spinner for every step) calls
  * rklp_test_spin_func() and then cond_resched(), in a loop, while the
  * parameter "spin" is set (when it is cleared they sleep 10 ms per loop,
  * which lets any transition finish). On a kernel with voluntary or no
@@ -91,7 +93,11 @@ static int __init rklp_test_spin_init(void)
 		return -ENOMEM;
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
-		struct task_struct *t = kthread_create(spin_fn, NULL, "rklp_spin/%u", cpu);
+		struct task_struct *t;
+
+		if (cpu == cpumask_first(cpu_online_mask))
+			continue;
+		t = kthread_create(spin_fn, NULL, "rklp_spin/%u", cpu);
 
 		if (IS_ERR(t)) {
 			cpus_read_unlock();
