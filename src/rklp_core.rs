@@ -189,7 +189,7 @@ impl Drop for Rklp {
         module_events::NOTIFIER.unregister();
         unpublish();
         // Cancelled (and waited for) without the mutex, which they take.
-        drop(self.core.state.lock().cpu_works.take());
+        drop(self.core.lock().cpu_works.take());
         let task_syms = {
             let mut st = self.core.lock();
             // Never leave ftrace calling into freed text: the direct calls

@@ -314,7 +314,7 @@ impl WorkFn for RunningWork {
             return;
         };
         let Some(table) = tasks() else { return };
-        let st = core.state.lock();
+        let st = core.lock();
         let Some(tr) = st.transition.as_ref() else {
             return;
         };
