@@ -41,6 +41,9 @@ modules: kernel
 demo: modules
 	@$(RKLP_DIR)/scripts/run-guest.sh demo
 
+# The selftests need rklp.ko's test-only hooks (fault injection; Kbuild):
+# a test build. Every other target builds the production rklp.ko.
+check: export RKLP_TEST_HOOKS = 1
 check: modules
 	@$(RKLP_DIR)/scripts/run-guest.sh check
 
@@ -48,7 +51,7 @@ check: modules
 # objects, hung-task and lockup detectors (configs/rklp-debug.config).
 check-debug: deps
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/build-kernel.sh
-	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/build-modules.sh
+	@RKLP_FLAVOUR=debug RKLP_TEST_HOOKS=1 $(RKLP_DIR)/scripts/build-modules.sh
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/run-guest.sh check
 
 # Everything CI checks, in parallel guests (scripts/check-all.sh): builds
@@ -63,7 +66,7 @@ check-all: deps
 GEN_FLAVOUR = $(or $(RKLP_FLAVOUR),debug)
 fuzz torture: deps
 	@RKLP_FLAVOUR=$(GEN_FLAVOUR) $(RKLP_DIR)/scripts/build-kernel.sh
-	@RKLP_FLAVOUR=$(GEN_FLAVOUR) $(RKLP_DIR)/scripts/build-modules.sh
+	@RKLP_FLAVOUR=$(GEN_FLAVOUR) RKLP_TEST_HOOKS=1 $(RKLP_DIR)/scripts/build-modules.sh
 	@RKLP_FLAVOUR=$(GEN_FLAVOUR) RKLP_SEED=$(SEED) RKLP_SCALE=$(SCALE) RKLP_CYCLES=$(CYCLES) \
 		RKLP_TCG_THREAD=$(or $(TCG),$(RKLP_TCG_THREAD)) $(RKLP_DIR)/scripts/run-guest.sh $@
 

@@ -13,6 +13,7 @@
 #include <linux/sched/task.h>
 #include <linux/string_helpers.h>
 #include <linux/trace_recursion.h>
+#include <linux/uaccess.h>
 
 /* The Rust half (sys::ftrace::ftrace_handler!, src/handler.rs). */
 unsigned long rklp_ftrace_redirect(unsigned long ip, struct task_struct *curr);
@@ -137,6 +138,18 @@ int rklp_module_state_by_name(struct module *(*find)(const char *),
 	return state;
 }
 
+struct module *rklp_module_by_name(struct module *(*find)(const char *),
+				   const char *name)
+{
+	struct module *mod;
+
+	/* find_module() wants module_mutex or preemption disabled. */
+	preempt_disable();
+	mod = find(name);
+	preempt_enable();
+	return mod;
+}
+
 struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long),
 				   unsigned long addr)
 {
@@ -147,6 +160,67 @@ struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long)
 	mod = text_address(addr);
 	preempt_enable();
 	return mod;
+}
+
+/*
+ * The loader drops .modinfo when it lays the module out (it is not
+ * SHF_ALLOC), and frees its copy of the file after the COMING notifiers,
+ * before the module's init. Until then the module's full symbol table (its
+ * init-time kallsyms) holds the symbols of the .modinfo entries (C's
+ * MODULE_INFO() statics, Rust's #[link_section = ".modinfo"] ones), typed
+ * '?' (a section neither allocated nor debug: elf_type()), with values
+ * that point into that copy. So each such entry is compared with @entry,
+ * read without faulting.
+ */
+bool rklp_coming_module_has_modinfo(struct module *mod, const char *entry)
+{
+	size_t len = strlen(entry) + 1;
+	struct mod_kallsyms *ks;
+	char buf[64];
+	unsigned int i;
+
+	if (len > sizeof(buf) || mod->state != MODULE_STATE_COMING)
+		return false;
+	/* As module_kallsyms_on_each_symbol(): the pointer cannot change
+	 * before the module's init has run. */
+	preempt_disable();
+	ks = rcu_dereference_sched(mod->kallsyms);
+	preempt_enable();
+	for (i = 0; i < ks->num_symtab; i++) {
+		const Elf_Sym *sym = &ks->symtab[i];
+
+		if (ks->typetab[i] != '?' || sym->st_shndx == SHN_UNDEF ||
+		    sym->st_shndx >= SHN_LORESERVE)
+			continue;
+		if (copy_from_kernel_nofault(buf, (void *)sym->st_value, len))
+			continue;
+		if (!memcmp(buf, entry, len))
+			return true;
+	}
+	return false;
+}
+
+bool rklp_module_name_at(struct module *(*module_address)(unsigned long),
+			 unsigned long addr, char *buf, size_t len)
+{
+	struct module *mod;
+
+	/* __module_address() wants module_mutex or preemption disabled. */
+	preempt_disable();
+	mod = module_address(addr);
+	if (mod)
+		strscpy(buf, mod->name, len);
+	preempt_enable();
+	return mod;
+}
+
+bool rklp_within_module_data(unsigned long addr, unsigned long size,
+			     const struct module *mod)
+{
+	unsigned long start = (unsigned long)mod->mem[MOD_DATA].base;
+
+	return addr >= start && size <= mod->mem[MOD_DATA].size &&
+	       addr - start <= mod->mem[MOD_DATA].size - size;
 }
 
 bool rklp_within_module_text(unsigned long addr, const struct module *mod)
@@ -384,21 +458,26 @@ u64 rklp_ktime_get_ns(void)
 	return ktime_get_ns();
 }
 
+#ifdef RKLP_TEST_HOOKS
 /*
  * Fault injection for the task table (DECLARE_FAULT_ATTR is a macro):
  * /sys/kernel/debug/rklp_task_table/fail_insert/{probability,times,...}, as
- * failslab. Never fails unless configured there.
+ * failslab. Never fails unless configured there. Test builds only
+ * (RKLP_TEST_HOOKS=1, see Kbuild); modinfo shows them.
  */
+MODULE_INFO(test_hooks, "fail_insert");
+
 static DECLARE_FAULT_ATTR(rklp_fail_task_insert);
 
 bool rklp_should_fail_task_insert(void)
 {
 	return should_fail(&rklp_fail_task_insert, 1);
 }
+#endif
 
 /*
  * /sys/kernel/debug/rklp_task_table/: read-only counters of the task table
- * and the fail_insert fault attributes. Returns the directory (an opaque
+ * and, in test builds, the fail_insert fault attributes. Returns the directory (an opaque
  * handle for rklp_task_table_debugfs_remove()), or NULL.
  */
 void *rklp_task_table_debugfs_create(unsigned long *live, unsigned long *tombstones,
@@ -411,7 +490,9 @@ void *rklp_task_table_debugfs_create(unsigned long *live, unsigned long *tombsto
 	debugfs_create_ulong("live", 0400, dir, live);
 	debugfs_create_ulong("tombstones", 0400, dir, tombstones);
 	debugfs_create_ulong("untracked", 0400, dir, untracked);
+#ifdef RKLP_TEST_HOOKS
 	fault_create_debugfs_attr("fail_insert", dir, &rklp_fail_task_insert);
+#endif
 	return dir;
 }
 

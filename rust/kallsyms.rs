@@ -7,8 +7,8 @@
 //! kprobe core resolves `symbol_name` for us and reports `addr`. Every other
 //! unexported helper rklp needs is then looked up by name through it:
 //! `kallsyms_on_each_match_symbol`, `module_kallsyms_on_each_symbol`,
-//! `kallsyms_lookup_size_offset`, `ftrace_location_range`, `find_module` and
-//! `__module_text_address`.
+//! `kallsyms_lookup_size_offset`, `ftrace_location_range`, `find_module`,
+//! `__module_text_address` and `__module_address`.
 //! If any of this fails (no CONFIG_KPROBES, symbol renamed), rklp refuses
 //! to load with a message naming the symbol.
 
@@ -17,7 +17,10 @@ use core::ffi::c_void;
 use kernel::c_str;
 use kernel::ffi::{c_char, c_int, c_ulong};
 use kernel::prelude::*;
-use kernel::str::CStr;
+use kernel::str::{CStr, CString};
+
+/// `MODULE_NAME_LEN` on 64-bit: a module name with its NUL.
+const MODULE_NAME_LEN: usize = 56;
 
 type LookupName = unsafe extern "C" fn(*const c_char) -> c_ulong;
 type MatchFn = unsafe extern "C" fn(*mut c_void, c_ulong) -> c_int;
@@ -28,6 +31,7 @@ type SizeOffset = unsafe extern "C" fn(c_ulong, *mut c_ulong, *mut c_ulong) -> c
 type FtraceLocationRange = unsafe extern "C" fn(c_ulong, c_ulong) -> c_ulong;
 type FindModule = unsafe extern "C" fn(*const c_char) -> *mut b::module;
 type ModuleTextAddress = unsafe extern "C" fn(c_ulong) -> *mut b::module;
+type ModuleAddress = unsafe extern "C" fn(c_ulong) -> *mut b::module;
 
 /// The kernel's symbol-table helpers, resolved at load.
 ///
@@ -43,6 +47,7 @@ pub(crate) struct Kallsyms {
     ftrace_location_range: FtraceLocationRange,
     find_module: FindModule,
     module_text_address: ModuleTextAddress,
+    module_address: ModuleAddress,
 }
 
 /// The sorted symbol addresses of one module and its core text, to answer
@@ -138,6 +143,7 @@ impl Kallsyms {
         let a_range = get(c_str!("ftrace_location_range"))?;
         let a_find = get(c_str!("find_module"))?;
         let a_text = get(c_str!("__module_text_address"))?;
+        let a_addr = get(c_str!("__module_address"))?;
         // SAFETY: each address is that of the kernel function whose C type
         // the corresponding alias spells out (include/linux/kallsyms.h,
         // module.h, ftrace.h of 6.12); this satisfies the type invariant.
@@ -150,6 +156,7 @@ impl Kallsyms {
                 ftrace_location_range: core::mem::transmute::<usize, FtraceLocationRange>(a_range),
                 find_module: core::mem::transmute::<usize, FindModule>(a_find),
                 module_text_address: core::mem::transmute::<usize, ModuleTextAddress>(a_text),
+                module_address: core::mem::transmute::<usize, ModuleAddress>(a_addr),
             })
         }
     }
@@ -159,6 +166,31 @@ impl Kallsyms {
         // SAFETY: type invariant; `name` is NUL-terminated.
         let a = unsafe { (self.lookup)(name.as_char_ptr()) } as usize;
         (a != 0).then_some(a)
+    }
+
+    /// The object that has a symbol `name`, if any does: `None` if none,
+    /// `Some(None)` for vmlinux, `Some(Some(module name))` for a module (the
+    /// first kallsyms finds). For messages: where a symbol a patch looked
+    /// for in another object is.
+    pub(crate) fn owner_of(&self, name: &CStr) -> Option<Option<CString>> {
+        let addr = self.find(name)?;
+        let mut buf = [0u8; MODULE_NAME_LEN];
+        // SAFETY: type invariant; the helper disables preemption around
+        // __module_address() and copies at most `buf.len()` bytes, NUL
+        // included, into `buf`.
+        let in_module = unsafe {
+            b::rklp_module_name_at(
+                Some(self.module_address),
+                addr as c_ulong,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        if !in_module {
+            return Some(None);
+        }
+        let n = CStr::from_bytes_with_nul(&buf[..=buf.iter().position(|&c| c == 0)?]).ok()?;
+        CString::try_from(n).ok().map(Some)
     }
 
     /// Address of kernel symbol `name` (for helpers that are not exported).
@@ -409,6 +441,15 @@ impl Kallsyms {
         // a racy read is fine for a diagnostic.
         let v = unsafe { core::ptr::read_volatile(a as *const c_int) };
         Some(v != 0)
+    }
+
+    /// The address of the `struct module` of the loaded module `name`
+    /// (0 if none), for the C ABI's `rklp_loaded_module()`: the caller
+    /// must make sure the module stays loaded while it uses it.
+    pub(crate) fn module_by_name(&self, name: &CStr) -> usize {
+        // SAFETY: type invariant; the helper disables preemption around
+        // find_module(), which only reads the module list.
+        unsafe { b::rklp_module_by_name(Some(self.find_module), name.as_char_ptr()) as usize }
     }
 
     /// `MODULE_STATE_*` of the module called `name`, or `None` if not loaded.

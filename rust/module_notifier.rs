@@ -10,11 +10,42 @@ use kernel::ffi::{c_int, c_ulong};
 use kernel::prelude::*;
 use kernel::str::CStr;
 
+/// A module in its MODULE_STATE_COMING notifier: what can be learnt of it
+/// only then.
+///
+/// # Invariants
+///
+/// `module` is a module whose COMING notifier is running (so it is
+/// allocated and the loader's copy of its file is not freed yet).
+pub(crate) struct ComingModule {
+    module: *mut super::bindings::module,
+}
+
+impl ComingModule {
+    /// The module's address, as an identity (compare with
+    /// [`ModuleRef::addr`] and [`ModuleEvents::going_module`]).
+    ///
+    /// [`ModuleRef::addr`]: super::module_ref::ModuleRef::addr
+    pub(crate) fn addr(&self) -> usize {
+        self.module as usize
+    }
+
+    /// Whether the module's .modinfo has the entry `entry` (`"tag=value"`,
+    /// as `modinfo` prints `tag: value`). The loader does not keep
+    /// .modinfo: this can be asked only now.
+    pub(crate) fn has_modinfo(&self, entry: &CStr) -> bool {
+        // SAFETY: a COMING module (type invariant); `entry` is
+        // NUL-terminated; the helper reads the module's symbol table and
+        // the loader's copy of .modinfo without faulting.
+        unsafe { super::bindings::rklp_coming_module_has_modinfo(self.module, entry.as_char_ptr()) }
+    }
+}
+
 /// What to do when a module loads or unloads.
 pub(crate) trait ModuleEvents {
-    /// `name` is about to run its init (MODULE_STATE_COMING). An error
-    /// refuses the module's load.
-    fn coming(name: &CStr) -> Result;
+    /// `name` (`module`) is about to run its init (MODULE_STATE_COMING).
+    /// An error refuses the module's load.
+    fn coming(name: &CStr, module: &ComingModule) -> Result;
     /// `name` is going away (MODULE_STATE_GOING, after its exit ran or its
     /// load failed).
     fn going(name: &CStr);
@@ -38,7 +69,8 @@ unsafe extern "C" fn notifier_tramp<T: ModuleEvents>(
     // state changes; it stays allocated during the call.
     let name = unsafe { CStr::from_char_ptr(super::bindings::rklp_module_name(module)) };
     match action as u32 {
-        kb::module_state_MODULE_STATE_COMING => match T::coming(name) {
+        // INVARIANT: the COMING notifier of `module` is running.
+        kb::module_state_MODULE_STATE_COMING => match T::coming(name, &ComingModule { module }) {
             Ok(()) => NOTIFY_OK,
             // notifier_from_errno()
             Err(e) => NOTIFY_STOP_MASK | (NOTIFY_OK - e.to_errno()),

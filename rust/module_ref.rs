@@ -62,6 +62,38 @@ impl ModuleRef {
         (start as usize, end as usize)
     }
 
+    /// The pointer-sized word at `addr` of the module's core data
+    /// (`mem[MOD_DATA]`: writable for the module's whole life, unlike its
+    /// read-only, ro-after-init or init data), if `addr` is one, aligned.
+    ///
+    /// # Safety
+    ///
+    /// The module must stay loaded as long as the returned slot exists
+    /// (e.g. keep the slot no longer than `self`).
+    pub(crate) unsafe fn data_slot(&self, addr: usize) -> Option<DataSlot> {
+        let size = core::mem::size_of::<usize>();
+        if addr % core::mem::align_of::<usize>() != 0 {
+            return None;
+        }
+        // SAFETY: the module is pinned (invariant); the helper only reads
+        // its memory layout.
+        let inside = unsafe {
+            b::rklp_within_module_data(
+                addr as kernel::ffi::c_ulong,
+                size as kernel::ffi::c_ulong,
+                self.ptr.as_ptr(),
+            )
+        };
+        // INVARIANT: an aligned word of the module's core data; the module
+        // stays loaded while the slot exists (contract).
+        if !inside {
+            return None;
+        }
+        Some(DataSlot {
+            ptr: NonNull::new(addr as *mut usize)?,
+        })
+    }
+
     /// The module's name.
     pub(crate) fn name(&self) -> Result<CString> {
         // SAFETY: the module is pinned (invariant) so its name is valid.
@@ -74,5 +106,34 @@ impl Drop for ModuleRef {
     fn drop(&mut self) {
         // SAFETY: we hold one reference (invariant).
         unsafe { b::module_put(self.ptr.as_ptr()) };
+    }
+}
+
+/// A pointer-sized word of a patch module's data that rklp writes: the
+/// slot of a symbol reference (`struct rklp_sym_desc`), where the patch's
+/// code reads the symbol's address.
+///
+/// # Invariants
+///
+/// `ptr` is an aligned `usize` in the core data of a module that stays
+/// loaded as long as this value exists.
+pub(crate) struct DataSlot {
+    ptr: NonNull<usize>,
+}
+
+// SAFETY: the word is only accessed atomically.
+unsafe impl Send for DataSlot {}
+// SAFETY: as above.
+unsafe impl Sync for DataSlot {}
+
+impl DataSlot {
+    /// Stores `value`, with release ordering: code that reads it (with
+    /// acquire, or through an address dependency) sees what rklp wrote
+    /// before.
+    pub(crate) fn set(&self, value: usize) {
+        // SAFETY: an aligned, live word (type invariant), accessed only
+        // atomically by rklp and by the API that reads it.
+        let a = unsafe { core::sync::atomic::AtomicUsize::from_ptr(self.ptr.as_ptr()) };
+        a.store(value, core::sync::atomic::Ordering::Release);
     }
 }

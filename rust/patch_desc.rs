@@ -11,6 +11,66 @@ use kernel::str::CStr;
 mod abi {
     include!("../include/rklp/abi.rs");
 }
+// The C API (include/rklp/rklp.h, run through bindgen with rklp's other
+// bindings) describes the same layouts and constants as abi.rs: checked at
+// compile time, field by field.
+const _: () = {
+    use super::bindings as c;
+    use core::mem::{offset_of, size_of};
+    macro_rules! same_layout {
+        ($r:ty, $c:ty, $($f:ident),*) => {
+            assert!(size_of::<$r>() == size_of::<$c>());
+            $(assert!(offset_of!($r, $f) == offset_of!($c, $f));)*
+        };
+    }
+    same_layout!(
+        abi::RklpFuncDesc,
+        c::rklp_func_desc,
+        old_name,
+        new_func,
+        old_sympos
+    );
+    same_layout!(
+        abi::RklpCallbacks,
+        c::rklp_callbacks,
+        pre_patch,
+        post_patch,
+        pre_unpatch,
+        post_unpatch
+    );
+    same_layout!(abi::RklpSymDesc, c::rklp_sym_desc, name, sympos, slot);
+    same_layout!(
+        abi::RklpObjectDesc,
+        c::rklp_object_desc,
+        name,
+        funcs,
+        nr_funcs,
+        callbacks,
+        syms,
+        nr_syms
+    );
+    same_layout!(abi::RklpState, c::rklp_state, id, version, data);
+    same_layout!(
+        abi::RklpPatchDesc,
+        c::rklp_patch_desc,
+        abi_version,
+        flags,
+        objs,
+        nr_objs,
+        states,
+        nr_states
+    );
+    assert!(abi::RKLP_ABI_VERSION == c::RKLP_ABI_VERSION);
+    assert!(abi::RKLP_PATCH_IMMEDIATE == c::RKLP_PATCH_IMMEDIATE);
+    assert!(abi::RKLP_PATCH_REPLACE == c::RKLP_PATCH_REPLACE);
+    assert!(abi::RKLP_MAX_OBJS == c::RKLP_MAX_OBJS as usize);
+    assert!(abi::RKLP_MAX_FUNCS == c::RKLP_MAX_FUNCS as usize);
+    assert!(abi::RKLP_MAX_SYMS == c::RKLP_MAX_SYMS as usize);
+    assert!(abi::RKLP_MAX_STATES == c::RKLP_MAX_STATES as usize);
+    assert!(abi::RKLP_KSYM_NAME_LEN == c::RKLP_KSYM_NAME_LEN as usize);
+    assert!(abi::RKLP_MODULE_NAME_LEN == c::RKLP_MODULE_NAME_LEN as usize);
+};
+
 pub(crate) use abi::{
     RklpCallbacks, RklpPatchDesc, RklpState, RKLP_ABI_VERSION, RKLP_PATCH_IMMEDIATE,
     RKLP_PATCH_KNOWN_FLAGS, RKLP_PATCH_REPLACE,
@@ -31,6 +91,7 @@ pub(crate) struct ObjectDesc<'a> {
     /// Module name; `None` for vmlinux.
     pub(crate) name: Option<&'a CStr>,
     funcs: &'a [abi::RklpFuncDesc],
+    syms: &'a [abi::RklpSymDesc],
     /// Callbacks (code in the patch module, pinned with the patch).
     pub(crate) callbacks: abi::RklpCallbacks,
 }
@@ -43,6 +104,17 @@ pub(crate) struct StateDesc {
     pub(crate) version: u32,
     /// Initial `data` (an opaque value for the patch module).
     pub(crate) data: usize,
+}
+
+/// A view of one symbol reference.
+pub(crate) struct SymDesc<'a> {
+    /// Name of the symbol.
+    pub(crate) name: &'a CStr,
+    /// Occurrence of `name` in the object (0: must be unique).
+    pub(crate) sympos: usize,
+    /// Address of the slot (checked against the patch module's data when
+    /// the patch is built).
+    pub(crate) slot: usize,
 }
 
 /// A view of one function descriptor.
@@ -160,6 +232,37 @@ impl<'a> PatchDesc<'a> {
                 );
                 return Err(EINVAL);
             }
+            if o.nr_syms > abi::RKLP_MAX_SYMS {
+                pr_err!(
+                    "patch descriptor: object {}: {} symbols (at most {})\n",
+                    i,
+                    o.nr_syms,
+                    abi::RKLP_MAX_SYMS
+                );
+                return Err(EINVAL);
+            }
+            // SAFETY: per the contract; checked for null and bounded.
+            let syms = unsafe { slice(o.syms, o.nr_syms, abi::RKLP_MAX_SYMS) }?;
+            for (j, sym) in syms.iter().enumerate() {
+                if sym.name.is_null() || sym.slot.is_null() {
+                    pr_err!(
+                        "patch descriptor: object {} symbol {}: null name or slot\n",
+                        i,
+                        j
+                    );
+                    return Err(EINVAL);
+                }
+                // SAFETY: non-null, readable up to its NUL (contract).
+                if unsafe { bounded_cstr(sym.name, abi::RKLP_KSYM_NAME_LEN) }.is_none() {
+                    pr_err!(
+                        "patch descriptor: object {} symbol {}: name not NUL-terminated within {} bytes\n",
+                        i,
+                        j,
+                        abi::RKLP_KSYM_NAME_LEN
+                    );
+                    return Err(EINVAL);
+                }
+            }
             if o.nr_funcs > abi::RKLP_MAX_FUNCS {
                 pr_err!(
                     "patch descriptor: object {}: {} functions (at most {})\n",
@@ -223,6 +326,8 @@ impl<'a> PatchDesc<'a> {
             name: unsafe { nonnull_cstr(o.name, abi::RKLP_MODULE_NAME_LEN) },
             // SAFETY: checked in `from_raw` (type invariant).
             funcs: unsafe { slice(o.funcs, o.nr_funcs, abi::RKLP_MAX_FUNCS) }.unwrap_or(&[]),
+            // SAFETY: checked in `from_raw` (type invariant).
+            syms: unsafe { slice(o.syms, o.nr_syms, abi::RKLP_MAX_SYMS) }.unwrap_or(&[]),
             callbacks: o.callbacks,
         })
     }
@@ -232,6 +337,23 @@ impl<'a> ObjectDesc<'a> {
     /// Number of functions.
     pub(crate) fn nr_funcs(&self) -> usize {
         self.funcs.len()
+    }
+
+    /// Number of symbol references.
+    pub(crate) fn nr_syms(&self) -> usize {
+        self.syms.len()
+    }
+
+    /// The symbol references.
+    pub(crate) fn syms(&self) -> impl Iterator<Item = SymDesc<'a>> + 'a {
+        self.syms.iter().map(|s| SymDesc {
+            // SAFETY: non-null and terminated within the bound (checked in
+            // `from_raw`, type invariant of `PatchDesc`).
+            name: unsafe { nonnull_cstr(s.name, abi::RKLP_KSYM_NAME_LEN) }
+                .unwrap_or(kernel::c_str!("")),
+            sympos: s.sympos,
+            slot: s.slot as usize,
+        })
     }
 
     /// The functions.

@@ -30,6 +30,14 @@
 
 #include "direct_stubs.h"
 
+/*
+ * The C API's descriptor structs, for bindgen: rust/patch_desc.rs checks
+ * that include/rklp/abi.rs has the same layouts (its functions are rklp's
+ * own exports, left out of the bindings: see Kbuild).
+ */
+#define RKLP_NO_MODINFO
+#include "../include/rklp/rklp.h"
+
 /* ftrace: the C half of the handler (the ops' func). notrace. */
 void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 		       struct ftrace_ops *op, struct ftrace_regs *fregs);
@@ -60,10 +68,26 @@ int rklp_module_state(struct module *mod);
  * @find is find_module(), resolved through kallsyms (it is not exported). */
 int rklp_module_state_by_name(struct module *(*find)(const char *),
 			      const char *name);
+/* The module called @name, or NULL (@find: find_module()). */
+struct module *rklp_module_by_name(struct module *(*find)(const char *),
+				   const char *name);
 /* The module whose text contains @addr, or NULL. @text_address is
  * __module_text_address(), resolved through kallsyms (not exported). */
 struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long),
 				   unsigned long addr);
+/*
+ * Whether @mod, in its MODULE_STATE_COMING notifier, has the modinfo entry
+ * @entry ("tag=value"). Only then: the loader does not keep .modinfo.
+ */
+bool rklp_coming_module_has_modinfo(struct module *mod, const char *entry);
+/* Whether @addr is in a module; if so, its name (NUL-terminated, cut to
+ * @len bytes) goes to @buf. @module_address is __module_address(), resolved
+ * through kallsyms (not exported). */
+bool rklp_module_name_at(struct module *(*module_address)(unsigned long),
+			 unsigned long addr, char *buf, size_t len);
+/* Whether [@addr, @addr + @size) is in @mod's core data (mem[MOD_DATA]). */
+bool rklp_within_module_data(unsigned long addr, unsigned long size,
+			     const struct module *mod);
 /* Whether @addr is in @mod's core text (mem[MOD_TEXT]: not init, not data). */
 bool rklp_within_module_text(unsigned long addr, const struct module *mod);
 void rklp_module_text_bounds(const struct module *mod, unsigned long *start,
@@ -115,8 +139,11 @@ u64 rklp_ktime_get_ns(void);
 size_t rklp_format_symbol(char *buf, size_t size, unsigned long addr);
 size_t rklp_format_hashed(char *buf, size_t size, const void *p);
 
-/* task table: fault injection and debugfs counters */
+/* task table: fault injection (test builds only, RKLP_TEST_HOOKS) and
+ * debugfs counters */
+#ifdef RKLP_TEST_HOOKS
 bool rklp_should_fail_task_insert(void);
+#endif
 void *rklp_task_table_debugfs_create(unsigned long *live, unsigned long *tombstones,
 				     unsigned long *untracked);
 void rklp_task_table_debugfs_remove(void *dir);

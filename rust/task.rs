@@ -637,15 +637,19 @@ pub(crate) fn sleep_ms(ms: u32) {
 }
 
 /// Fault injection point of the task table's inserts
-/// (`/sys/kernel/debug/rklp_task_table/fail_insert/`, as failslab).
+/// (`/sys/kernel/debug/rklp_task_table/fail_insert/`, as failslab), in test
+/// builds (`RKLP_TEST_HOOKS=1`, see Kbuild); never fires in production ones.
 pub(crate) fn should_fail_task_insert() -> bool {
+    #[cfg(rklp_test_hooks)]
     // SAFETY: no preconditions; any context.
-    unsafe { b::rklp_should_fail_task_insert() }
+    return unsafe { b::rklp_should_fail_task_insert() };
+    #[cfg(not(rklp_test_hooks))]
+    false
 }
 
 /// `/sys/kernel/debug/rklp_task_table/`: counters of the task table (read
-/// from the given atomics) and the `fail_insert` fault attributes. Removed
-/// on drop.
+/// from the given atomics) and, in test builds, the `fail_insert` fault
+/// attributes. Removed on drop.
 ///
 /// # Invariants
 ///

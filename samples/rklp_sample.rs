@@ -27,7 +27,6 @@ module! {
     description: "rklp sample: live patch of cmdline_proc_show",
     license: "GPL",
 }
-rklp_patch_module!();
 
 /// The replacement for `cmdline_proc_show` (fs/proc/cmdline.c).
 #[no_mangle]

@@ -15,8 +15,22 @@ fi
 export RKLP_DIR=$RKLP_MODDIR
 start=$SECONDS
 # shellcheck disable=SC2086
+# RKLP_TEST_HOOKS=1 (make check, ...): rklp.ko with its test-only hooks (Kbuild).
+export RKLP_TEST_HOOKS=${RKLP_TEST_HOOKS:-0}
 make -C "$KOUT" $RKLP_MAKE_TOOLS M="$RKLP_MODDIR" -j"$(nproc)" modules
+# A patch module that does not import rklp's namespace (test-refusals.sh):
+# modpost refuses it, so it is built apart, with modpost in its nsdeps mode
+# (KBUILD_NSDEPS=1: a missing import is a warning, listed in modules.nsdeps;
+# sources are edited only by 'make nsdeps', never run here).
+# shellcheck disable=SC2086
+make -C "$KOUT" $RKLP_MAKE_TOOLS M="$RKLP_MODDIR/tools/testing/selftests/rklp/test_modules/no_import" \
+	KBUILD_EXTRA_SYMBOLS="$RKLP_MODDIR/Module.symvers" KBUILD_NSDEPS=1 modules 2>&1 |
+	grep -v "does not import it" || true
+[ -f "$RKLP_MODDIR/tools/testing/selftests/rklp/test_modules/no_import/test_rklp_no_import.ko" ] ||
+	{ echo "rklp: test_rklp_no_import.ko was not built"; exit 1; }
 echo "rklp: modules built in $(( SECONDS - start )) s"
+# The production rklp.ko has no test-only hooks, a test build has them.
+"$RKLP_ROOT/scripts/check-hooks.sh" "$RKLP_MODDIR/rklp.ko"
 # A frame over 2 KB (e.g. a patch init that grows with its number of
 # functions) can overflow the 16 KB kernel stack: fail the build.
 "$RKLP_ROOT/scripts/check-frames.sh"

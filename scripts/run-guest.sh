@@ -39,6 +39,7 @@ for t in insmod rmmod lsmod modinfo modprobe; do ln -s /bin/kmod "$root/sbin/$t"
 install -m 0755 "$RKLP_ROOT/scripts/guest-init.sh" "$root/init"
 cp "$M/rklp.ko" "$M"/samples/*.ko "$root/lib/rklp/"
 cp "$M"/tools/testing/selftests/rklp/test_modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
+cp "$M"/tools/testing/selftests/rklp/test_modules/no_import/*.ko "$root/lib/rklp/" 2>/dev/null || true
 cp "$M"/tools/bench/modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
 # The generated N-function modules (gen_bench.sh) only for the benchmarks.
 [ "$mode" = bench ] || rm -f "$root"/lib/rklp/*_n[0-9]*.ko

@@ -16,6 +16,7 @@
 use crate::consistency::transition::Transition;
 use crate::module_events::GoneModules;
 use crate::patch::list::PatchList;
+use crate::patch_modules::PatchModules;
 use crate::published::Published;
 use crate::redirect::Redirect;
 use crate::sys::kallsyms::Kallsyms;
@@ -36,6 +37,8 @@ pub(crate) struct CoreState {
     pub(crate) transition: Option<Transition>,
     /// Modules whose going notifier has run.
     pub(crate) gone: GoneModules,
+    /// Loaded modules marked as patch modules (`rklp=Y` in .modinfo).
+    pub(crate) patch_modules: PatchModules,
     /// Symbol lookup.
     pub(crate) kallsyms: Kallsyms,
     /// Scheduler helpers.
@@ -134,6 +137,7 @@ pub(crate) unsafe fn new_core(
                     redirect,
                     transition: None,
                     gone: GoneModules::new(),
+                    patch_modules: PatchModules::new(),
                     kallsyms: kallsyms.clone(),
                     task_syms,
                     cpu_works: None,

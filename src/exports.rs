@@ -59,6 +59,24 @@ pub(crate) unsafe extern "C" fn rklp_loaded_module_state(
     }
 }
 
+/// The `struct module` of the loaded module `name`, or null: what
+/// upstream's callbacks find in `obj->mod` (include/rklp/livepatch.h sets
+/// it). Valid while the module is held (in a callback of its object).
+/// Does not take the core mutex: callbacks may call it.
+///
+/// # Safety
+///
+/// `name` must be a NUL-terminated string.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rklp_loaded_module(name: *const kernel::ffi::c_char) -> *mut c_void {
+    let Some(core) = core_state::core() else {
+        return core::ptr::null_mut();
+    };
+    // SAFETY: NUL-terminated (contract).
+    let name = unsafe { kernel::str::CStr::from_char_ptr(name) };
+    core.syms.module_by_name(name) as *mut c_void
+}
+
 /// `klp_shadow_get()`: callable from any context but NMI.
 #[no_mangle]
 pub(crate) extern "C" fn rklp_shadow_get(obj: *mut c_void, id: c_ulong) -> *mut c_void {

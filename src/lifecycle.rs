@@ -38,6 +38,15 @@ pub(crate) unsafe fn enable_from_module(
     // SAFETY: `module` is the caller's own module (checked above), which is
     // running code, so its `struct module` is allocated.
     let mref = unsafe { crate::sys::module_ref::ModuleRef::get(module) }?;
+    // As upstream's klp_enable_patch() checks is_livepatch_module().
+    if !core.state.lock().patch_modules.contains(mref.addr()) {
+        pr_err!(
+            "module '{}' is not marked as a patch module (no '{}' in its modinfo: build it with include/rklp/api.rs or rklp.h)\n",
+            &*mref.name()?,
+            crate::patch_modules::TAG
+        );
+        return Err(EINVAL);
+    }
     // SAFETY: `module` is the caller's (checked above), so `desc` lives as
     // long as it (contract), which `mref` pins and which the patch keeps
     // pinned for as long as it uses `desc`.

@@ -6,7 +6,7 @@
 use crate::core_state::core;
 use crate::patch::{Object, Patch};
 use crate::sys::kallsyms::Kallsyms;
-use crate::sys::module_notifier::{ModuleEvents, ModuleNotifier};
+use crate::sys::module_notifier::{ComingModule, ModuleEvents, ModuleNotifier};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
@@ -90,12 +90,14 @@ fn is_obj(name: &Option<kernel::str::CString>, module: &CStr) -> bool {
 }
 
 impl ModuleEvents for RklpModuleEvents {
-    fn coming(module: &CStr) -> Result {
+    fn coming(module: &CStr, coming: &ComingModule) -> Result {
         let Some(core) = core() else { return Ok(()) };
         let mut guard = core.lock();
         let st = &mut *guard;
         // A module of this name that went before is freed by now.
         st.gone.forget(module);
+        // Now or never: the loader drops .modinfo before the module's init.
+        st.patch_modules.coming(module, coming)?;
         let mut res = Ok(());
         'outer: for p in st.patches.iter_mut() {
             let in_transition = st.transition.as_ref().is_some_and(|t| t.is_patch(p));
@@ -167,6 +169,8 @@ impl ModuleEvents for RklpModuleEvents {
             crate::settle::schedule();
         }
         if res.is_err() {
+            // No going notifier follows a refused load.
+            st.patch_modules.going(coming.addr());
             // Undo what this load already patched: the module will not run.
             for p in st.patches.iter_mut() {
                 for o in p.objs.iter_mut() {
@@ -183,6 +187,7 @@ impl ModuleEvents for RklpModuleEvents {
 
     fn going_module(module: usize) {
         if let Some(core) = core() {
+            core.state.lock().patch_modules.going(module);
             crate::lifecycle::patch_module_going(core, module);
         }
     }

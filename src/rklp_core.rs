@@ -26,6 +26,7 @@ mod exports;
 mod lifecycle;
 mod module_events;
 mod patch;
+mod patch_modules;
 mod patch_state;
 mod published;
 mod redirect;

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 // The C ABI between patch modules and rklp.ko. This file is compiled into
-// both sides (`include!`), so the layouts cannot drift apart. Patch modules
-// never build these structs by hand: the typed `KlpPatch` API in `api.rs`
-// wraps them (its static tables are arrays of them), and rklp copies what it
-// needs at registration.
+// both sides (`include!`), so the layouts cannot drift apart; its C twin,
+// include/rklp/rklp.h, is checked against it when rklp.ko is built (rklp
+// runs bindgen over the header: rust/patch_desc.rs compares sizes and
+// offsets). Rust patch modules never build these structs by hand: the
+// typed `KlpPatch` API in `api.rs` wraps them (its static tables are arrays
+// of them), and rklp copies what it needs at registration.
 
 /// Version of the descriptor layout below; rklp refuses any other.
-pub const RKLP_ABI_VERSION: u32 = 3;
+pub const RKLP_ABI_VERSION: u32 = 4;
 
 /// One function to replace (`struct rklp_func_desc`).
 #[repr(C)]
@@ -36,6 +38,23 @@ pub struct RklpCallbacks {
     pub post_unpatch: Option<unsafe extern "C" fn(*const u8)>,
 }
 
+/// A symbol of the object (a function or a variable, usually one it does
+/// not export) that the patch's code uses (`struct rklp_sym_desc`, ABI 4):
+/// rklp stores its address in `*slot` when the object is patched, before
+/// any replacement of the object can run, and stores 0 when the object's
+/// module goes away.
+#[repr(C)]
+pub struct RklpSymDesc {
+    /// Name of the symbol, NUL-terminated.
+    pub name: *const u8,
+    /// Which occurrence of `name` in the object's kallsyms (1-based); 0
+    /// means the name must be unique.
+    pub sympos: usize,
+    /// Where rklp stores the address: a pointer-sized, aligned word of the
+    /// patch module's core data (not read-only, not init data).
+    pub slot: *mut usize,
+}
+
 /// One object: vmlinux (null `name`) or a module (`struct rklp_object_desc`).
 #[repr(C)]
 pub struct RklpObjectDesc {
@@ -47,6 +66,10 @@ pub struct RklpObjectDesc {
     pub nr_funcs: usize,
     /// Callbacks.
     pub callbacks: RklpCallbacks,
+    /// The symbols of this object the patch uses (ABI 4).
+    pub syms: *const RklpSymDesc,
+    /// Number of entries in `syms`.
+    pub nr_syms: usize,
 }
 
 /// A system state the patch modifies (`struct rklp_state`, as upstream's
@@ -95,6 +118,9 @@ pub const RKLP_MAX_OBJS: usize = 1024;
 
 /// Most functions in one object; rklp refuses a descriptor with more.
 pub const RKLP_MAX_FUNCS: usize = 65536;
+
+/// Most symbols of one object; rklp refuses a descriptor with more.
+pub const RKLP_MAX_SYMS: usize = 65536;
 
 /// Most system states in one patch; rklp refuses a descriptor with more.
 pub const RKLP_MAX_STATES: usize = 1024;

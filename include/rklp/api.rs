@@ -38,6 +38,10 @@
 /// twice, unknown or ambiguous symbols, functions ftrace cannot patch) is
 /// refused by rklp at `enable` with `EINVAL` and a message in dmesg.
 ///
+/// Symbols the replacements use that their object does not export (static
+/// functions and variables): [`klp::KlpSym`], with [`klp::SymFn`] and
+/// [`klp::SymVar`] slots.
+///
 /// System states: declare them with [`klp::KlpPatch::states`]; callbacks
 /// reach their `data` with [`klp::get_state`] and, during a transition, the
 /// installed patches' with [`klp::get_prev_state`].
@@ -55,37 +59,60 @@ pub mod klp {
         include!(concat!(env!("RKLP_DIR"), "/include/rklp/abi.rs"));
     }
 
-    type ShadowCtor = unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32;
-    type ShadowDtor = unsafe extern "C" fn(*mut c_void, *mut c_void);
+    /// rklp's exported C ABI as Rust declarations (the prototypes of
+    /// include/rklp/rklp.h), for what the typed API does not wrap (e.g.
+    /// upstream's shadow-variable test, ported call for call).
+    pub mod raw {
+        use super::abi;
+        use core::ffi::c_void;
+        use kernel::ffi::c_ulong;
 
-    extern "C" {
-        fn rklp_shadow_get(obj: *mut c_void, id: u64) -> *mut c_void;
-        fn rklp_shadow_alloc(
-            obj: *mut c_void,
-            id: u64,
-            size: usize,
-            gfp: u32,
-            ctor: Option<ShadowCtor>,
-            ctor_data: *mut c_void,
-        ) -> *mut c_void;
-        fn rklp_shadow_get_or_alloc(
-            obj: *mut c_void,
-            id: u64,
-            size: usize,
-            gfp: u32,
-            ctor: Option<ShadowCtor>,
-            ctor_data: *mut c_void,
-        ) -> *mut c_void;
-        fn rklp_shadow_free(obj: *mut c_void, id: u64, dtor: Option<ShadowDtor>);
-        fn rklp_shadow_free_all(id: u64, dtor: Option<ShadowDtor>);
-        fn rklp_loaded_module_state(name: *const u8) -> i32;
-        fn rklp_enable_patch(
-            module: *mut core::ffi::c_void,
-            desc: *const abi::RklpPatchDesc,
-        ) -> i32;
-        fn rklp_get_state(module: *mut c_void, id: u64) -> *mut abi::RklpState;
-        fn rklp_get_prev_state(id: u64) -> *mut abi::RklpState;
+        /// `rklp_shadow_ctor_t`.
+        pub type ShadowCtor = unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> i32;
+        /// `rklp_shadow_dtor_t`.
+        pub type ShadowDtor = unsafe extern "C" fn(*mut c_void, *mut c_void);
+
+        extern "C" {
+            /// `rklp_shadow_get()`.
+            pub fn rklp_shadow_get(obj: *mut c_void, id: c_ulong) -> *mut c_void;
+            /// `rklp_shadow_alloc()`.
+            pub fn rklp_shadow_alloc(
+                obj: *mut c_void,
+                id: c_ulong,
+                size: usize,
+                gfp: u32,
+                ctor: Option<ShadowCtor>,
+                ctor_data: *mut c_void,
+            ) -> *mut c_void;
+            /// `rklp_shadow_get_or_alloc()`.
+            pub fn rklp_shadow_get_or_alloc(
+                obj: *mut c_void,
+                id: c_ulong,
+                size: usize,
+                gfp: u32,
+                ctor: Option<ShadowCtor>,
+                ctor_data: *mut c_void,
+            ) -> *mut c_void;
+            /// `rklp_shadow_free()`.
+            pub fn rklp_shadow_free(obj: *mut c_void, id: c_ulong, dtor: Option<ShadowDtor>);
+            /// `rklp_shadow_free_all()`.
+            pub fn rklp_shadow_free_all(id: c_ulong, dtor: Option<ShadowDtor>);
+            /// `rklp_loaded_module_state()`.
+            pub fn rklp_loaded_module_state(name: *const u8) -> i32;
+            /// `rklp_loaded_module()`.
+            pub fn rklp_loaded_module(name: *const u8) -> *mut c_void;
+            /// `rklp_enable_patch()`.
+            pub fn rklp_enable_patch(
+                module: *mut core::ffi::c_void,
+                desc: *const abi::RklpPatchDesc,
+            ) -> i32;
+            /// `rklp_get_state()`.
+            pub fn rklp_get_state(module: *mut c_void, id: c_ulong) -> *mut abi::RklpState;
+            /// `rklp_get_prev_state()`.
+            pub fn rklp_get_prev_state(id: c_ulong) -> *mut abi::RklpState;
+        }
     }
+    use raw::*;
 
     // Only the address is used, so the layout (which has zero-sized C
     // structs, hence the lint) does not matter.
@@ -161,6 +188,122 @@ pub mod klp {
         /// in kallsyms order), for names that are not unique.
         pub const fn sympos(mut self, pos: core::num::NonZeroUsize) -> Self {
             self.0.old_sympos = pos.get();
+            self
+        }
+    }
+
+    /// Where rklp puts the address of a function of a patched object that
+    /// the patch's code calls (usually one it does not export): a
+    /// `static` of the patch module, bound to a name by [`KlpSym::func`].
+    /// `F` is the function's type, an `extern "C" fn` pointer.
+    pub struct SymFn<F: Replacement> {
+        addr: core::sync::atomic::AtomicUsize,
+        _f: PhantomData<F>,
+    }
+
+    impl<F: Replacement> SymFn<F> {
+        /// An empty slot.
+        ///
+        /// # Safety
+        ///
+        /// `F` must be the prototype of every function this slot is bound
+        /// to (with [`KlpSym::func`]): [`SymFn::get`] hands out its address
+        /// as an `F`, which safe code may call.
+        pub const unsafe fn new() -> Self {
+            Self {
+                addr: core::sync::atomic::AtomicUsize::new(0),
+                _f: PhantomData,
+            }
+        }
+
+        /// The function, once rklp has resolved it: always, in a
+        /// replacement of the object it is listed under (rklp fills the
+        /// slot before any of them can run); `None` before, or after the
+        /// object's module went away.
+        pub fn get(&self) -> Option<F> {
+            let addr = self.addr.load(core::sync::atomic::Ordering::Acquire);
+            if addr == 0 {
+                return None;
+            }
+            const {
+                assert!(core::mem::size_of::<F>() == core::mem::size_of::<usize>());
+            }
+            // SAFETY: `F` is a function pointer type (`Replacement`) of
+            // the function's prototype (contract of `new`); rklp stored
+            // the function's address.
+            Some(unsafe { core::mem::transmute_copy::<usize, F>(&addr) })
+        }
+    }
+
+    /// Where rklp puts the address of a variable of a patched object that
+    /// the patch's code uses (usually a `static` it does not export): a
+    /// `static` of the patch module, bound to a name by [`KlpSym::var`].
+    pub struct SymVar<T> {
+        addr: core::sync::atomic::AtomicUsize,
+        _t: PhantomData<*mut T>,
+    }
+
+    // SAFETY: only an address, read and written atomically; what it points
+    // to is accessed through raw pointers, under the user's `unsafe`.
+    unsafe impl<T> Sync for SymVar<T> {}
+
+    impl<T> SymVar<T> {
+        /// An empty slot.
+        pub const fn new() -> Self {
+            Self {
+                addr: core::sync::atomic::AtomicUsize::new(0),
+                _t: PhantomData,
+            }
+        }
+
+        /// The variable's address, once rklp has resolved it (always, in a
+        /// replacement of the object it is listed under); `None` before, or
+        /// after the object's module went away. Accessing it is up to the
+        /// caller (and to the object's own locking rules).
+        pub fn ptr(&self) -> Option<NonNull<T>> {
+            NonNull::new(self.addr.load(core::sync::atomic::Ordering::Acquire) as *mut T)
+        }
+    }
+
+    /// A symbol of the object it is listed under ([`KlpObject::syms`]) that
+    /// the patch's code uses: rklp looks it up in that object (and no
+    /// other) when it patches the object, at `enable` for vmlinux and
+    /// loaded modules, when a later module loads (before its init) for the
+    /// others, and puts its address in the slot before any replacement of
+    /// the object can run; when the module goes away, it empties the slot.
+    /// A missing or (without [`KlpSym::sympos`]) ambiguous name refuses the
+    /// patch, or the module's load. (Upstream livepatch gets the same from
+    /// klp relocations, `.klp.sym.<object>.<name>,<sympos>`.)
+    #[repr(transparent)]
+    pub struct KlpSym(abi::RklpSymDesc);
+
+    // SAFETY: never changed after construction; it points to a `'static`
+    // name and to a `'static` slot that rklp writes atomically.
+    unsafe impl Sync for KlpSym {}
+
+    impl KlpSym {
+        const fn with(name: &'static CStr, slot: *mut usize) -> Self {
+            Self(abi::RklpSymDesc {
+                name: name.as_char_ptr().cast(),
+                sympos: 0,
+                slot,
+            })
+        }
+
+        /// Function `name` (unique in its object), into `slot`.
+        pub const fn func<F: Replacement>(name: &'static CStr, slot: &'static SymFn<F>) -> Self {
+            Self::with(name, slot.addr.as_ptr())
+        }
+
+        /// Variable `name` (unique in its object), into `slot`.
+        pub const fn var<T>(name: &'static CStr, slot: &'static SymVar<T>) -> Self {
+            Self::with(name, slot.addr.as_ptr())
+        }
+
+        /// Pick the `pos`-th symbol called `name` in its object (1-based,
+        /// in kallsyms order), for names that are not unique.
+        pub const fn sympos(mut self, pos: core::num::NonZeroUsize) -> Self {
+            self.0.sympos = pos.get();
             self
         }
     }
@@ -257,7 +400,18 @@ pub mod klp {
                     pre_unpatch: None,
                     post_unpatch: None,
                 },
+                syms: core::ptr::null(),
+                nr_syms: 0,
             })
+        }
+
+        /// Sets the object's symbols that the patch's code uses (see
+        /// [`KlpSym`]).
+        pub const fn syms(mut self, syms: &'static [KlpSym]) -> Self {
+            // `KlpSym` is a transparent `RklpSymDesc`.
+            self.0.syms = syms.as_ptr().cast();
+            self.0.nr_syms = syms.len();
+            self
         }
 
         /// Functions `funcs` of the kernel image (`&[]` for an object with
@@ -383,7 +537,7 @@ pub mod klp {
         // SAFETY: a lookup by this module's address; the result is a state
         // of this module's patch, which exists as long as the callbacks and
         // replacement functions that may call this (type invariant).
-        SystemState::from_raw(unsafe { rklp_get_state(this_module(), id) })
+        SystemState::from_raw(unsafe { rklp_get_state(this_module(), id as kernel::ffi::c_ulong) })
     }
 
     /// During a transition (so in callbacks), the state `id` of the latest
@@ -394,7 +548,7 @@ pub mod klp {
     pub fn get_prev_state(id: u64) -> Option<SystemState> {
         // SAFETY: a lookup; rklp keeps the returned state's patch until the
         // transition completes, after the last callback of it.
-        SystemState::from_raw(unsafe { rklp_get_prev_state(id) })
+        SystemState::from_raw(unsafe { rklp_get_prev_state(id as kernel::ffi::c_ulong) })
     }
 
     /// A whole patch: its objects, states and flags. Usually a `static`;
@@ -505,7 +659,9 @@ pub mod klp {
         /// The shadow variable `id` of `obj`, if any.
         pub fn get(obj: *const c_void, id: u64) -> Option<NonNull<T>> {
             // SAFETY: a lookup; `obj` is only used as a key.
-            NonNull::new(unsafe { rklp_shadow_get(obj as *mut c_void, id) }.cast())
+            NonNull::new(
+                unsafe { rklp_shadow_get(obj as *mut c_void, id as kernel::ffi::c_ulong) }.cast(),
+            )
         }
 
         fn attach(obj: *const c_void, id: u64, value: T, or_get: bool) -> Result<NonNull<T>> {
@@ -523,7 +679,7 @@ pub mod klp {
                 if or_get {
                     rklp_shadow_get_or_alloc(
                         obj as *mut c_void,
-                        id,
+                        id as kernel::ffi::c_ulong,
                         size,
                         gfp,
                         Some(shadow_ctor::<T>),
@@ -532,7 +688,7 @@ pub mod klp {
                 } else {
                     rklp_shadow_alloc(
                         obj as *mut c_void,
-                        id,
+                        id as kernel::ffi::c_ulong,
                         size,
                         gfp,
                         Some(shadow_ctor::<T>),
@@ -562,29 +718,47 @@ pub mod klp {
         /// Detaches and drops `obj`'s shadow variable `id`.
         pub fn free(obj: *const c_void, id: u64) {
             // SAFETY: the destructor matches the C type and drops a T.
-            unsafe { rklp_shadow_free(obj as *mut c_void, id, Some(shadow_dtor::<T>)) };
+            unsafe {
+                rklp_shadow_free(
+                    obj as *mut c_void,
+                    id as kernel::ffi::c_ulong,
+                    Some(shadow_dtor::<T>),
+                )
+            };
         }
 
         /// Detaches and drops every shadow variable `id` (of any object).
         pub fn free_all(id: u64) {
             // SAFETY: as in `free`.
-            unsafe { rklp_shadow_free_all(id, Some(shadow_dtor::<T>)) };
+            unsafe { rklp_shadow_free_all(id as kernel::ffi::c_ulong, Some(shadow_dtor::<T>)) };
         }
     }
 }
 
-/// `rklp_patch_module!();`, next to `module!`: tags the module as an rklp
-/// patch module in its .modinfo (`modinfo` shows `rklp: Y`), as C patch
-/// modules carry `livepatch: Y`, so that tools (and upstream's selftests,
-/// mapped to rklp) tell patch modules from other modules.
+/// The .modinfo entries of every module built with this API (as C's
+/// `MODULE_INFO(rklp, "Y")` and `MODULE_IMPORT_NS(RKLP)` in rklp.h):
+///
+/// - `rklp=Y` (`modinfo` shows `rklp: Y`) marks it as a patch module, as C
+///   livepatch modules carry `livepatch: Y`: rklp refuses a patch from a
+///   module without it, as upstream's klp_enable_patch() does, and tools
+///   (and upstream's selftests, mapped to rklp) tell patch modules apart
+///   by it;
+/// - `import_ns=RKLP`: rklp exports its ABI in the symbol namespace `RKLP`,
+///   and the loader refuses a module that uses it without importing it.
+///
+/// `used(compiler)`, as `module!`'s entries: with plain `used` the entry
+/// lands in a second `.modinfo` section (flags differ), and the loader and
+/// modinfo read only the first.
+#[used(compiler)]
+#[link_section = ".modinfo"]
+static __RKLP_MODINFO_TAG: [u8; 7] = *b"rklp=Y\0";
+#[used(compiler)]
+#[link_section = ".modinfo"]
+static __RKLP_MODINFO_IMPORT_NS: [u8; 15] = *b"import_ns=RKLP\0";
+
+/// Formerly tagged the module as a patch module; including this file does
+/// that now. Kept (expanding to nothing) for modules that still call it.
 #[allow(unused_macros)]
 macro_rules! rklp_patch_module {
-    () => {
-        // `used(compiler)`, as `module!`'s entries: with plain `used` the
-        // entry lands in a second `.modinfo` section (flags differ), and
-        // the loader and modinfo read only the first.
-        #[used(compiler)]
-        #[link_section = ".modinfo"]
-        static __RKLP_PATCH_MODULE_TAG: [u8; 7] = *b"rklp=Y\0";
-    };
+    () => {};
 }

@@ -3,8 +3,8 @@
 //! Building a patch from its module's descriptor, refusing malformed ones
 //! (`-EINVAL` and a message, as kernel/livepatch/core.c).
 
-use super::validate::{self, ObjectShape, ShapeError};
-use super::{Func, Object, Patch};
+use super::validate::{self, NameError, ObjectShape, ShapeError};
+use super::{Func, Object, Patch, Sym};
 use crate::sys::kallsyms::Kallsyms;
 use crate::sys::kallsyms::ModuleSyms;
 use crate::sys::module_ref::ModuleRef;
@@ -78,6 +78,29 @@ fn check_callbacks(
     Ok(())
 }
 
+/// Says why a name of the descriptor was refused. The name itself is shown
+/// only when it is printable.
+fn name_error(patch: &CStr, what: core::fmt::Arguments<'_>, e: NameError, max: usize) {
+    let why = match e {
+        NameError::Empty => "is empty",
+        NameError::TooLong(_) => "is too long",
+        NameError::Vmlinux => "is 'vmlinux' (vmlinux is the object without a name)",
+        NameError::Dot => "is '.' or '..'",
+        NameError::Slash => "contains a '/'",
+        NameError::Control => "contains a control character",
+    };
+    match e {
+        NameError::TooLong(len) => pr_err!(
+            "patch '{}': {}: name of {} bytes is too long (at most {})\n",
+            patch,
+            what,
+            len,
+            max - 1
+        ),
+        _ => pr_err!("patch '{}': {}: name {}\n", patch, what, why),
+    }
+}
+
 pub(super) fn copy_cstr(s: &CStr) -> Result<CString> {
     CString::try_from(s).map_err(|_| ENOMEM)
 }
@@ -103,21 +126,22 @@ impl Patch {
         let mut states = PatchStates::new(&name, desc.states())?;
         states.register(module.addr())?;
         let mut objs = KVec::new();
-        for o in desc.objects() {
+        for (i, o) in desc.objects().enumerate() {
             if let Some(n) = o.name {
-                if !validate::valid_object_name(n.as_bytes()) {
-                    pr_err!("patch '{}': invalid object name '{}'\n", &*name, n);
+                if let Some(e) = validate::object_name_error(n.as_bytes()) {
+                    name_error(&name, fmt!("object {}", i), e, validate::MODULE_NAME_LEN);
                     return Err(EINVAL);
                 }
             }
             check_callbacks(&syms, &module, &name, &o)?;
             let mut funcs = KVec::with_capacity(o.nr_funcs(), GFP_KERNEL)?;
             for f in o.funcs() {
-                if !validate::valid_function_name(f.old_name.as_bytes()) {
-                    pr_err!(
-                        "patch '{}': invalid function name '{}'\n",
-                        &*name,
-                        f.old_name
+                if let Some(e) = validate::symbol_name_error(f.old_name.as_bytes()) {
+                    name_error(
+                        &name,
+                        fmt!("object {} function {}", i, funcs.len()),
+                        e,
+                        validate::KSYM_NAME_LEN,
                     );
                     return Err(EINVAL);
                 }
@@ -144,10 +168,43 @@ impl Patch {
                     GFP_KERNEL,
                 )?;
             }
+            let mut syms = KVec::with_capacity(o.nr_syms(), GFP_KERNEL)?;
+            for sd in o.syms() {
+                if let Some(e) = validate::symbol_name_error(sd.name.as_bytes()) {
+                    name_error(
+                        &name,
+                        fmt!("object {} symbol {}", i, syms.len()),
+                        e,
+                        validate::KSYM_NAME_LEN,
+                    );
+                    return Err(EINVAL);
+                }
+                // SAFETY: the slot lives in `syms`, thus in an object of
+                // the patch, which drops its objects before `module` (the
+                // field declared last) or, if forced, never releases it.
+                let Some(slot) = (unsafe { module.data_slot(sd.slot) }) else {
+                    pr_err!(
+                        "patch '{}': object '{}': the slot of symbol '{}' is not a pointer variable of the patch module's data\n",
+                        &*name,
+                        o.name.unwrap_or(c_str!("vmlinux")),
+                        sd.name
+                    );
+                    return Err(EINVAL);
+                };
+                syms.push(
+                    Sym {
+                        name: copy_cstr(sd.name)?,
+                        sympos: sd.sympos,
+                        slot,
+                    },
+                    GFP_KERNEL,
+                )?;
+            }
             objs.push(
                 Object {
                     name: o.name.map(copy_cstr).transpose()?,
                     funcs,
+                    syms,
                     patched: false,
                     callbacks: o.callbacks,
                     callbacks_enabled: false,

@@ -14,7 +14,7 @@ pub(crate) mod validate;
 
 use crate::redirect::func_hash::EntryId;
 use crate::sys::kobject::KobjDir;
-use crate::sys::module_ref::ModuleRef;
+use crate::sys::module_ref::{DataSlot, ModuleRef};
 use crate::sys::patch_desc::{call, RklpCallbacks};
 use crate::system_state::PatchStates;
 use kernel::c_str;
@@ -44,12 +44,26 @@ pub(crate) struct Func {
     pub(crate) dir: Option<KobjDir>,
 }
 
+/// A symbol of an object that the patch's code uses (`KlpSym`): rklp
+/// stores its address in the patch module's slot when the object is
+/// resolved, and 0 when it goes away.
+pub(crate) struct Sym {
+    /// Name of the symbol.
+    pub(crate) name: CString,
+    /// Occurrence requested (0 = unique).
+    pub(crate) sympos: usize,
+    /// Where the patch module reads the address.
+    pub(crate) slot: DataSlot,
+}
+
 /// vmlinux or one module.
 pub(crate) struct Object {
     /// Module name; `None` for vmlinux.
     pub(crate) name: Option<CString>,
     // Children before `dir`: drop order removes sysfs bottom-up.
     pub(crate) funcs: KVec<Func>,
+    /// The object's symbols the patch's code uses.
+    pub(crate) syms: KVec<Sym>,
     /// Whether the functions are in the hash.
     pub(crate) patched: bool,
     /// Callbacks (in the pinned patch module).

@@ -26,6 +26,7 @@ impl Patch {
                             Object {
                                 name: oo.name.as_deref().map(copy_cstr).transpose()?,
                                 funcs: KVec::new(),
+                                syms: KVec::new(),
                                 patched: false,
                                 callbacks: RklpCallbacks::default(),
                                 callbacks_enabled: false,
@@ -113,6 +114,7 @@ impl Object {
         Ok(Object {
             name: None,
             funcs: nops,
+            syms: KVec::new(),
             patched: self.patched,
             callbacks: RklpCallbacks::default(),
             callbacks_enabled: false,

@@ -8,6 +8,7 @@ use crate::sys::kallsyms::{Kallsyms, Lookup};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
+use kernel::str::CStr;
 impl Object {
     /// Resolves every function of this (loaded) object: address, size,
     /// ftrace location, and the replacement's size. Messages follow
@@ -99,12 +100,79 @@ impl Object {
                 }
             };
         }
+        self.resolve_syms(ks)?;
         self.loaded = true;
         Ok(())
     }
 
-    /// Forgets resolved addresses (the object's module went away).
+    /// Resolves the object's symbol references (`KlpSym`), in this object
+    /// only (as upstream's klp_resolve_symbols() resolves a module's klp
+    /// relocations in that module), then stores every address in its slot:
+    /// all or none. Called before any replacement of the object can run.
+    fn resolve_syms(&self, ks: &Kallsyms) -> Result {
+        if self.syms.is_empty() {
+            return Ok(());
+        }
+        let objname: &CStr = self.display_name();
+        let module = self.name.as_deref();
+        let mut addrs = KVec::with_capacity(self.syms.len(), GFP_KERNEL)?;
+        for s in self.syms.iter() {
+            let found = ks.lookup(module, &s.name, s.sympos);
+            match found {
+                Lookup::Found(a) => addrs.push(a, GFP_KERNEL)?,
+                Lookup::NotFound => {
+                    pr_err!("symbol '{}' not found in object '{}'\n", &*s.name, objname);
+                    match ks.owner_of(&s.name) {
+                        Some(Some(m)) if m.as_bytes() != objname.as_bytes() => pr_info!(
+                            "'{}' is in object '{}': a patch names a symbol under the object that has it\n",
+                            &*s.name,
+                            &*m
+                        ),
+                        Some(None) if module.is_some() => pr_info!(
+                            "'{}' is in object 'vmlinux': a patch names a symbol under the object that has it\n",
+                            &*s.name
+                        ),
+                        _ => (),
+                    }
+                    return Err(EINVAL);
+                }
+                Lookup::Ambiguous(n) => {
+                    pr_err!(
+                        "unresolvable ambiguity for symbol '{}' in object '{}'\n",
+                        &*s.name,
+                        objname
+                    );
+                    pr_info!(
+                        "'{}' occurs {} times in '{}': set its sympos\n",
+                        &*s.name,
+                        n,
+                        objname
+                    );
+                    return Err(EINVAL);
+                }
+                Lookup::NoSuchPos => {
+                    pr_err!(
+                        "symbol position {} for symbol '{}' in object '{}' not found\n",
+                        s.sympos,
+                        &*s.name,
+                        objname
+                    );
+                    return Err(EINVAL);
+                }
+            }
+        }
+        for (s, a) in self.syms.iter().zip(addrs.iter()) {
+            s.slot.set(*a);
+        }
+        Ok(())
+    }
+
+    /// Forgets resolved addresses (the object's module went away), and
+    /// clears the slots of its symbol references.
     pub(crate) fn unresolve(&mut self) {
+        for s in self.syms.iter() {
+            s.slot.set(0);
+        }
         self.loaded = false;
         for f in self.funcs.iter_mut() {
             f.old_addr = 0;

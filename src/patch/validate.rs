@@ -31,17 +31,60 @@ pub(crate) fn unknown_flags(flags: u32, known: u32) -> u32 {
     flags & !known
 }
 
-/// Whether `name` may name a module object: a module name (not empty,
-/// shorter than `MODULE_NAME_LEN`), and not "vmlinux" (which the object
-/// with no name stands for).
-pub(crate) fn valid_object_name(name: &[u8]) -> bool {
-    !name.is_empty() && name.len() < MODULE_NAME_LEN && name != b"vmlinux"
+/// Why a name cannot name a module object or a symbol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NameError {
+    /// Empty.
+    Empty,
+    /// Too long: its length in bytes (the limit is the caller's).
+    TooLong(usize),
+    /// "vmlinux", which the object with no name stands for.
+    Vmlinux,
+    /// "." or "..": a directory of their own in sysfs.
+    Dot,
+    /// Contains a '/', a path separator in sysfs.
+    Slash,
+    /// Contains a control character (a newline would forge lines in sysfs
+    /// listings and in the log).
+    Control,
 }
 
-/// Whether `name` may name a function: not empty, shorter than
-/// `KSYM_NAME_LEN`.
-pub(crate) fn valid_function_name(name: &[u8]) -> bool {
-    !name.is_empty() && name.len() < KSYM_NAME_LEN
+/// The first rule `name` breaks as a name in rklp's sysfs tree (a module
+/// object's `<patch>/<object>/` or a function's `<object>/<func,pos>/`),
+/// `max` bytes with the NUL the longest allowed.
+fn sysfs_name_error(name: &[u8], max: usize) -> Option<NameError> {
+    if name.is_empty() {
+        Some(NameError::Empty)
+    } else if name.len() >= max {
+        Some(NameError::TooLong(name.len()))
+    } else if name == b"." || name == b".." {
+        Some(NameError::Dot)
+    } else if name.contains(&b'/') {
+        Some(NameError::Slash)
+    } else if name.iter().any(|&c| c < 0x20 || c == 0x7f) {
+        Some(NameError::Control)
+    } else {
+        None
+    }
+}
+
+/// Why `name` cannot name a module object, if it cannot: a module name
+/// (not empty, shorter than `MODULE_NAME_LEN`, not "." or "..", no '/' or
+/// control character: it names a sysfs directory) and not "vmlinux"
+/// (which the object with no name stands for).
+pub(crate) fn object_name_error(name: &[u8]) -> Option<NameError> {
+    if name == b"vmlinux" {
+        return Some(NameError::Vmlinux);
+    }
+    sysfs_name_error(name, MODULE_NAME_LEN)
+}
+
+/// Why `name` cannot name a function or a symbol, if it cannot: not empty,
+/// shorter than `KSYM_NAME_LEN`, not "." or "..", no '/' or control
+/// character (a function's name names a sysfs directory; no symbol has
+/// them).
+pub(crate) fn symbol_name_error(name: &[u8]) -> Option<NameError> {
+    sysfs_name_error(name, KSYM_NAME_LEN)
 }
 
 /// Whether `(name, sympos)` and `(other, other_pos)` name the same function

@@ -5,11 +5,19 @@
 //! refused with -EINVAL; old_sympos; atomic replace's no-ops).
 
 use crate::validate::{
-    check_shape, counts_within, first_duplicate_location, nul_within, same_function, unknown_flags,
-    valid_function_name, valid_object_name, ObjectShape, ShapeError, KSYM_NAME_LEN,
-    MODULE_NAME_LEN,
+    check_shape, counts_within, first_duplicate_location, nul_within, object_name_error,
+    same_function, symbol_name_error, unknown_flags, NameError, ObjectShape, ShapeError,
+    KSYM_NAME_LEN, MODULE_NAME_LEN,
 };
 use proptest::prelude::*;
+
+fn valid_object_name(name: &[u8]) -> bool {
+    object_name_error(name).is_none()
+}
+
+fn valid_function_name(name: &[u8]) -> bool {
+    symbol_name_error(name).is_none()
+}
 
 #[derive(Clone, Debug)]
 struct Obj {
@@ -126,6 +134,20 @@ fn object_names() {
     assert!(!valid_object_name(b"vmlinux"));
     assert!(valid_object_name(&[b'm'; MODULE_NAME_LEN - 1]));
     assert!(!valid_object_name(&[b'm'; MODULE_NAME_LEN]));
+    assert_eq!(object_name_error(b"."), Some(NameError::Dot));
+    assert_eq!(object_name_error(b".."), Some(NameError::Dot));
+    assert!(valid_object_name(b"..."));
+    assert!(valid_object_name(b".m"));
+    assert_eq!(object_name_error(b"a/b"), Some(NameError::Slash));
+    assert_eq!(object_name_error(b"/"), Some(NameError::Slash));
+    assert_eq!(object_name_error(b"m\n1 sshd"), Some(NameError::Control));
+    assert_eq!(object_name_error(b"m\x1b[2J"), Some(NameError::Control));
+    assert_eq!(object_name_error(b"m\x7f"), Some(NameError::Control));
+    assert_eq!(object_name_error(b"vmlinux"), Some(NameError::Vmlinux));
+    assert_eq!(
+        object_name_error(&[b'm'; MODULE_NAME_LEN]),
+        Some(NameError::TooLong(MODULE_NAME_LEN))
+    );
 }
 
 #[test]
@@ -134,6 +156,10 @@ fn function_names() {
     assert!(!valid_function_name(b""));
     assert!(valid_function_name(&[b'f'; KSYM_NAME_LEN - 1]));
     assert!(!valid_function_name(&[b'f'; KSYM_NAME_LEN]));
+    assert!(valid_function_name(b"foo.constprop.0"));
+    assert_eq!(symbol_name_error(b"a/b"), Some(NameError::Slash));
+    assert_eq!(symbol_name_error(b"f\n"), Some(NameError::Control));
+    assert_eq!(symbol_name_error(b".."), Some(NameError::Dot));
 }
 
 #[test]

@@ -85,6 +85,48 @@ abi_refusal_test count "refuse an absurd function count" \
 	"rklp: patch descriptor: object 0: 1099511627776 functions (at most 65536)
 rklp: invalid patch descriptor"
 
+# Object and function names (issue 17, item 11): a module object's name
+# names a sysfs directory (<patch>/<object>/) and is printed: ".", "..", a
+# '/' or a control character (a newline forges lines) are refused, as empty
+# names are (and, above, unterminated ones).
+abi_refusal_test objdot "refuse an object named '.'" \
+	"rklp: patch 'test_rklp_bad_abi': object 0: name is '.' or '..'"
+abi_refusal_test objdotdot "refuse an object named '..'" \
+	"rklp: patch 'test_rklp_bad_abi': object 0: name is '.' or '..'"
+abi_refusal_test objslash "refuse an object name with a '/'" \
+	"rklp: patch 'test_rklp_bad_abi': object 0: name contains a '/'"
+abi_refusal_test objnewline "refuse an object name with a newline" \
+	"rklp: patch 'test_rklp_bad_abi': object 0: name contains a control character"
+abi_refusal_test objempty "refuse an empty object name" \
+	"rklp: patch 'test_rklp_bad_abi': object 0: name is empty"
+abi_refusal_test funcslash "refuse a function name with a '/'" \
+	"rklp: patch 'test_rklp_bad_abi': object 0 function 0: name contains a '/'"
+
+# Patch modules are marked (issue 17, item 11): the API (api.rs, rklp.h)
+# adds "rklp: Y" to their modinfo, and rklp refuses a patch from a module
+# without it, as upstream's klp_enable_patch() refuses one without
+# "livepatch: Y".
+start_test "patch modules built with the API carry rklp: Y"
+for m in rklp_sample test_rklp_bad_abi test_rklp_no_import; do
+	check_eq "modinfo -F rklp $m.ko" "$(modinfo -F rklp $MODDIR/$m.ko)" Y
+done
+check_eq "modinfo -F rklp test_rklp_untagged.ko" "$(modinfo -F rklp $MODDIR/test_rklp_untagged.ko)" ""
+end_test
+refusal_test test_rklp_untagged "refuse a patch from a module not marked as a patch module" \
+	"rklp: module 'test_rklp_untagged' is not marked as a patch module (no 'rklp=Y' in its modinfo: build it with include/rklp/api.rs or rklp.h)" \
+	"Invalid parameters"
+
+# rklp's exports are in the symbol namespace RKLP (issue 17, item 11),
+# which the API imports: the loader refuses a module that does not.
+start_test "rklp's ABI is in the namespace RKLP, imported by the API"
+for m in rklp_sample test_rklp_bad_abi test_rklp_untagged; do
+	check_eq "modinfo -F import_ns $m.ko" "$(modinfo -F import_ns $MODDIR/$m.ko)" RKLP
+done
+end_test
+refusal_test test_rklp_no_import "refuse a patch module that does not import the namespace RKLP" \
+	"test_rklp_no_import: module uses symbol (rklp_enable_patch) from namespace RKLP, but does not import it." \
+	"Invalid parameters"
+
 start_test "refuse rmmod rklp while a patch exists"
 load_lp rklp_sample
 log "% rmmod rklp"

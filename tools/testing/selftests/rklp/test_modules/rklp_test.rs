@@ -19,7 +19,6 @@ macro_rules! rklp_test_patch_module {
             description: $desc,
             license: "GPL",
         }
-        rklp_patch_module!();
         struct $ty;
         impl kernel::Module for $ty {
             fn init($m: &'static ThisModule) -> Result<Self> {

@@ -20,15 +20,7 @@
 #include <linux/atomic.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-
-typedef int (*rklp_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
-typedef void (*rklp_shadow_dtor_t)(void *obj, void *shadow_data);
-void *rklp_shadow_get(void *obj, unsigned long id);
-void *rklp_shadow_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp,
-			rklp_shadow_ctor_t ctor, void *ctor_data);
-void *rklp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp,
-			       rklp_shadow_ctor_t ctor, void *ctor_data);
-void rklp_shadow_free(void *obj, unsigned long id, rklp_shadow_dtor_t dtor);
+#include <rklp/rklp.h>
 
 #define SV_ID 0xfa11
 static int obj;			/* the object the variable belongs to */

@@ -31,15 +31,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/workqueue.h>
-
-typedef int (*rklp_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
-typedef void (*rklp_shadow_dtor_t)(void *obj, void *shadow_data);
-void *rklp_shadow_get(void *obj, unsigned long id);
-void *rklp_shadow_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp,
-			rklp_shadow_ctor_t ctor, void *ctor_data);
-void rklp_shadow_free(void *obj, unsigned long id, rklp_shadow_dtor_t dtor);
-struct rklp_state;
-struct rklp_state *rklp_get_state(struct module *mod, unsigned long id);
+#include <rklp/rklp.h>
 
 static char *mode = "";
 module_param(mode, charp, 0);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Bad patches through rklp's raw C ABI (include/rklp/abi.rs), which the
+ * Bad patches through rklp's raw C ABI (include/rklp/rklp.h), which the
  * typed Rust API cannot build; rklp must refuse each with -EINVAL and a
  * message, without reading past what the descriptor bounds allow:
  *
@@ -11,43 +11,14 @@
  *                  which end at an unmapped guard page
  *   mode=objname   the same for an object name
  *   mode=count     nr_funcs = 2^40, for an array of one at the end of a page
+ *   mode=objdot, objdotdot, objslash, objnewline, objempty
+ *                  an object named ".", "..", "a/b", "m\n1 sshd", ""
+ *   mode=funcslash a function named "cmdline/proc_show"
  */
 #include <linux/module.h>
 #include <linux/vmalloc.h>
+#include <rklp/rklp.h>
 
-/* include/rklp/abi.rs, ABI version 3 */
-struct rklp_func_desc {
-	const char *old_name;
-	const void *new_func;
-	unsigned long old_sympos;
-};
-
-struct rklp_callbacks {
-	int (*pre_patch)(const char *obj);
-	void (*post_patch)(const char *obj);
-	void (*pre_unpatch)(const char *obj);
-	void (*post_unpatch)(const char *obj);
-};
-
-struct rklp_object_desc {
-	const char *name;
-	const struct rklp_func_desc *funcs;
-	size_t nr_funcs;
-	struct rklp_callbacks callbacks;
-};
-
-struct rklp_state;
-
-struct rklp_patch_desc {
-	u32 abi_version;
-	u32 flags;
-	const struct rklp_object_desc *objs;
-	size_t nr_objs;
-	const struct rklp_state *states;
-	size_t nr_states;
-};
-
-int rklp_enable_patch(struct module *mod, const struct rklp_patch_desc *desc);
 struct module *rklp_test_target_module(void);
 
 static char *mode = "";
@@ -69,7 +40,7 @@ static int __init test_rklp_bad_abi_pre_patch(const char *obj)
 }
 
 static int enable(struct module *mod, const char *objname, const char *fname,
-		  const void *new_func, struct rklp_func_desc *funcs,
+		  void *new_func, struct rklp_func_desc *funcs,
 		  size_t nr_funcs, int (*pre_patch)(const char *))
 {
 	struct rklp_func_desc func = {
@@ -83,13 +54,24 @@ static int enable(struct module *mod, const char *objname, const char *fname,
 		.callbacks.pre_patch = pre_patch,
 	};
 	struct rklp_patch_desc desc = {
-		.abi_version = 3,
+		.abi_version = RKLP_ABI_VERSION,
 		.objs = &obj,
 		.nr_objs = 1,
 	};
 
 	return rklp_enable_patch(mod, &desc);
 }
+
+/* Object names that name no module (a module that never loads). */
+static const struct {
+	const char *mode, *name;
+} bad_objnames[] = {
+	{ "objdot", "." },
+	{ "objdotdot", ".." },
+	{ "objslash", "a/b" },
+	{ "objnewline", "m\n1 sshd" },
+	{ "objempty", "" },
+};
 
 /* A page with nothing after it: vmalloc leaves an unmapped guard page. */
 static char *guarded_page(void)
@@ -102,6 +84,7 @@ static int __init test_rklp_bad_abi_init(void)
 	struct module *(*other)(void);
 	struct rklp_func_desc *funcs;
 	char *page;
+	size_t i;
 	int ret;
 
 	if (!strcmp(mode, "self"))
@@ -120,6 +103,14 @@ static int __init test_rklp_bad_abi_init(void)
 		symbol_put(rklp_test_target_module);
 		return ret;
 	}
+	for (i = 0; i < ARRAY_SIZE(bad_objnames); i++)
+		if (!strcmp(mode, bad_objnames[i].mode))
+			return enable(THIS_MODULE, bad_objnames[i].name,
+				      "rklp_test_target_show", test_rklp_bad_abi_func,
+				      NULL, 0, NULL);
+	if (!strcmp(mode, "funcslash"))
+		return enable(THIS_MODULE, "rklp_test_target", "cmdline/proc_show",
+			      test_rklp_bad_abi_func, NULL, 0, NULL);
 	page = guarded_page();
 	if (!page)
 		return -ENOMEM;

@@ -3,15 +3,12 @@
 //! Test: a replacement that is another module's function (here rklp's own
 //! `rklp_shadow_get`) is refused: the patch pins only its own module.
 
-use core::ffi::c_void;
 use kernel::c_str;
 use kernel::prelude::*;
 
 include!("rklp_test.rs");
 
-extern "C" {
-    fn rklp_shadow_get(obj: *mut c_void, id: u64) -> *mut c_void;
-}
+use klp::raw::rklp_shadow_get;
 
 static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
     c_str!("cmdline_proc_show"),

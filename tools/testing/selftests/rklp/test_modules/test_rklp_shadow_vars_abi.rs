@@ -25,32 +25,14 @@ module! {
     license: "GPL",
 }
 
-// rklp's shadow variable C ABI (rust/exports.c): upstream's
-// klp_shadow_ctor_t/klp_shadow_dtor_t and klp_shadow_*() signatures.
-type KlpShadowCtor = unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> c_int;
-type KlpShadowDtor = unsafe extern "C" fn(*mut c_void, *mut c_void);
-
-extern "C" {
-    fn rklp_shadow_get(obj: *mut c_void, id: c_ulong) -> *mut c_void;
-    fn rklp_shadow_alloc(
-        obj: *mut c_void,
-        id: c_ulong,
-        size: usize,
-        gfp_flags: gfp_t,
-        ctor: Option<KlpShadowCtor>,
-        ctor_data: *mut c_void,
-    ) -> *mut c_void;
-    fn rklp_shadow_get_or_alloc(
-        obj: *mut c_void,
-        id: c_ulong,
-        size: usize,
-        gfp_flags: gfp_t,
-        ctor: Option<KlpShadowCtor>,
-        ctor_data: *mut c_void,
-    ) -> *mut c_void;
-    fn rklp_shadow_free(obj: *mut c_void, id: c_ulong, dtor: Option<KlpShadowDtor>);
-    fn rklp_shadow_free_all(id: c_ulong, dtor: Option<KlpShadowDtor>);
-}
+// rklp's shadow variable C ABI (include/rklp/rklp.h, declared for Rust in
+// api.rs's `klp::raw`): upstream's klp_shadow_ctor_t/klp_shadow_dtor_t and
+// klp_shadow_*() signatures.
+include!(concat!(env!("RKLP_DIR"), "/include/rklp/api.rs"));
+use klp::raw::{
+    rklp_shadow_alloc, rklp_shadow_free, rklp_shadow_free_all, rklp_shadow_get,
+    rklp_shadow_get_or_alloc, ShadowCtor as KlpShadowCtor, ShadowDtor as KlpShadowDtor,
+};
 
 /*
  * Keep a small table of pointers so that we can print address-agnostic

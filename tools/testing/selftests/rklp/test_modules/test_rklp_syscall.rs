@@ -94,7 +94,6 @@ module! {
     description: "rklp test: getpid syscall transition",
     license: "GPL",
 }
-rklp_patch_module!();
 
 struct TestSyscall {
     kobj: *mut kernel::bindings::kobject,

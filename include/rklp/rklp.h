@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rklp.h - the C API of rklp, for C patch modules
+ *
+ * The C twin of the Rust API (include/rklp/api.rs): the descriptor structs
+ * of the patch ABI (include/rklp/abi.rs, whose layouts rklp's build checks
+ * against this header) and the functions rklp.ko exports, in the symbol
+ * namespace RKLP. A patch module describes its patch in static tables and
+ * enables it from its init:
+ *
+ *	#include <rklp/rklp.h>
+ *
+ *	static int livepatch_cmdline_proc_show(struct seq_file *m, void *v)
+ *	{
+ *		seq_printf(m, "%s\n", "this has been live patched");
+ *		return 0;
+ *	}
+ *
+ *	static const struct rklp_func_desc funcs[] = {
+ *		RKLP_FUNC("cmdline_proc_show", livepatch_cmdline_proc_show),
+ *	};
+ *	static const struct rklp_object_desc objs[] = {
+ *		RKLP_VMLINUX(funcs),
+ *	};
+ *	static const struct rklp_patch_desc patch = RKLP_PATCH(objs);
+ *
+ *	static int __init livepatch_init(void)
+ *	{
+ *		return rklp_enable_patch(THIS_MODULE, &patch);
+ *	}
+ *
+ * Including this header marks the module as an rklp patch module
+ * (MODULE_INFO(rklp, "Y"): rklp refuses patches from modules without it,
+ * as upstream's klp_enable_patch() refuses modules without "livepatch: Y")
+ * and imports the namespace RKLP (the loader refuses a module that uses
+ * rklp's exports without importing it); see RKLP_NO_MODINFO at the end. Documentation/rklp.rst describes
+ * the rules that rklp checks at rklp_enable_patch() time.
+ */
+#ifndef _RKLP_RKLP_H
+#define _RKLP_RKLP_H
+
+#include <linux/module.h>
+#include <linux/types.h>
+
+/* Version of the descriptor layout below; rklp refuses any other. */
+#define RKLP_ABI_VERSION	4
+
+/* rklp_patch_desc.flags */
+/* Switch all tasks at once in stop_machine instead of task by task. */
+#define RKLP_PATCH_IMMEDIATE	(1U << 0)
+/* Atomic replace: supersede every earlier patch in one transition. */
+#define RKLP_PATCH_REPLACE	(1U << 1)
+
+/* Limits rklp enforces (a descriptor beyond them is refused with -EINVAL). */
+#define RKLP_MAX_OBJS		1024
+#define RKLP_MAX_FUNCS		65536
+#define RKLP_MAX_SYMS		65536
+#define RKLP_MAX_STATES		1024
+/* Longest function or symbol name, with its NUL (KSYM_NAME_LEN). */
+#define RKLP_KSYM_NAME_LEN	512
+/* Longest object (module) name, with its NUL (MODULE_NAME_LEN). */
+#define RKLP_MODULE_NAME_LEN	56
+
+/**
+ * struct rklp_func_desc - one function to replace
+ * @old_name:	name of the original function
+ * @new_func:	the replacement: a function of the patch module's core text
+ *		(not __init), with the original's prototype
+ * @old_sympos:	which occurrence of @old_name in the object's kallsyms
+ *		(1-based); 0 means the name must be unique in the object
+ */
+struct rklp_func_desc {
+	const char *old_name;
+	void *new_func;
+	unsigned long old_sympos;
+};
+
+/**
+ * struct rklp_callbacks - per-object callbacks, with upstream livepatch's
+ *			   rules (struct klp_callbacks)
+ * @pre_patch:		before the object is patched; a negative errno stops
+ *			it (the patch, or a later module's load, fails)
+ * @post_patch:		after the patching transition completed
+ * @pre_unpatch:	before an unpatching transition starts
+ * @post_unpatch:	after unpatching completed (only if @pre_patch ran
+ *			and succeeded)
+ *
+ * Each gets the object's name, NULL for vmlinux. They run only for loaded
+ * objects. Any may be NULL.
+ */
+struct rklp_callbacks {
+	int (*pre_patch)(const char *obj);
+	void (*post_patch)(const char *obj);
+	void (*pre_unpatch)(const char *obj);
+	void (*post_unpatch)(const char *obj);
+};
+
+/**
+ * struct rklp_sym_desc - a symbol of the object the patch's code uses
+ * @name:	name of the function or variable (usually not exported)
+ * @sympos:	which occurrence of @name in the object's kallsyms (1-based);
+ *		0 means the name must be unique in the object
+ * @slot:	where rklp stores the symbol's address: a pointer variable of
+ *		the patch module (not const, not __initdata, not
+ *		__ro_after_init)
+ *
+ * rklp looks @name up in the object it is listed in, and in no other, when
+ * that object is patched: at rklp_enable_patch() for vmlinux and loaded
+ * modules, when a later module loads (before its init) for the others; it
+ * stores the address before any replacement of the object can run. A
+ * missing or (without @sympos) ambiguous name refuses the patch or the
+ * module's load. When the module goes away, rklp stores NULL.
+ */
+struct rklp_sym_desc {
+	const char *name;
+	unsigned long sympos;
+	void **slot;
+};
+
+/**
+ * struct rklp_object_desc - vmlinux or one module, and what to do in it
+ * @name:	module name; NULL for vmlinux
+ * @funcs:	the functions to replace
+ * @nr_funcs:	number of entries in @funcs
+ * @callbacks:	callbacks (an object may have callbacks and no functions)
+ * @syms:	the object's symbols that the patch's code uses
+ * @nr_syms:	number of entries in @syms
+ */
+struct rklp_object_desc {
+	const char *name;
+	const struct rklp_func_desc *funcs;
+	size_t nr_funcs;
+	struct rklp_callbacks callbacks;
+	const struct rklp_sym_desc *syms;
+	size_t nr_syms;
+};
+
+/**
+ * struct rklp_state - a system state the patch modifies (struct klp_state)
+ * @id:		identifier (non-zero, once per patch)
+ * @version:	version of the change; a later patch must carry the same or
+ *		a higher one
+ * @data:	for the patch's use
+ *
+ * In a descriptor it declares the state; rklp keeps a copy of its own,
+ * which rklp_get_state() and rklp_get_prev_state() return and whose @data
+ * the callbacks may use.
+ */
+struct rklp_state {
+	u64 id;
+	u32 version;
+	void *data;
+};
+
+/**
+ * struct rklp_patch_desc - a whole patch
+ * @abi_version:	must be RKLP_ABI_VERSION
+ * @flags:		RKLP_PATCH_* flags
+ * @objs:		the objects
+ * @nr_objs:		number of entries in @objs
+ * @states:		the system states the patch modifies
+ * @nr_states:		number of entries in @states
+ */
+struct rklp_patch_desc {
+	u32 abi_version;
+	u32 flags;
+	const struct rklp_object_desc *objs;
+	size_t nr_objs;
+	const struct rklp_state *states;
+	size_t nr_states;
+};
+
+/* RKLP_FUNC(name, new): a struct rklp_func_desc of @name, unique. */
+#define RKLP_FUNC(_name, _new) \
+	{ .old_name = (_name), .new_func = (void *)(_new) }
+/* RKLP_FUNC_POS(name, new, pos): the @pos-th @name (1-based). */
+#define RKLP_FUNC_POS(_name, _new, _pos) \
+	{ .old_name = (_name), .new_func = (void *)(_new), .old_sympos = (_pos) }
+/* RKLP_SYM(name, ptr): @name's address goes into pointer variable @ptr. */
+#define RKLP_SYM(_name, _ptr) \
+	{ .name = (_name), .slot = (void **)&(_ptr) }
+/* RKLP_SYM_POS(name, ptr, pos): the same for the @pos-th @name. */
+#define RKLP_SYM_POS(_name, _ptr, _pos) \
+	{ .name = (_name), .slot = (void **)&(_ptr), .sympos = (_pos) }
+/* RKLP_VMLINUX(funcs): the object vmlinux with the array @funcs. */
+#define RKLP_VMLINUX(_funcs) \
+	{ .funcs = (_funcs), .nr_funcs = ARRAY_SIZE(_funcs) }
+/* RKLP_MODULE(mod, funcs): module @mod with the array @funcs. */
+#define RKLP_MODULE(_mod, _funcs) \
+	{ .name = (_mod), .funcs = (_funcs), .nr_funcs = ARRAY_SIZE(_funcs) }
+/* RKLP_PATCH(objs): a patch of the array @objs, no flags, no states. */
+#define RKLP_PATCH(_objs) \
+	{ .abi_version = RKLP_ABI_VERSION, .objs = (_objs), \
+	  .nr_objs = ARRAY_SIZE(_objs) }
+
+/**
+ * rklp_enable_patch() - register and enable a patch
+ * @mod:	the calling patch module: THIS_MODULE
+ * @desc:	the patch; it and everything it points to must live as long
+ *		as the module (static tables)
+ *
+ * Called from the patch module's init, as klp_enable_patch(). rklp copies
+ * what it needs, pins @mod until the patch is disabled, and starts the
+ * patching transition (or switches at once with RKLP_PATCH_IMMEDIATE).
+ * The patch is named after @mod: /sys/kernel/rklp/<module name>/.
+ *
+ * Return: 0, or a negative errno with the reason in the kernel log
+ * (-EINVAL for a malformed descriptor, an unknown or ambiguous symbol, a
+ * module not marked as a patch module, ...).
+ */
+int rklp_enable_patch(struct module *mod, const struct rklp_patch_desc *desc);
+
+/**
+ * rklp_loaded_module_state() - state of a loaded module, for callbacks
+ * @name:	module name
+ *
+ * What upstream's callbacks read from obj->mod->state (rklp's callbacks
+ * get the object's name). Callable from callbacks.
+ *
+ * Return: its MODULE_STATE_*, or -ENOENT if it is not loaded.
+ */
+int rklp_loaded_module_state(const char *name);
+
+/**
+ * rklp_loaded_module() - the struct module of a loaded module, for callbacks
+ * @name:	module name
+ *
+ * What upstream's callbacks find in obj->mod. The module stays loaded only
+ * as long as something holds it: in a callback of its object, until the
+ * callback returns.
+ *
+ * Return: the module, or NULL if it is not loaded.
+ */
+struct module *rklp_loaded_module(const char *name);
+
+/*
+ * Shadow variables (kernel/livepatch/shadow.c): data attached to an existing
+ * object, found by (object address, id). Kept by rklp independently of any
+ * patch.
+ */
+
+/**
+ * typedef rklp_shadow_ctor_t - constructor of a shadow variable's data
+ * @obj:		the object
+ * @shadow_data:	the new data (zeroed, not yet visible to others)
+ * @ctor_data:		the caller's argument
+ *
+ * Return: 0, or a negative errno (the variable is then not created).
+ */
+typedef int (*rklp_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
+
+/**
+ * typedef rklp_shadow_dtor_t - destructor of a shadow variable's data
+ * @obj:		the object
+ * @shadow_data:	the data, about to be freed
+ */
+typedef void (*rklp_shadow_dtor_t)(void *obj, void *shadow_data);
+
+/**
+ * rklp_shadow_get() - the shadow variable @id of @obj (klp_shadow_get())
+ * @obj:	the object
+ * @id:		the variable's id
+ *
+ * Callable from any context but NMI.
+ *
+ * Return: its data, or NULL.
+ */
+void *rklp_shadow_get(void *obj, unsigned long id);
+
+/**
+ * rklp_shadow_alloc() - attach a new shadow variable (klp_shadow_alloc())
+ * @obj:	the object
+ * @id:		the variable's id
+ * @size:	size of its data
+ * @gfp:	allocation flags
+ * @ctor:	constructor, or NULL (the data is then zeroed)
+ * @ctor_data:	argument of @ctor
+ *
+ * Return: the new data, or NULL if it exists already (with a warning) or
+ * the allocation or @ctor failed.
+ */
+void *rklp_shadow_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp,
+			rklp_shadow_ctor_t ctor, void *ctor_data);
+
+/**
+ * rklp_shadow_get_or_alloc() - the existing shadow variable, or a new one
+ *				(klp_shadow_get_or_alloc())
+ * @obj:	the object
+ * @id:		the variable's id
+ * @size:	size of its data
+ * @gfp:	allocation flags
+ * @ctor:	constructor of a new one, or NULL
+ * @ctor_data:	argument of @ctor
+ *
+ * Return: the data, or NULL if the allocation or @ctor failed.
+ */
+void *rklp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp,
+			       rklp_shadow_ctor_t ctor, void *ctor_data);
+
+/**
+ * rklp_shadow_free() - detach and free @obj's shadow variable @id
+ * @obj:	the object
+ * @id:		the variable's id
+ * @dtor:	destructor, or NULL
+ */
+void rklp_shadow_free(void *obj, unsigned long id, rklp_shadow_dtor_t dtor);
+
+/**
+ * rklp_shadow_free_all() - detach and free every shadow variable @id
+ * @id:		the variables' id
+ * @dtor:	destructor, or NULL
+ */
+void rklp_shadow_free_all(unsigned long id, rklp_shadow_dtor_t dtor);
+
+/**
+ * rklp_get_state() - the patch's system state @id (klp_get_state())
+ * @mod:	the patch module: THIS_MODULE
+ * @id:		the state's id
+ *
+ * Return: rklp's copy of the state, valid while the patch exists, or NULL
+ * if the patch of @mod does not declare it.
+ */
+struct rklp_state *rklp_get_state(struct module *mod, unsigned long id);
+
+/**
+ * rklp_get_prev_state() - the state @id of the patch installed before the
+ *			   one in transition (klp_get_prev_state())
+ * @id:		the state's id
+ *
+ * Callable during a transition (in callbacks); outside one it warns once.
+ *
+ * Return: the state, valid until the transition ends, or NULL.
+ */
+struct rklp_state *rklp_get_prev_state(unsigned long id);
+
+/*
+ * The module's .modinfo entries. A module of several files may define
+ * RKLP_NO_MODINFO before including this header in all files but one (the
+ * entries are per module; duplicates are harmless, only shown twice by
+ * modinfo); rklp.ko itself defines it, including the header for its
+ * prototypes.
+ */
+#ifndef RKLP_NO_MODINFO
+MODULE_INFO(rklp, "Y");
+MODULE_IMPORT_NS(RKLP);
+#endif
+
+#endif /* _RKLP_RKLP_H */
