@@ -81,7 +81,7 @@ pub(crate) use abi::{
 /// # Invariants
 ///
 /// All pointers reachable from `desc` were checked non-null where required,
-/// and point into the patch module, which stays loaded for `'a`.
+/// and stay valid for `'a` (the `rklp_enable_patch()` call).
 pub(crate) struct PatchDesc<'a> {
     desc: &'a abi::RklpPatchDesc,
 }
@@ -187,9 +187,10 @@ impl<'a> PatchDesc<'a> {
     ///
     /// # Safety
     ///
-    /// `desc` and everything it points to must be valid (as built by the
-    /// `KlpPatch` API) and stay valid for `'a`: the caller pins the patch
-    /// module for that long. Counts and names need not be sane.
+    /// `desc` and everything it points to must be valid (as the C API
+    /// describes it) and stay valid for `'a`: the caller keeps the view no
+    /// longer than its `rklp_enable_patch()` call. Counts and names need
+    /// not be sane.
     pub(crate) unsafe fn from_raw(desc: *const abi::RklpPatchDesc) -> Result<Self> {
         // SAFETY: valid or null per the contract.
         let desc = unsafe { desc.as_ref() }.ok_or(EINVAL)?;

@@ -22,8 +22,8 @@ use kernel::prelude::*;
 ///
 /// `caller` must be an address in the text of the calling module. If
 /// `module` is the module containing `caller` (checked here), `desc` must
-/// be a descriptor built by the `KlpPatch` API, valid as long as `module`
-/// is loaded.
+/// be a descriptor as include/rklp/rklp.h describes it, valid until this
+/// call returns (rklp copies what it keeps).
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rklp_enable_patch_from(
     module: *mut c_void,
@@ -68,7 +68,9 @@ pub(crate) unsafe extern "C" fn rklp_loaded_module_state(
 ///
 /// `name` must be a NUL-terminated string.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn rklp_loaded_module(name: *const kernel::ffi::c_char) -> *mut c_void {
+pub(crate) unsafe extern "C" fn rklp_loaded_module(
+    name: *const kernel::ffi::c_char,
+) -> *mut c_void {
     let Some(core) = core_state::core() else {
         return core::ptr::null_mut();
     };

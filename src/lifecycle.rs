@@ -20,8 +20,10 @@ use kernel::prelude::*;
 ///
 /// `caller` must be an address in the text of the calling module. If
 /// `module` is the module containing `caller` (checked here), `desc` must be
-/// a descriptor built by the `KlpPatch` API, valid as long as `module` is
-/// loaded.
+/// a descriptor as the C API (include/rklp/rklp.h) describes it, valid until
+/// this call returns: rklp copies what it keeps (names, addresses,
+/// callbacks, states; a symbol reference's slot is checked to be the
+/// module's data, which `module`'s pin keeps).
 pub(crate) unsafe fn enable_from_module(
     module: *mut kernel::bindings::module,
     desc: *const crate::sys::patch_desc::RklpPatchDesc,
@@ -47,9 +49,8 @@ pub(crate) unsafe fn enable_from_module(
         );
         return Err(EINVAL);
     }
-    // SAFETY: `module` is the caller's (checked above), so `desc` lives as
-    // long as it (contract), which `mref` pins and which the patch keeps
-    // pinned for as long as it uses `desc`.
+    // SAFETY: `desc` is valid until this call returns (contract), and the
+    // view is dropped before it returns: the patch keeps copies only.
     let desc = unsafe { crate::sys::patch_desc::PatchDesc::from_raw(desc) }.inspect_err(|_| {
         pr_err!("invalid patch descriptor\n");
     })?;

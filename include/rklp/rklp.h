@@ -196,8 +196,10 @@ struct rklp_patch_desc {
 /**
  * rklp_enable_patch() - register and enable a patch
  * @mod:	the calling patch module: THIS_MODULE
- * @desc:	the patch; it and everything it points to must live as long
- *		as the module (static tables)
+ * @desc:	the patch; it and everything it points to need only live until
+ *		the call returns (rklp copies what it keeps; a module usually
+ *		uses static tables), except the slots of symbol references,
+ *		which are the module's data
  *
  * Called from the patch module's init, as klp_enable_patch(). rklp copies
  * what it needs, pins @mod until the patch is disabled, and starts the

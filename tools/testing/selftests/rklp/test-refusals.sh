@@ -124,7 +124,8 @@ for m in rklp_sample test_rklp_bad_abi test_rklp_untagged; do
 done
 end_test
 refusal_test test_rklp_no_import "refuse a patch module that does not import the namespace RKLP" \
-	"test_rklp_no_import: module uses symbol (rklp_enable_patch) from namespace RKLP, but does not import it." \
+	"test_rklp_no_import: module uses symbol (rklp_enable_patch) from namespace RKLP, but does not import it.
+test_rklp_no_import: Unknown symbol rklp_enable_patch (err -22)" \
 	"Invalid parameters"
 
 start_test "refuse rmmod rklp while a patch exists"

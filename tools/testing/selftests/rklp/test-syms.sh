@@ -112,7 +112,9 @@ done
 check_no_leftovers test_rklp_sym_c
 check_result "% insmod test_rklp_sym_c.ko mode=ambiguous
 rklp: enabling patch 'test_rklp_sym_c'
+rklp: 'test_rklp_sym_c': initializing patching transition
 rklp: 'test_rklp_sym_c': starting patching transition
+rklp: 'test_rklp_sym_c': completing patching transition
 rklp: 'test_rklp_sym_c': patching complete
 % insmod rklp_test_sym.ko
 rklp: applying patch 'test_rklp_sym_c' to loading module 'rklp_test_sym'
@@ -129,7 +131,9 @@ rklp: 'test_rklp_sym_c': unpatching complete
 % rmmod test_rklp_sym_c
 % insmod test_rklp_sym_c.ko mode=missing
 rklp: enabling patch 'test_rklp_sym_c'
+rklp: 'test_rklp_sym_c': initializing patching transition
 rklp: 'test_rklp_sym_c': starting patching transition
+rklp: 'test_rklp_sym_c': completing patching transition
 rklp: 'test_rklp_sym_c': patching complete
 % insmod rklp_test_sym.ko
 rklp: applying patch 'test_rklp_sym_c' to loading module 'rklp_test_sym'
@@ -145,7 +149,9 @@ rklp: 'test_rklp_sym_c': unpatching complete
 % rmmod test_rklp_sym_c
 % insmod test_rklp_sym_c.ko mode=other
 rklp: enabling patch 'test_rklp_sym_c'
+rklp: 'test_rklp_sym_c': initializing patching transition
 rklp: 'test_rklp_sym_c': starting patching transition
+rklp: 'test_rklp_sym_c': completing patching transition
 rklp: 'test_rklp_sym_c': patching complete
 % insmod rklp_test_sym.ko
 rklp: applying patch 'test_rklp_sym_c' to loading module 'rklp_test_sym'
