@@ -8,7 +8,7 @@
 #include <linux/export.h>
 #include <linux/module.h>
 
-#define RKLP_NO_MODINFO
+#define RKLP_CORE
 #include "../include/rklp/rklp.h"
 
 int rklp_enable_patch_from(struct module *mod, const struct rklp_patch_desc *desc,

@@ -35,7 +35,7 @@
  * that include/rklp/abi.rs has the same layouts (its functions are rklp's
  * own exports, left out of the bindings: see Kbuild).
  */
-#define RKLP_NO_MODINFO
+#define RKLP_CORE
 #include "../include/rklp/rklp.h"
 
 /* ftrace: the C half of the handler (the ops' func). notrace. */

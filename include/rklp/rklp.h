@@ -33,8 +33,9 @@
  * (MODULE_INFO(rklp, "Y"): rklp refuses patches from modules without it,
  * as upstream's klp_enable_patch() refuses modules without "livepatch: Y")
  * and imports the namespace RKLP (the loader refuses a module that uses
- * rklp's exports without importing it); see RKLP_NO_MODINFO at the end. Documentation/rklp.rst describes
- * the rules that rklp checks at rklp_enable_patch() time.
+ * rklp's exports without importing it); see RKLP_NO_MODINFO at the end.
+ * Documentation/rklp.rst describes the rules that rklp checks at
+ * rklp_enable_patch() time.
  */
 #ifndef _RKLP_RKLP_H
 #define _RKLP_RKLP_H
@@ -212,6 +213,21 @@ struct rklp_patch_desc {
  */
 int rklp_enable_patch(struct module *mod, const struct rklp_patch_desc *desc);
 
+#ifndef RKLP_CORE
+/*
+ * rklp finds the module that calls rklp_enable_patch() from its return
+ * address, and refuses a call whose @mod is another module. A tail call
+ * ("return rklp_enable_patch(THIS_MODULE, &patch);" in an init function)
+ * returns into the init's caller, in vmlinux: the barrier after the call
+ * keeps the compiler from making it one.
+ */
+#define rklp_enable_patch(mod, desc) ({					\
+	int __rklp_ret = (rklp_enable_patch)(mod, desc);		\
+	barrier();							\
+	__rklp_ret;							\
+})
+#endif
+
 /**
  * rklp_loaded_module_state() - state of a loaded module, for callbacks
  * @name:	module name
@@ -339,10 +355,10 @@ struct rklp_state *rklp_get_prev_state(unsigned long id);
  * The module's .modinfo entries. A module of several files may define
  * RKLP_NO_MODINFO before including this header in all files but one (the
  * entries are per module; duplicates are harmless, only shown twice by
- * modinfo); rklp.ko itself defines it, including the header for its
- * prototypes.
+ * modinfo); rklp.ko itself defines RKLP_CORE, including the header for
+ * its prototypes.
  */
-#ifndef RKLP_NO_MODINFO
+#if !defined(RKLP_NO_MODINFO) && !defined(RKLP_CORE)
 MODULE_INFO(rklp, "Y");
 MODULE_IMPORT_NS(RKLP);
 #endif

@@ -95,11 +95,13 @@ for side in livepatch rklp; do
 	load_mod livepatch/livepatch-shadow-mod
 	load_patch $side livepatch-shadow-fix1
 	# A dummy allocated under fix1 expires (12 s) and is freed with its
-	# shadow leak.
-	loop_until 'test_dmesg | grep -q "livepatch_shadow_fix1: livepatch_fix1_dummy_free: dummy @ .*, prevented leak"' ||
+	# shadow leak (fix1's destructor says so).
+	loop_until 'test_dmesg | grep -q "livepatch_shadow_fix1: livepatch_fix1_dummy_leak_dtor: dummy @ .*, prevented leak"' ||
 		fail "$side: fix1 never freed a shadow leak"
 	load_patch $side livepatch-shadow-fix2
-	loop_until 'test_dmesg | grep -q "livepatch_shadow_fix2: livepatch_fix2_dummy_check: dummy @ .*, check counter"' ||
+	# fix2 counts checks in a second shadow variable, shown when a dummy
+	# is freed.
+	loop_until 'test_dmesg | grep -q "livepatch_shadow_fix2: livepatch_fix2_dummy_free: dummy @ .*, check counter"' ||
 		fail "$side: fix2 never counted"
 	unload_patch $side livepatch_shadow_fix2
 	unload_patch $side livepatch_shadow_fix1
