@@ -44,10 +44,16 @@ cp "$M"/tools/bench/modules/*.ko "$root/lib/rklp/" 2>/dev/null || true
 # The generated N-function modules (gen_bench.sh) only for the benchmarks.
 [ "$mode" = bench ] || rm -f "$root"/lib/rklp/*_n[0-9]*.ko
 cp "$KOUT/samples/livepatch/livepatch-sample.ko" "$root/lib/rklp/"
+# Upstream's samples/livepatch modules (test-compat.sh): upstream's builds,
+# and the patches built for rklp with only their include swapped
+# (lp_samples/), under the same module names, so in directories of their own.
+mkdir -p "$root/lib/rklp/livepatch" "$root/lib/rklp/compat"
+cp "$KOUT"/samples/livepatch/*.ko "$root/lib/rklp/livepatch/"
+cp "$M"/tools/testing/selftests/rklp/lp_samples/*.ko "$root/lib/rklp/compat/"
 install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
 install -m 0755 "$RKLP_ROOT/tools/rklp/rklp" "$root/bin/rklp"
 cp -r "$RKLP_ROOT/tools/testing/selftests/rklp" "$root/rklp/selftests"
-rm -rf "$root/rklp/selftests/test_modules" "$root"/rklp/selftests/*.[ch]
+rm -rf "$root/rklp/selftests/test_modules" "$root/rklp/selftests/lp_samples" "$root"/rklp/selftests/*.[ch]
 # User-space helpers of the selftests: no compiler in the guest, so build
 # them here, statically.
 for c in "$RKLP_ROOT"/tools/testing/selftests/rklp/*.c; do
