@@ -108,7 +108,7 @@ for side in livepatch rklp; do
 	unload_mod livepatch_shadow_mod
 	# What the fixes did, not how often or in which order (timing): each
 	# kind of line of theirs once.
-	sample_lines | grep -E '^livepatch_shadow_fix[12]: .*(prevented leak|check counter)' |
+	sample_lines | grep -E '^livepatch_shadow_fixN: .*(prevented leak|check counter)' |
 		sort -u >/tmp/compat.$side
 done
 compare "shadow variables"
