@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The commands. Each returns what it prints on stdout, or a message for
+//! stderr (printed as `rklp: <message>`, exit status 1).
+
+use crate::modinfo::{self, ModinfoError};
+use crate::names::{parse_u32, valid_name, valid_param};
+use crate::patch::{self, read_attr, read_bool, ModuleInfo, PatchInfo};
+use crate::roots::Roots;
+use crate::stalled::{self, StalledList};
+use crate::status::{self, Status};
+use crate::wait;
+use nix::kmod::{delete_module, finit_module, DeleteModuleFlags, ModuleInitFlags};
+use serde::Serialize;
+use std::ffi::CString;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read, Write};
+use std::path::Path;
+
+/// The JSON schema's version (Documentation/rklp-tool.rst); bumped when a
+/// field changes meaning or goes away (new fields keep it).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What every command works with.
+pub struct Ctx {
+    pub roots: Roots,
+    /// `-t SEC`: the bound of every wait.
+    pub timeout: u64,
+    /// `--json`.
+    pub json: bool,
+}
+
+pub type Out = Result<String, String>;
+
+/// Every JSON document: the schema version, then the command's fields.
+#[derive(Serialize)]
+struct Doc<T: Serialize> {
+    schema_version: u32,
+    #[serde(flatten)]
+    body: T,
+}
+
+/// One JSON document, one line.
+pub fn json<T: Serialize>(body: T) -> String {
+    let doc = Doc {
+        schema_version: SCHEMA_VERSION,
+        body,
+    };
+    // Serializing plain structs of strings, numbers and options cannot fail.
+    serde_json::to_string(&doc).unwrap_or_default() + "\n"
+}
+
+fn need_core(ctx: &Ctx) -> Result<(), String> {
+    if ctx.roots.patches.is_dir() {
+        Ok(())
+    } else {
+        Err(format!(
+            "rklp is not loaded (no {}); insmod rklp.ko first",
+            ctx.roots.patches.display()
+        ))
+    }
+}
+
+fn need_name(name: &str) -> Result<(), String> {
+    if valid_name(name) {
+        Ok(())
+    } else {
+        Err(format!("bad patch name '{name}'"))
+    }
+}
+
+fn need_patch(ctx: &Ctx, name: &str) -> Result<PatchInfo, String> {
+    need_name(name)?;
+    need_core(ctx)?;
+    patch::read_patch(&ctx.roots, name)
+        .ok_or_else(|| format!("no patch '{name}' (see 'rklp list')"))
+}
+
+/// Writes a sysfs attribute (no create, no truncate: one write).
+fn write_attr(path: &Path, value: &str) -> std::io::Result<()> {
+    let mut f = OpenOptions::new().write(true).open(path)?;
+    f.write_all(value.as_bytes())
+}
+
+fn text_lines(lines: impl IntoIterator<Item = String>) -> String {
+    lines.into_iter().map(|l| l + "\n").collect()
+}
+
+#[derive(Serialize)]
+struct PatchesDoc {
+    patches: Vec<PatchInfo>,
+}
+
+#[derive(Serialize)]
+struct PatchDoc {
+    patch: PatchInfo,
+}
+
+/// `rklp list`: the patches in stack order.
+pub fn list(ctx: &Ctx) -> Out {
+    need_core(ctx)?;
+    let patches = patch::list_patches(&ctx.roots);
+    if ctx.json {
+        return Ok(json(PatchesDoc { patches }));
+    }
+    if patches.is_empty() {
+        return Ok("no patches\n".into());
+    }
+    Ok(text_lines(patches.iter().map(patch::list_line)))
+}
+
+/// `rklp info PATCH`.
+pub fn info(ctx: &Ctx, name: &str) -> Out {
+    let p = need_patch(ctx, name)?;
+    if ctx.json {
+        return Ok(json(PatchDoc { patch: p }));
+    }
+    Ok(patch::info_text(&p))
+}
+
+#[derive(Serialize)]
+struct TransitionRef {
+    patch: String,
+    direction: &'static str,
+}
+
+#[derive(Serialize)]
+struct StalledDoc {
+    transition: Option<TransitionRef>,
+    #[serde(flatten)]
+    list: StalledList,
+}
+
+/// The patch in transition, if any.
+fn in_transition(ctx: &Ctx) -> Option<TransitionRef> {
+    patch::list_patches(&ctx.roots)
+        .into_iter()
+        .find(|p| p.transition == Some(true))
+        .map(|p| TransitionRef {
+            direction: if p.enabled == Some(false) {
+                "unpatching"
+            } else {
+                "patching"
+            },
+            patch: p.name,
+        })
+}
+
+/// `rklp stalled [-v]`: the tasks not yet switched; with `-v`, each one's
+/// kernel stack.
+pub fn stalled(ctx: &Ctx, verbose: bool) -> Out {
+    need_core(ctx)?;
+    let raw = stalled::read_raw(&ctx.roots).map_err(|e| format!("{e} (root only)"))?;
+    if !verbose && !ctx.json {
+        return Ok(raw);
+    }
+    let mut list = stalled::parse(&raw);
+    if verbose {
+        stalled::add_stacks(&ctx.roots, &mut list);
+    }
+    if ctx.json {
+        let transition = in_transition(ctx);
+        return Ok(json(StalledDoc { transition, list }));
+    }
+    Ok(stalled::verbose_text(&list))
+}
+
+#[derive(Serialize)]
+struct StateDoc {
+    pid: u32,
+    /// -1 (no transition), 0, 1; null if rklp does not track the task.
+    state: Option<i32>,
+}
+
+/// `rklp state PID`: a task's patch state.
+pub fn state(ctx: &Ctx, pid: &str) -> Out {
+    need_core(ctx)?;
+    let n = parse_u32(pid).ok_or_else(|| format!("bad pid '{pid}'"))?;
+    let path = ctx.roots.patch_state();
+    write_attr(&path, &n.to_string()).map_err(|_| format!("no task {pid}"))?;
+    let line = read_attr(&path).ok_or_else(|| format!("cannot read {}", path.display()))?;
+    if ctx.json {
+        let state = line.split_whitespace().nth(1).and_then(|s| s.parse().ok());
+        return Ok(json(StateDoc { pid: n, state }));
+    }
+    Ok(line + "\n")
+}
+
+#[derive(Serialize)]
+struct KickDelayDoc {
+    kick_delay_ms: Option<u32>,
+}
+
+/// `rklp kick-delay [MS]`: reads, or sets then reads, the kick delay.
+pub fn kick_delay(ctx: &Ctx, ms: Option<&str>) -> Out {
+    need_core(ctx)?;
+    let path = ctx.roots.kick_delay();
+    if let Some(ms) = ms {
+        let n = parse_u32(ms).ok_or_else(|| format!("bad delay '{ms}'"))?;
+        write_attr(&path, &n.to_string()).map_err(|e| format!("bad delay '{ms}': {e}"))?;
+    }
+    let v = read_attr(&path).ok_or_else(|| format!("cannot read {}", path.display()))?;
+    if ctx.json {
+        return Ok(json(KickDelayDoc {
+            kick_delay_ms: v.parse().ok(),
+        }));
+    }
+    Ok(v + "\n")
+}
+
+/// `rklp status`: the verdict (its exit code is the command's).
+pub fn status(ctx: &Ctx) -> Status {
+    if need_core(ctx).is_err() {
+        return status::error(format!(
+            "rklp is not loaded (no {})",
+            ctx.roots.patches.display()
+        ));
+    }
+    let patches = patch::list_patches(&ctx.roots);
+    let list = stalled::read(&ctx.roots);
+    status::evaluate(&patches, list.as_ref().map_err(|e| e.as_str()))
+}
+
+/// `rklp status`'s output.
+pub fn status_text(ctx: &Ctx, s: &Status) -> String {
+    if ctx.json {
+        json(s)
+    } else {
+        format!("rklp: {}\n", s.summary)
+    }
+}
+
+/// Waits for `name`'s patching transition, then re-reads `enabled`: a
+/// reversal (someone disabled it meanwhile) is a failure, not a success.
+fn wait_patched(ctx: &Ctx, name: &str) -> Result<(), String> {
+    let dir = ctx.roots.patch(name);
+    wait::until(
+        &ctx.roots,
+        ctx.timeout,
+        &format!("patching transition of '{name}'"),
+        || !dir.exists() || read_bool(&dir.join("transition")) == Some(false),
+    )?;
+    if !dir.exists() || read_bool(&dir.join("enabled")) != Some(true) {
+        return Err(format!(
+            "patch '{name}' was disabled during its patching transition (reversed); it is not applied"
+        ));
+    }
+    Ok(())
+}
+
+/// Waits for `name`'s unpatching transition (its directory goes); a
+/// reversal (someone enabled it again, and that completed) is a failure.
+fn wait_unpatched(ctx: &Ctx, name: &str) -> Result<(), String> {
+    let dir = ctx.roots.patch(name);
+    wait::until(
+        &ctx.roots,
+        ctx.timeout,
+        &format!("unpatching transition of '{name}'"),
+        || {
+            !dir.exists()
+                || (read_bool(&dir.join("transition")) == Some(false)
+                    && read_bool(&dir.join("enabled")) == Some(true))
+        },
+    )?;
+    if dir.exists() {
+        return Err(format!(
+            "patch '{name}' was enabled again during its unpatching transition (reversed); it is still applied"
+        ));
+    }
+    Ok(())
+}
+
+/// `rklp load MODULE.ko [PARAM=VALUE...]`: opens the file once, reads its
+/// `.modinfo` through that descriptor, refuses a module that is not an
+/// rklp patch, loads it with `finit_module(2)` on the same descriptor and
+/// waits for its patching transition.
+pub fn load(ctx: &Ctx, path: &Path, params: &[String]) -> Out {
+    need_core(ctx)?;
+    let shown = path.display();
+    if let Some(p) = params.iter().find(|p| !valid_param(p)) {
+        return Err(format!(
+            "bad module parameter '{p}' (PARAM or PARAM=VALUE, no blanks or quotes)"
+        ));
+    }
+    let file = File::open(path).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => format!("no such module file '{shown}'"),
+        _ => format!("cannot open '{shown}': {e}"),
+    })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot stat '{shown}': {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("'{shown}' is not a regular file"));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    (&file)
+        .read_to_end(&mut data)
+        .map_err(|e| format!("cannot read '{shown}': {e}"))?;
+    let info = modinfo::parse(&data).map_err(|e| match e {
+        ModinfoError::NotElf => format!(
+            "'{shown}' is not a kernel module (not an ELF file; compressed modules are not supported)"
+        ),
+        ModinfoError::NoModinfo => format!("'{shown}' is not a kernel module (no .modinfo section)"),
+    })?;
+    drop(data);
+    let name = info
+        .get("name")
+        .ok_or_else(|| format!("'{shown}' has no module name in its .modinfo"))?
+        .to_string();
+    need_name(&name)?;
+    if !info.is_rklp_patch() {
+        return Err(format!(
+            "'{shown}' (module '{name}') is not an rklp patch module: no rklp=Y in its .modinfo; nothing loaded"
+        ));
+    }
+    if ctx.roots.patch(&name).exists() {
+        return Err(format!("patch '{name}' is already loaded"));
+    }
+    if ctx.roots.modules.join(&name).exists() {
+        return Err(format!("module '{name}' is already loaded"));
+    }
+    let args = CString::new(params.join(" "))
+        .map_err(|_| "a module parameter holds a NUL byte".to_string())?;
+    finit_module(&file, &args, ModuleInitFlags::empty()).map_err(|e| match e {
+        nix::errno::Errno::EEXIST => format!("module '{name}' is already loaded"),
+        e => format!("loading '{shown}' failed: {e} (see dmesg)"),
+    })?;
+    drop(file);
+    let dir = ctx.roots.patch(&name);
+    wait::until(
+        &ctx.roots,
+        ctx.timeout,
+        &format!("registration of '{name}'"),
+        || dir.exists(),
+    )?;
+    wait_patched(ctx, &name)?;
+    if ctx.json {
+        let mut p = patch::read_patch(&ctx.roots, &name)
+            .ok_or_else(|| format!("patch '{name}' went away after its transition"))?;
+        p.module = ModuleInfo {
+            name: name.clone(),
+            version: info.get("version").map(str::to_string),
+            srcversion: info.get("srcversion").map(str::to_string),
+            description: info.get("description").map(str::to_string),
+        };
+        return Ok(json(PatchDoc { patch: p }));
+    }
+    Ok(format!("rklp: patch '{name}' enabled\n"))
+}
+
+/// `rklp disable PATCH`: unpatch and wait until the patch is gone.
+pub fn disable(ctx: &Ctx, name: &str) -> Out {
+    let p = need_patch(ctx, name)?;
+    if p.enabled != Some(true) {
+        return Err(format!("patch '{name}' is not enabled"));
+    }
+    write_attr(&ctx.roots.patch(name).join("enabled"), "0")
+        .map_err(|e| format!("cannot disable '{name}': {e} (see dmesg)"))?;
+    wait_unpatched(ctx, name)?;
+    Ok(format!("rklp: patch '{name}' disabled\n"))
+}
+
+/// `rklp enable PATCH`: reverse an unpatching transition and wait for it.
+pub fn enable(ctx: &Ctx, name: &str) -> Out {
+    let p = need_patch(ctx, name)?;
+    if p.enabled != Some(false) {
+        return Err(format!("patch '{name}' is already enabled"));
+    }
+    // A disabled patch still in sysfs is in its unpatching transition.
+    write_attr(&ctx.roots.patch(name).join("enabled"), "1")
+        .map_err(|e| format!("cannot enable '{name}': {e} (see dmesg)"))?;
+    wait_patched(ctx, name)?;
+    Ok(format!("rklp: patch '{name}' enabled\n"))
+}
+
+/// `rklp unload PATCH`: disable if enabled, wait, remove the module (only
+/// an rklp patch module: one that holds rklp).
+pub fn unload(ctx: &Ctx, name: &str) -> Out {
+    need_core(ctx)?;
+    need_name(name)?;
+    if let Some(p) = patch::read_patch(&ctx.roots, name) {
+        if p.enabled == Some(true) {
+            disable(ctx, name)?;
+        } else {
+            wait_unpatched(ctx, name)?;
+        }
+    }
+    if !ctx.roots.modules.join(name).exists() {
+        return Err(format!("module '{name}' is not loaded"));
+    }
+    // Patch modules use rklp's symbols, so they hold rklp (not rklp
+    // itself, nor an unrelated module).
+    if !ctx.roots.core().join("holders").join(name).exists() {
+        return Err(format!("module '{name}' is not an rklp patch module"));
+    }
+    let cname = CString::new(name).map_err(|_| format!("bad patch name '{name}'"))?;
+    delete_module(&cname, DeleteModuleFlags::O_NONBLOCK).map_err(|e| {
+        format!("removing module '{name}' failed: {e} (a forced patch's module stays forever)")
+    })?;
+    Ok(format!("rklp: patch module '{name}' removed\n"))
+}
+
+/// `rklp force PATCH`: force the running transition.
+pub fn force(ctx: &Ctx, name: &str) -> Out {
+    let p = need_patch(ctx, name)?;
+    if p.transition != Some(true) {
+        return Err(format!("patch '{name}' is not in transition"));
+    }
+    write_attr(&ctx.roots.patch(name).join("force"), "1")
+        .map_err(|e| format!("cannot force '{name}': {e} (see dmesg)"))?;
+    Ok(format!(
+        "rklp: transition of '{name}' forced; its module can no longer be removed\n"
+    ))
+}
