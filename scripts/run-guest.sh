@@ -51,7 +51,10 @@ mkdir -p "$root/lib/rklp/livepatch" "$root/lib/rklp/compat"
 cp "$KOUT"/samples/livepatch/*.ko "$root/lib/rklp/livepatch/"
 cp "$M"/tools/testing/selftests/rklp/lp_samples/*.ko "$root/lib/rklp/compat/"
 install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
-install -m 0755 "$RKLP_ROOT/tools/rklp/rklp" "$root/bin/rklp"
+# The rklp tool (tools/rklp-cli, static): built by make's "tools" target
+# before this script; built here only if missing or older than its sources.
+"$RKLP_ROOT/scripts/build-tools.sh"
+install -m 0755 "$("$RKLP_ROOT/scripts/build-tools.sh" --print-bin)" "$root/bin/rklp"
 cp -r "$RKLP_ROOT/tools/testing/selftests/rklp" "$root/rklp/selftests"
 rm -rf "$root/rklp/selftests/test_modules" "$root/rklp/selftests/lp_samples" "$root"/rklp/selftests/*.[ch]
 # User-space helpers of the selftests: no compiler in the guest, so build
