@@ -326,13 +326,8 @@ pub fn load(ctx: &Ctx, path: &Path, params: &[String]) -> Out {
         e => format!("loading '{shown}' failed: {e} (see dmesg)"),
     })?;
     drop(file);
-    let dir = ctx.roots.patch(&name);
-    wait::until(
-        &ctx.roots,
-        ctx.timeout,
-        &format!("registration of '{name}'"),
-        || dir.exists(),
-    )?;
+    // The module's init enabled its patch before finit_module returned: a
+    // directory already gone was disabled (reversed) by someone else.
     wait_patched(ctx, &name)?;
     if ctx.json {
         let mut p = patch::read_patch(&ctx.roots, &name)

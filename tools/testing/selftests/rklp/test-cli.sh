@@ -170,6 +170,28 @@ run_cli 0 kick-delay 15000
 check_eq "kick delay" "$out" 15000
 end_test
 
+# The sh tool showed nothing while it waited.
+start_test "rklp tool: waits show the tasks left on a terminal, nothing on a pipe"
+[ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts; mount -t devpts devpts /dev/pts; }
+busy_blocked
+out=$(./rklp_pty rklp load -t 2 $MODDIR/test_rklp_busy.ko)
+check_eq "exit status" $? 1
+case "$out" in
+*"patching transition of 'test_rklp_busy': "*" left to switch"*"did not finish within 2 s"*) ;;
+*) fail "no progress on a terminal: $out" ;;
+esac
+run_cli 0 disable test_rklp_busy
+run_cli 1 load -t 2 $MODDIR/test_rklp_busy.ko
+case "$out" in
+*"left to switch"*) fail "progress on a pipe: $out" ;;
+esac
+no_progress_drawn "$out"
+run_cli 0 disable test_rklp_busy
+echo 0 >/sys/module/rklp_test_busy/parameters/block
+run_cli 0 unload test_rklp_busy
+echo 15000 >$RKLP_KICK_DELAY
+end_test
+
 # The sh tool listed the stalled tasks only.
 start_test "rklp tool: stalled -v shows each blocking task's reason and kernel stack"
 busy_blocked
