@@ -145,6 +145,17 @@ fn main() {
         timeout: cli.timeout.unwrap_or(DEFAULT_TIMEOUT),
         json: cli.json,
     };
+    let prints_json = !matches!(
+        cli.command,
+        Command::Unload { .. }
+            | Command::Enable { .. }
+            | Command::Disable { .. }
+            | Command::Force { .. }
+    );
+    if ctx.json && !prints_json {
+        eprintln!("rklp: --json is for list, info, status, stalled, state, kick-delay and load");
+        exit(2)
+    }
     let res = match &cli.command {
         Command::List => commands::list(&ctx),
         Command::Info { patch } => commands::info(&ctx, patch),
@@ -157,18 +168,6 @@ fn main() {
         Command::State { pid } => commands::state(&ctx, pid),
         Command::KickDelay { ms } => commands::kick_delay(&ctx, ms.as_deref()),
         Command::Load { module, params } => commands::load(&ctx, module, params),
-        Command::Unload { patch }
-        | Command::Enable { patch }
-        | Command::Disable { patch }
-        | Command::Force { patch }
-            if ctx.json =>
-        {
-            let _ = patch;
-            eprintln!(
-                "rklp: --json is for list, info, status, stalled, state, kick-delay and load"
-            );
-            exit(2)
-        }
         Command::Unload { patch } => commands::unload(&ctx, patch),
         Command::Enable { patch } => commands::enable(&ctx, patch),
         Command::Disable { patch } => commands::disable(&ctx, patch),
