@@ -118,11 +118,14 @@ unit:
 
 # rustfmt with the kernel's .rustfmt.toml (crate roots pull in their modules).
 RUST_ROOTS := src/rklp_core.rs samples/*.rs tools/testing/selftests/rklp/test_modules/*.rs tools/bench/modules/test_rklp_bench*.rs include/rklp/*.rs tools/unit/src/lib.rs
+# The rklp tool (a user-space cargo package) with cargo's default style.
 fmt:
 	rustfmt --edition 2021 --config-path $$($(RKLP_DIR)/scripts/build-kernel.sh --print-src)/.rustfmt.toml $(RUST_ROOTS)
+	cd $(RKLP_DIR)/tools/rklp-cli && $(CARGO) fmt
 
 fmt-check:
 	rustfmt --check --edition 2021 --config-path $$($(RKLP_DIR)/scripts/build-kernel.sh --print-src)/.rustfmt.toml $(RUST_ROOTS)
+	cd $(RKLP_DIR)/tools/rklp-cli && $(CARGO) fmt --check
 
 clean:
 	@KDIR=$$($(RKLP_DIR)/scripts/build-kernel.sh --print-dir 2>/dev/null) ; \
