@@ -172,13 +172,28 @@ struct StateDoc {
     state: Option<i32>,
 }
 
+/// Asks `/proc/rklp/patch_state` about task `pid`: a query file, whose
+/// answer is read from the open file that asked (a write, then a read from
+/// offset 0).
+fn ask_patch_state(path: &std::path::Path, pid: u32) -> std::io::Result<String> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new().read(true).write(true).open(path)?;
+    f.write_all(pid.to_string().as_bytes())?;
+    f.seek(SeekFrom::Start(0))?;
+    let mut line = String::new();
+    f.read_to_string(&mut line)?;
+    Ok(line.trim_end().to_string())
+}
+
 /// `rklp state PID`: a task's patch state.
 pub fn state(ctx: &Ctx, pid: &str) -> Out {
     need_core(ctx)?;
     let n = parse_u32(pid).ok_or_else(|| format!("bad pid '{pid}'"))?;
     let path = ctx.roots.patch_state();
-    write_attr(&path, &n.to_string()).map_err(|_| format!("no task {pid}"))?;
-    let line = read_attr(&path).ok_or_else(|| format!("cannot read {}", path.display()))?;
+    let line = ask_patch_state(&path, n).map_err(|e| match e.raw_os_error() {
+        Some(e) if e == nix::errno::Errno::ESRCH as i32 => format!("no task {pid}"),
+        _ => format!("{}: {e}", path.display()),
+    })?;
     if ctx.json {
         let state = line.split_whitespace().nth(1).and_then(|s| s.parse().ok());
         return Ok(json(StateDoc { pid: n, state }));

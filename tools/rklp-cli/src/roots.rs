@@ -46,9 +46,9 @@ impl Roots {
         self.core().join("transition/stalled")
     }
 
-    /// `/sys/module/rklp/transition/patch_state`.
+    /// `/proc/rklp/patch_state` (a query file: per-open state).
     pub fn patch_state(&self) -> PathBuf {
-        self.core().join("transition/patch_state")
+        self.proc.join("rklp/patch_state")
     }
 
     /// `/sys/module/rklp/parameters/kick_delay_ms`.
