@@ -41,7 +41,7 @@ pub(crate) unsafe fn enable_from_module(
     // running code, so its `struct module` is allocated.
     let mref = unsafe { crate::sys::module_ref::ModuleRef::get(module) }?;
     // As upstream's klp_enable_patch() checks is_livepatch_module().
-    if !core.state.lock().patch_modules.contains(mref.addr()) {
+    if !core.lock().patch_modules.contains(mref.addr()) {
         pr_err!(
             "module '{}' is not marked as a patch module (no '{}' in its modinfo: build it with include/rklp/api.rs or rklp.h)\n",
             &*mref.name()?,

@@ -187,7 +187,7 @@ impl ModuleEvents for RklpModuleEvents {
 
     fn going_module(module: usize) {
         if let Some(core) = core() {
-            core.state.lock().patch_modules.going(module);
+            core.lock().patch_modules.going(module);
             crate::lifecycle::patch_module_going(core, module);
         }
     }
