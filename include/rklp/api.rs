@@ -749,6 +749,12 @@ pub mod klp {
 /// `used(compiler)`, as `module!`'s entries: with plain `used` the entry
 /// lands in a second `.modinfo` section (flags differ), and the loader and
 /// modinfo read only the first.
+///
+/// A module that only uses shadow variables and registers no patch (as
+/// upstream's test_klp_shadow_vars, which is no livepatch module) leaves
+/// out the tag with `RUSTFLAGS_<module>.o := --cfg rklp_no_patch_tag` in
+/// its Kbuild (C: `#define RKLP_NO_PATCH_TAG` before including rklp.h).
+#[cfg(not(rklp_no_patch_tag))]
 #[used(compiler)]
 #[link_section = ".modinfo"]
 static __RKLP_MODINFO_TAG: [u8; 7] = *b"rklp=Y\0";

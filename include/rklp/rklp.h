@@ -359,7 +359,11 @@ struct rklp_state *rklp_get_prev_state(unsigned long id);
  * its prototypes.
  */
 #if !defined(RKLP_NO_MODINFO) && !defined(RKLP_CORE)
+/* RKLP_NO_PATCH_TAG: a module that registers no patch (shadow variables
+ * only, as upstream's test_klp_shadow_vars) is not tagged as one. */
+#ifndef RKLP_NO_PATCH_TAG
 MODULE_INFO(rklp, "Y");
+#endif
 MODULE_IMPORT_NS(RKLP);
 #endif
 

@@ -177,9 +177,17 @@ struct StateDoc {
 /// offset 0).
 fn ask_patch_state(path: &std::path::Path, pid: u32) -> std::io::Result<String> {
     use std::io::{Read, Seek, SeekFrom, Write};
-    let mut f = std::fs::OpenOptions::new().read(true).write(true).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)?;
     f.write_all(pid.to_string().as_bytes())?;
-    f.seek(SeekFrom::Start(0))?;
+    // procfs files without an lseek refuse it (ESPIPE): the write has put
+    // the offset back to 0 already. (The unit tests' regular file needs it.)
+    match f.seek(SeekFrom::Start(0)) {
+        Err(e) if e.raw_os_error() != Some(nix::errno::Errno::ESPIPE as i32) => return Err(e),
+        _ => {}
+    }
     let mut line = String::new();
     f.read_to_string(&mut line)?;
     Ok(line.trim_end().to_string())
@@ -403,6 +411,17 @@ pub fn unload(ctx: &Ctx, name: &str) -> Out {
     if !ctx.roots.core().join("holders").join(name).exists() {
         return Err(format!("module '{name}' is not an rklp patch module"));
     }
+    // rklp drops its reference on the module once the disabled patch is
+    // freed, shortly after its directory goes: until then the removal
+    // would fail with EAGAIN. (A forced patch's reference stays: the wait
+    // times out, and the removal says why.)
+    let refcnt = ctx.roots.modules.join(name).join("refcnt");
+    let _ = wait::until(
+        &ctx.roots,
+        ctx.timeout,
+        &format!("release of module '{name}'"),
+        || read_attr(&refcnt).as_deref() == Some("0"),
+    );
     let cname = CString::new(name).map_err(|_| format!("bad patch name '{name}'"))?;
     delete_module(&cname, DeleteModuleFlags::O_NONBLOCK).map_err(|e| {
         format!("removing module '{name}' failed: {e} (a forced patch's module stays forever)")
