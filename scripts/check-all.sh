@@ -142,11 +142,15 @@ build_flavour() {
 	touch "$OUT/ready-$f"
 }
 builds() {
-	local f flavours=""
+	local f t flavours=""
 	for suite in $SUITES; do
 		f=$(suite_flavour "$suite")
 		case " $flavours " in *" $f "*) ;; *) flavours="$flavours $f" ;; esac
 	done
+	# The rklp tool every guest runs (/bin/rklp), once, before the guests.
+	t=$SECONDS
+	"$RKLP_ROOT/scripts/build-tools.sh" || { echo "check-all: the rklp tool did not build"; touch "$OUT/failed-debug" "$OUT/failed-test"; return 1; }
+	echo "ci: tools took $((SECONDS - t)) s"
 	# The debug kernel first: its guests are most of the work, and they
 	# run while the test kernel builds.
 	for f in debug test; do
