@@ -70,7 +70,7 @@ check_unpatched() {
 # for, space-separated, in ftrace's order, as ftrace_enabled_functions
 # (functions.sh) lists them, kprobes left out; read until two reads agree.
 enabled_names() {
-	wait_unpatched_released_nofork
+	wait_direct_unpatched_released
 	_en_n=0
 	_enabled_names_once
 	while [ $_en_n -lt 50 ]; do
@@ -91,21 +91,6 @@ _enabled_names_once() {
 		esac
 		_en="$_en$_en_f "
 	done <$TRACING/enabled_functions
-}
-
-# wait_direct_unpatched_released (functions.sh) without grep.
-wait_unpatched_released_nofork() {
-	[ -r /sys/module/rklp/transition/direct ] || return 0
-	_wu_n=0
-	while :; do
-		while read -r _wu_a _wu_b; do
-			[ "$_wu_a $_wu_b" = "unpatched 0" ] && return 0
-		done </sys/module/rklp/transition/direct
-		_wu_n=$((_wu_n + 1))
-		[ $_wu_n -ge $MAX_RETRIES ] && break
-		sleep 0.1
-	done
-	fail "direct calls of unpatched functions never released"
 }
 
 # What an enabled patch holds, in _fp: the functions ftrace calls rklp for
