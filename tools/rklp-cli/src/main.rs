@@ -226,7 +226,8 @@ fn main() {
         }
         Command::Load { module, params, .. } => match module {
             Some(module) => commands::load(&ctx, module, params),
-            None => unreachable!("clap requires MODULE without --all"),
+            // clap requires MODULE without --all; no panic path anyway.
+            None => Err("no module file (or --all) to load".into()),
         },
         Command::Install { module, kernel } => commands::install(&ctx, module, kernel.as_deref()),
         Command::Uninstall { patch, kernel } => commands::uninstall(&ctx, patch, kernel.as_deref()),
