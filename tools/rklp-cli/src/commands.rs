@@ -484,7 +484,7 @@ fn file_module_info(name: &str, info: &modinfo::Modinfo) -> ModuleInfo {
 /// (one descriptor, `rklp=Y`), and that its vermagic names the target
 /// release, then stores the bytes it checked as
 /// `/var/lib/rklp/<REL>/NNNN-<module>.ko`, NNNN one past the last installed
-/// patch (the load order of `load --all`).
+/// patch (the load order of `load --all`), or the next free one.
 pub fn install(ctx: &Ctx, path: &Path, kernel: Option<&str>) -> Out {
     let rel = store::target_release(&ctx.roots, kernel)?;
     let shown = path.display();
@@ -518,7 +518,7 @@ pub fn install(ctx: &Ctx, path: &Path, kernel: Option<&str>) -> Out {
         ));
     }
     let seq = entries.iter().map(|e| e.seq).max().unwrap_or(0) + 1;
-    let target = store::write_atomic(&dir, &store::file_name(seq, name), &pf.data)?;
+    let target = store::write_new(&dir, seq, name, &pf.data)?;
     Ok(format!(
         "rklp: patch '{name}' installed for {rel} as {}\n",
         target.display()

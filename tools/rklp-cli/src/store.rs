@@ -120,8 +120,10 @@ pub fn create_dir(dir: &Path) -> Result<(), String> {
 }
 
 /// Holds the store directory's lock (`.lock`, flock) while installing or
-/// uninstalling: two installs never take the same number or name.
-pub fn lock(dir: &Path) -> Result<File, String> {
+/// uninstalling: two installs never take the same name. A kernel without
+/// file locking (`CONFIG_FILE_LOCKING=n`, as the test kernel: ENOSYS) has
+/// no lock to take; [`write_new`] still never overwrites a number.
+pub fn lock(dir: &Path) -> Result<Option<File>, String> {
     let path = dir.join(".lock");
     let f = OpenOptions::new()
         .create(true)
@@ -130,17 +132,30 @@ pub fn lock(dir: &Path) -> Result<File, String> {
         .mode(0o600)
         .open(&path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    f.lock()
-        .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
-    Ok(f)
+    match lock_result(f.lock()) {
+        Ok(true) => Ok(Some(f)),
+        Ok(false) => Ok(None),
+        Err(e) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
 }
 
-/// Writes `data` as `dir/file`, mode 0644, all or nothing: a temporary
-/// file, synced, then renamed, then the directory synced.
-pub fn write_atomic(dir: &Path, file: &str, data: &[u8]) -> Result<PathBuf, String> {
+/// Whether a lock was taken (ENOSYS: the kernel has no file locking).
+fn lock_result(res: std::io::Result<()>) -> std::io::Result<bool> {
+    match res {
+        Ok(()) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(nix::errno::Errno::ENOSYS as i32) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Stores `data` as module `name`'s file with number `seq`, or the next
+/// free one, mode 0644, all or nothing: a temporary file, synced, then
+/// linked under its final name (which fails rather than overwrite another
+/// install's file), then the directory synced.
+pub fn write_new(dir: &Path, mut seq: u32, name: &str, data: &[u8]) -> Result<PathBuf, String> {
     use std::io::Write;
-    let target = dir.join(file);
-    let tmp = dir.join(format!(".{file}.tmp"));
+    let tmp = dir.join(format!(".{name}.ko.tmp.{}", std::process::id()));
+    let mut target = dir.join(file_name(seq, name));
     let res = (|| -> std::io::Result<()> {
         let mut f = OpenOptions::new()
             .create(true)
@@ -150,7 +165,16 @@ pub fn write_atomic(dir: &Path, file: &str, data: &[u8]) -> Result<PathBuf, Stri
             .open(&tmp)?;
         f.write_all(data)?;
         f.sync_all()?;
-        fs::rename(&tmp, &target)?;
+        loop {
+            match fs::hard_link(&tmp, &target) {
+                Err(e) if e.kind() == ErrorKind::AlreadyExists && seq < u32::MAX => {
+                    seq += 1;
+                    target = dir.join(file_name(seq, name));
+                }
+                res => break res,
+            }
+        }?;
+        fs::remove_file(&tmp)?;
         File::open(dir)?.sync_all()
     })();
     if let Err(e) = res {
@@ -173,6 +197,37 @@ mod tests {
             assert!(!valid_release(r), "{r}");
         }
         assert!(!valid_release(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn no_file_locking_is_no_lock() {
+        use std::io::Error;
+        assert!(lock_result(Ok(())).unwrap());
+        let enosys = Error::from_raw_os_error(nix::errno::Errno::ENOSYS as i32);
+        assert!(!lock_result(Err(enosys)).unwrap());
+        let eio = Error::from_raw_os_error(nix::errno::Errno::EIO as i32);
+        assert!(lock_result(Err(eio)).is_err());
+    }
+
+    /// A number another install took meanwhile is never overwritten.
+    #[test]
+    fn write_new_takes_a_free_number() {
+        let dir = std::env::temp_dir().join(format!("rklp-store-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        create_dir(&dir).unwrap();
+        fs::write(dir.join("0002-other.ko"), "other").unwrap();
+        fs::write(dir.join("0002-p.ko"), "taken").unwrap();
+        let got = write_new(&dir, 2, "p", b"new").unwrap();
+        assert_eq!(got, dir.join("0003-p.ko"));
+        assert_eq!(fs::read(dir.join("0002-p.ko")).unwrap(), b"taken");
+        assert_eq!(fs::read(&got).unwrap(), b"new");
+        let mut names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["0002-other.ko", "0002-p.ko", "0003-p.ko"]);
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
