@@ -1,8 +1,9 @@
 #!/bin/bash
 # Install everything rklp needs on Debian 12 (bookworm): kernel source, a
 # rustc with rust-src, libclang, bindgen-cli, kernel build deps, QEMU from
-# bookworm-backports, a static busybox for the initramfs, spin (make model) and
-# gnuplot (make bench draws its plots).
+# bookworm-backports, a static busybox for the initramfs, spin (make model),
+# gnuplot (make bench draws its plots) and docutils' rst2man (make man: the
+# rklp tool's man page).
 # Idempotent: a warm machine returns in about a second.
 set -euo pipefail
 
@@ -13,7 +14,8 @@ SUDO=""
 
 PKGS="linux-source-6.12 rustc-web rust-web-src libclang-19-dev flex bison bc
       libelf-dev libssl-dev cpio dwarves kmod rsync busybox-static xz-utils
-      make gcc libc6-dev clang-19 lld-19 llvm-19 spin gnuplot-nox"
+      make gcc libc6-dev clang-19 lld-19 llvm-19 spin gnuplot-nox
+      python3-docutils"
 
 missing=""
 for p in $PKGS; do

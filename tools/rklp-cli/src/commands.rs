@@ -9,6 +9,7 @@ use crate::patch::{self, read_attr, read_bool, ModuleInfo, PatchInfo};
 use crate::roots::Roots;
 use crate::stalled::{self, StalledList};
 use crate::status::{self, Status};
+use crate::store;
 use crate::wait;
 use nix::kmod::{delete_module, finit_module, DeleteModuleFlags, ModuleInitFlags};
 use serde::Serialize;
@@ -22,6 +23,7 @@ use std::path::Path;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// What every command works with.
+#[derive(Clone)]
 pub struct Ctx {
     pub roots: Roots,
     /// `-t SEC`: the bound of every wait.
@@ -293,18 +295,22 @@ fn wait_unpatched(ctx: &Ctx, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `rklp load MODULE.ko [PARAM=VALUE...]`: opens the file once, reads its
-/// `.modinfo` through that descriptor, refuses a module that is not an
-/// rklp patch, loads it with `finit_module(2)` on the same descriptor and
-/// waits for its patching transition.
-pub fn load(ctx: &Ctx, path: &Path, params: &[String]) -> Out {
-    need_core(ctx)?;
+/// A patch module file, read once through one descriptor.
+struct PatchFile {
+    /// The descriptor the bytes were read from (for `finit_module`).
+    file: File,
+    /// Its bytes (what `install` stores).
+    data: Vec<u8>,
+    info: modinfo::Modinfo,
+    /// The module's name, from its `.modinfo`.
+    name: String,
+}
+
+/// Opens `path` once, checks that it is a regular file, reads it through
+/// that descriptor and refuses it unless its `.modinfo` says it is an rklp
+/// patch module (`rklp=Y`); `nothing` ends that refusal ("nothing loaded").
+fn read_patch_file(path: &Path, nothing: &str) -> Result<PatchFile, String> {
     let shown = path.display();
-    if let Some(p) = params.iter().find(|p| !valid_param(p)) {
-        return Err(format!(
-            "bad module parameter '{p}' (PARAM or PARAM=VALUE, no blanks or quotes)"
-        ));
-    }
     let file = File::open(path).map_err(|e| match e.kind() {
         ErrorKind::NotFound => format!("no such module file '{shown}'"),
         _ => format!("cannot open '{shown}': {e}"),
@@ -325,7 +331,6 @@ pub fn load(ctx: &Ctx, path: &Path, params: &[String]) -> Out {
         ),
         ModinfoError::NoModinfo => format!("'{shown}' is not a kernel module (no .modinfo section)"),
     })?;
-    drop(data);
     let name = info
         .get("name")
         .ok_or_else(|| format!("'{shown}' has no module name in its .modinfo"))?
@@ -333,9 +338,32 @@ pub fn load(ctx: &Ctx, path: &Path, params: &[String]) -> Out {
     need_name(&name)?;
     if !info.is_rklp_patch() {
         return Err(format!(
-            "'{shown}' (module '{name}') is not an rklp patch module: no rklp=Y in its .modinfo; nothing loaded"
+            "'{shown}' (module '{name}') is not an rklp patch module: no rklp=Y in its .modinfo; {nothing}"
         ));
     }
+    Ok(PatchFile {
+        file,
+        data,
+        info,
+        name,
+    })
+}
+
+/// `rklp load MODULE.ko [PARAM=VALUE...]`: opens the file once, reads its
+/// `.modinfo` through that descriptor, refuses a module that is not an
+/// rklp patch, loads it with `finit_module(2)` on the same descriptor and
+/// waits for its patching transition.
+pub fn load(ctx: &Ctx, path: &Path, params: &[String]) -> Out {
+    need_core(ctx)?;
+    let shown = path.display();
+    if let Some(p) = params.iter().find(|p| !valid_param(p)) {
+        return Err(format!(
+            "bad module parameter '{p}' (PARAM or PARAM=VALUE, no blanks or quotes)"
+        ));
+    }
+    let PatchFile {
+        file, info, name, ..
+    } = read_patch_file(path, "nothing loaded")?;
     if ctx.roots.patch(&name).exists() {
         return Err(format!("patch '{name}' is already loaded"));
     }
@@ -440,4 +468,273 @@ pub fn force(ctx: &Ctx, name: &str) -> Out {
     Ok(format!(
         "rklp: transition of '{name}' forced; its module can no longer be removed\n"
     ))
+}
+
+/// The module's identity from a file's `.modinfo`.
+fn file_module_info(name: &str, info: &modinfo::Modinfo) -> ModuleInfo {
+    ModuleInfo {
+        name: name.to_string(),
+        version: info.get("version").map(str::to_string),
+        srcversion: info.get("srcversion").map(str::to_string),
+        description: info.get("description").map(str::to_string),
+    }
+}
+
+/// `rklp install PATCH.ko [--kernel REL]`: checks the file as `load` does
+/// (one descriptor, `rklp=Y`), and that its vermagic names the target
+/// release, then stores the bytes it checked as
+/// `/var/lib/rklp/<REL>/NNNN-<module>.ko`, NNNN one past the last installed
+/// patch (the load order of `load --all`), or the next free one.
+pub fn install(ctx: &Ctx, path: &Path, kernel: Option<&str>) -> Out {
+    let rel = store::target_release(&ctx.roots, kernel)?;
+    let shown = path.display();
+    let pf = read_patch_file(path, "nothing installed")?;
+    let name = &pf.name;
+    // vermagic is "<release> SMP preempt mod_unload ..." (modpost).
+    if let Some(built) = pf
+        .info
+        .get("vermagic")
+        .and_then(|v| v.split_whitespace().next())
+    {
+        if built != rel {
+            let hint = if kernel.is_none() {
+                format!(" (--kernel {built} installs it for that kernel)")
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "'{shown}' (module '{name}') is built for kernel {built} (its vermagic), not {rel}; nothing installed{hint}"
+            ));
+        }
+    }
+    let dir = store::dir(&ctx.roots, &rel);
+    store::create_dir(&dir)?;
+    let _lock = store::lock(&dir)?;
+    let entries = store::entries(&dir)?;
+    if let Some(e) = entries.iter().find(|e| &e.name == name) {
+        return Err(format!(
+            "patch '{name}' is already installed for {rel} ({}); 'rklp uninstall {name}' first",
+            e.path.display()
+        ));
+    }
+    let seq = entries.iter().map(|e| e.seq).max().unwrap_or(0) + 1;
+    let target = store::write_new(&dir, seq, name, &pf.data)?;
+    Ok(format!(
+        "rklp: patch '{name}' installed for {rel} as {}\n",
+        target.display()
+    ))
+}
+
+/// `rklp uninstall PATCH [--kernel REL]`: removes the installed file (a
+/// loaded patch stays loaded).
+pub fn uninstall(ctx: &Ctx, name: &str, kernel: Option<&str>) -> Out {
+    need_name(name)?;
+    let rel = store::target_release(&ctx.roots, kernel)?;
+    let dir = store::dir(&ctx.roots, &rel);
+    let not_installed =
+        || format!("patch '{name}' is not installed for {rel} (see 'rklp list --installed')");
+    if !dir.is_dir() {
+        return Err(not_installed());
+    }
+    let _lock = store::lock(&dir)?;
+    let entry = store::entries(&dir)?
+        .into_iter()
+        .find(|e| e.name == name)
+        .ok_or_else(not_installed)?;
+    std::fs::remove_file(&entry.path)
+        .map_err(|e| format!("cannot remove {}: {e}", entry.path.display()))?;
+    let _ = File::open(&dir).and_then(|d| d.sync_all());
+    let running = store::running_release(&ctx.roots).ok();
+    let note = if running.as_deref() == Some(rel.as_str()) && ctx.roots.patch(name).exists() {
+        format!("; it stays loaded until 'rklp unload {name}'")
+    } else {
+        String::new()
+    };
+    Ok(format!(
+        "rklp: patch '{name}' uninstalled for {rel}{note}\n"
+    ))
+}
+
+#[derive(Serialize)]
+struct InstalledPatch {
+    name: String,
+    /// 1, 2, ...: the load order.
+    order: usize,
+    file: String,
+    /// Whether the patch is in /sys/kernel/rklp; null for another kernel.
+    loaded: Option<bool>,
+    module: ModuleInfo,
+}
+
+#[derive(Serialize)]
+struct InstalledDoc {
+    kernel: String,
+    store: String,
+    installed: Vec<InstalledPatch>,
+}
+
+/// `rklp list --installed [--kernel REL]`: the installed patches in load
+/// order, and whether each is loaded (running kernel only).
+pub fn installed(ctx: &Ctx, kernel: Option<&str>) -> Out {
+    let rel = store::target_release(&ctx.roots, kernel)?;
+    let dir = store::dir(&ctx.roots, &rel);
+    let running = store::running_release(&ctx.roots).ok();
+    let is_running = running.as_deref() == Some(rel.as_str());
+    let list: Vec<InstalledPatch> = store::entries(&dir)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let info = std::fs::read(&e.path)
+                .ok()
+                .and_then(|d| modinfo::parse(&d).ok())
+                .unwrap_or_default();
+            InstalledPatch {
+                order: i + 1,
+                file: e.path.display().to_string(),
+                loaded: is_running.then(|| ctx.roots.patch(&e.name).exists()),
+                module: file_module_info(&e.name, &info),
+                name: e.name,
+            }
+        })
+        .collect();
+    if ctx.json {
+        return Ok(json(InstalledDoc {
+            kernel: rel,
+            store: dir.display().to_string(),
+            installed: list,
+        }));
+    }
+    if list.is_empty() {
+        return Ok(format!("no installed patches for {rel}\n"));
+    }
+    Ok(text_lines(list.iter().map(|p| {
+        let loaded = match p.loaded {
+            Some(true) => "1",
+            Some(false) => "0",
+            None => "-",
+        };
+        format!(
+            "{} order={} loaded={loaded} file={}",
+            p.name, p.order, p.file
+        )
+    })))
+}
+
+/// A line of `load --all`, printed as it happens.
+#[derive(Debug, PartialEq)]
+pub enum Line {
+    /// For stdout.
+    Out(String),
+    /// For stderr (`rklp: ` is added).
+    Err(String),
+}
+
+#[derive(Serialize)]
+struct LoadResult {
+    name: String,
+    file: String,
+    /// "loaded", "skipped" (already loaded) or "failed".
+    result: &'static str,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LoadAllDoc {
+    kernel: String,
+    results: Vec<LoadResult>,
+}
+
+/// `rklp load --all`: loads the running kernel's installed patches in
+/// install order, each with `load` (one descriptor, wait for the
+/// transition), skipping those already loaded; tries them all, and fails
+/// if any failed. `loader` is `load` (the host tests pass a fake);
+/// `emit` prints each line as it comes (boot logs show progress).
+pub fn load_all(
+    ctx: &Ctx,
+    loader: &mut dyn FnMut(&Path) -> Out,
+    emit: &mut dyn FnMut(Line),
+) -> Result<(), String> {
+    let rel = store::running_release(&ctx.roots)?;
+    let entries = store::entries(&store::dir(&ctx.roots, &rel))?;
+    let mut results = Vec::new();
+    if entries.is_empty() && !ctx.json {
+        emit(Line::Out(format!("rklp: no installed patches for {rel}\n")));
+    }
+    if !entries.is_empty() {
+        need_core(ctx)?;
+    }
+    for e in &entries {
+        let (result, error) =
+            if ctx.roots.patch(&e.name).exists() || ctx.roots.modules.join(&e.name).exists() {
+                if !ctx.json {
+                    emit(Line::Out(format!(
+                        "rklp: patch '{}' is already loaded; skipped\n",
+                        e.name
+                    )));
+                }
+                ("skipped", None)
+            } else {
+                match store_file_ok(&e.path).and_then(|()| loader(&e.path)) {
+                    Ok(out) => {
+                        if !ctx.json {
+                            emit(Line::Out(out));
+                        }
+                        ("loaded", None)
+                    }
+                    Err(msg) => {
+                        emit(Line::Err(msg.clone()));
+                        ("failed", Some(msg))
+                    }
+                }
+            };
+        results.push(LoadResult {
+            name: e.name.clone(),
+            file: e.path.display().to_string(),
+            result,
+            error,
+        });
+    }
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| r.result == "failed")
+        .map(|r| r.name.as_str())
+        .collect();
+    let summary = if failed.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "{} of {} installed patches for {rel} failed to load: {}",
+            failed.len(),
+            results.len(),
+            failed.join(", ")
+        ))
+    };
+    if ctx.json {
+        emit(Line::Out(json(LoadAllDoc {
+            kernel: rel,
+            results,
+        })));
+    }
+    summary.map_or(Ok(()), Err)
+}
+
+/// A stored file that group or others may write is not loaded: the store
+/// is root's (install writes 0644).
+fn store_file_ok(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(path)
+        .map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{} is not a regular file; not loaded",
+            path.display()
+        ));
+    }
+    if meta.permissions().mode() & 0o022 != 0 {
+        return Err(format!(
+            "{} is writable by group or others; not loaded",
+            path.display()
+        ));
+    }
+    Ok(())
 }

@@ -13,13 +13,14 @@ mod patch;
 mod roots;
 mod stalled;
 mod status;
+mod store;
 mod wait;
 
 #[cfg(test)]
 mod tests;
 
 use clap::error::ErrorKind;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use commands::Ctx;
 use std::io::Write;
 use std::path::PathBuf;
@@ -58,8 +59,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Patches, in stack order
-    List,
+    /// Patches, in stack order; with --installed, the installed patches
+    List {
+        /// The patches installed in /var/lib/rklp/<kernel release>, in load order
+        #[arg(long)]
+        installed: bool,
+        /// With --installed: the kernel release (default: the running kernel's)
+        #[arg(long, value_name = "REL", requires = "installed")]
+        kernel: Option<String>,
+    },
     /// A patch's attributes, objects and functions (with --json: modinfo too)
     Info {
         /// The patch (its module's name)
@@ -79,11 +87,35 @@ enum Command {
         pid: String,
     },
     /// Load a patch module (finit_module) and wait for its transition
+    #[command(
+        override_usage = "rklp load [OPTIONS] <MODULE> [PARAMS]...\n       rklp load [OPTIONS] --all"
+    )]
     Load {
         /// The module file; it must be an rklp patch module (rklp=Y in .modinfo)
-        module: PathBuf,
+        #[arg(required_unless_present = "all")]
+        module: Option<PathBuf>,
         /// Module parameters (PARAM or PARAM=VALUE; no options)
         params: Vec<String>,
+        /// Load the patches installed for the running kernel, in install order
+        /// (skipping those loaded); fails if any failed, after trying all
+        #[arg(long, conflicts_with_all = ["module", "params"])]
+        all: bool,
+    },
+    /// Store a patch module in /var/lib/rklp/<kernel release> for 'load --all'
+    Install {
+        /// The module file; it must be an rklp patch module (rklp=Y in .modinfo)
+        module: PathBuf,
+        /// The kernel release (default: the running kernel's, uname -r)
+        #[arg(long, value_name = "REL")]
+        kernel: Option<String>,
+    },
+    /// Remove an installed patch (a loaded patch stays loaded)
+    Uninstall {
+        /// The patch (its module's name)
+        patch: String,
+        /// The kernel release (default: the running kernel's, uname -r)
+        #[arg(long, value_name = "REL")]
+        kernel: Option<String>,
     },
     /// Disable if enabled, wait for the transition, remove the module
     Unload {
@@ -109,6 +141,12 @@ enum Command {
     KickDelay {
         /// The new delay in milliseconds
         ms: Option<String>,
+    },
+    /// Print a shell completion script (make install installs bash's)
+    #[command(hide = true)]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
     },
 }
 
@@ -151,13 +189,20 @@ fn main() {
             | Command::Enable { .. }
             | Command::Disable { .. }
             | Command::Force { .. }
+            | Command::Install { .. }
+            | Command::Uninstall { .. }
+            | Command::Completions { .. }
     );
     if ctx.json && !prints_json {
         eprintln!("rklp: --json is for list, info, status, stalled, state, kick-delay and load");
         exit(2)
     }
     let res = match &cli.command {
-        Command::List => commands::list(&ctx),
+        Command::List {
+            installed: true,
+            kernel,
+        } => commands::installed(&ctx, kernel.as_deref()),
+        Command::List { .. } => commands::list(&ctx),
         Command::Info { patch } => commands::info(&ctx, patch),
         Command::Status => {
             let s = commands::status(&ctx);
@@ -167,7 +212,30 @@ fn main() {
         Command::Stalled { verbose } => commands::stalled(&ctx, *verbose),
         Command::State { pid } => commands::state(&ctx, pid),
         Command::KickDelay { ms } => commands::kick_delay(&ctx, ms.as_deref()),
-        Command::Load { module, params } => commands::load(&ctx, module, params),
+        Command::Load { all: true, .. } => {
+            let load_ctx = Ctx {
+                json: false,
+                ..ctx.clone()
+            };
+            let mut loader = |p: &std::path::Path| commands::load(&load_ctx, p, &[]);
+            let mut emit = |line| match line {
+                commands::Line::Out(s) => print(&s),
+                commands::Line::Err(s) => eprintln!("rklp: {s}"),
+            };
+            commands::load_all(&ctx, &mut loader, &mut emit).map(|()| String::new())
+        }
+        Command::Load { module, params, .. } => match module {
+            Some(module) => commands::load(&ctx, module, params),
+            // clap requires MODULE without --all; no panic path anyway.
+            None => Err("no module file (or --all) to load".into()),
+        },
+        Command::Install { module, kernel } => commands::install(&ctx, module, kernel.as_deref()),
+        Command::Uninstall { patch, kernel } => commands::uninstall(&ctx, patch, kernel.as_deref()),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "rklp", &mut out);
+            Ok(String::from_utf8_lossy(&out).into_owned())
+        }
         Command::Unload { patch } => commands::unload(&ctx, patch),
         Command::Enable { patch } => commands::enable(&ctx, patch),
         Command::Disable { patch } => commands::disable(&ctx, patch),

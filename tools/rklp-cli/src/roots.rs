@@ -4,8 +4,8 @@
 //!
 //! The production binary always uses the system's paths ([`Roots::system`]):
 //! nothing in the environment moves them, so `sudo rklp unload` cannot be
-//! pointed at a fake `holders` directory. The host unit tests build fake
-//! trees and pass their own `Roots`.
+//! pointed at a fake `holders` directory, nor `rklp load --all` at another
+//! store. The host unit tests build fake trees and pass their own `Roots`.
 
 use std::path::PathBuf;
 
@@ -17,8 +17,11 @@ pub struct Roots {
     /// `/sys/module`: every loaded module (`version`, `srcversion`, and
     /// rklp's own `rklp/holders`, `rklp/transition`, `rklp/parameters`).
     pub modules: PathBuf,
-    /// `/proc`: tasks' kernel stacks.
+    /// `/proc`: tasks' kernel stacks, the kernel release.
     pub proc: PathBuf,
+    /// `/var/lib/rklp`: the installed patches, one directory per kernel
+    /// release (store.rs).
+    pub store: PathBuf,
 }
 
 impl Roots {
@@ -28,6 +31,7 @@ impl Roots {
             patches: PathBuf::from("/sys/kernel/rklp"),
             modules: PathBuf::from("/sys/module"),
             proc: PathBuf::from("/proc"),
+            store: PathBuf::from("/var/lib/rklp"),
         }
     }
 
@@ -54,5 +58,10 @@ impl Roots {
     /// `/sys/module/rklp/parameters/kick_delay_ms`.
     pub fn kick_delay(&self) -> PathBuf {
         self.core().join("parameters/kick_delay_ms")
+    }
+
+    /// `/proc/sys/kernel/osrelease`: the running kernel's release (`uname -r`).
+    pub fn osrelease(&self) -> PathBuf {
+        self.proc.join("sys/kernel/osrelease")
     }
 }

@@ -353,3 +353,76 @@ run_cli 1 load /tmp/cli_text.ko
 check_eq "load of a text file" "$out" "rklp: '/tmp/cli_text.ko' is not a kernel module (not an ELF file; compressed modules are not supported)"
 rm -f /tmp/cli_text.ko
 end_test
+
+# Patches that survive reboots (issue 20): the install store and
+# 'load --all' (what rklp.service runs at boot). The guest's /var/lib is on
+# the initramfs; rklp.service itself is checked on the host (make unit).
+start_test "rklp tool: install, load --all in install order, uninstall"
+rel=$(uname -r)
+store=/var/lib/rklp/$rel
+rm -rf /var/lib/rklp
+run_cli 0 list --installed
+check_eq "list --installed (none)" "$out" "no installed patches for $rel"
+run_cli 0 load --all
+check_eq "load --all (none)" "$out" "rklp: no installed patches for $rel"
+# install checks the file as load does: a module that is no patch is
+# refused, nothing stored.
+run_cli 1 install $MODDIR/rklp_test_target.ko
+check_eq "install of a module that is no patch" "$out" "rklp: '$MODDIR/rklp_test_target.ko' (module 'rklp_test_target') is not an rklp patch module: no rklp=Y in its .modinfo; nothing installed"
+[ -e $store/0001-rklp_test_target.ko ] && fail "a module that is no patch was installed"
+# Installed in the order test_rklp_livepatch, test_rklp_multi,
+# rklp_sample (not alphabetical): load --all follows it.
+run_cli 0 install $MODDIR/test_rklp_livepatch.ko
+check_eq "install" "$out" "rklp: patch 'test_rklp_livepatch' installed for $rel as $store/0001-test_rklp_livepatch.ko"
+run_cli 0 install $MODDIR/test_rklp_multi.ko
+run_cli 0 install $MODDIR/rklp_sample.ko
+check_eq "install" "$out" "rklp: patch 'rklp_sample' installed for $rel as $store/0003-rklp_sample.ko"
+run_cli 1 install $MODDIR/rklp_sample.ko
+check_eq "second install" "$out" "rklp: patch 'rklp_sample' is already installed for $rel ($store/0003-rklp_sample.ko); 'rklp uninstall rklp_sample' first"
+cmp -s $MODDIR/rklp_sample.ko $store/0003-rklp_sample.ko || fail "the stored file differs"
+run_cli 0 uninstall test_rklp_multi
+check_eq "uninstall" "$out" "rklp: patch 'test_rklp_multi' uninstalled for $rel"
+run_cli 1 uninstall test_rklp_multi
+check_eq "uninstall twice" "$out" "rklp: patch 'test_rklp_multi' is not installed for $rel (see 'rklp list --installed')"
+run_cli 0 list --installed
+check_eq "list --installed" "$out" "test_rklp_livepatch order=1 loaded=0 file=$store/0001-test_rklp_livepatch.ko
+rklp_sample order=2 loaded=0 file=$store/0003-rklp_sample.ko"
+run_cli 0 load --all
+check_eq "load --all" "$out" "rklp: patch 'test_rklp_livepatch' enabled
+rklp: patch 'rklp_sample' enabled"
+check_file $SYSFS_RKLP/test_rklp_livepatch/stack_order 1
+check_file $SYSFS_RKLP/rklp_sample/stack_order 2
+# Both patch cmdline_proc_show: the last loaded wins.
+check_file /proc/cmdline "this has been live patched"
+[ -e /sys/module/test_rklp_multi ] && fail "an uninstalled patch was loaded"
+# Again: nothing to do.
+run_cli 0 load --all
+check_eq "load --all (loaded)" "$out" "rklp: patch 'test_rklp_livepatch' is already loaded; skipped
+rklp: patch 'rklp_sample' is already loaded; skipped"
+run_cli 0 list --installed --json
+case "$out" in
+'{"schema_version":1,"kernel":"'$rel'","store":"'$store'","installed":[{"name":"test_rklp_livepatch","order":1,"file":"'$store'/0001-test_rklp_livepatch.ko","loaded":true,'*'{"name":"rklp_sample","order":2,'*'"description":"rklp sample: live patch of cmdline_proc_show"}}]}') ;;
+*) fail "list --installed --json: $out" ;;
+esac
+run_cli 0 unload rklp_sample
+run_cli 0 unload test_rklp_livepatch
+# A patch that fails to load does not stop the others; the command fails
+# after trying them all.
+run_cli 0 install $MODDIR/test_rklp_bad_nosym.ko
+mv $store/0004-test_rklp_bad_nosym.ko $store/0000-test_rklp_bad_nosym.ko
+run_cli 1 load --all
+case "$out" in
+"rklp: loading '$store/0000-test_rklp_bad_nosym.ko' failed: "*" (see dmesg)
+rklp: patch 'test_rklp_livepatch' enabled
+rklp: patch 'rklp_sample' enabled
+rklp: 1 of 3 installed patches for $rel failed to load: test_rklp_bad_nosym") ;;
+*) fail "load --all with a failing patch: $out" ;;
+esac
+check_file $SYSFS_RKLP/rklp_sample/stack_order 2
+run_cli 0 unload rklp_sample
+run_cli 0 unload test_rklp_livepatch
+rm -rf /var/lib/rklp
+check_no_leftovers test_rklp_bad_nosym
+check_no_leftovers rklp_sample
+check_no_leftovers test_rklp_livepatch
+end_test
