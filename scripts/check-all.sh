@@ -24,7 +24,11 @@
 # Budget guard: with RKLP_CI_DEADLINE (seconds since the epoch; .ci/run sets
 # it to its start + 80 minutes) the runner prints its margin after each job,
 # and stops with a message, instead of being cut off, as soon as the
-# recorded times of what is left cannot fit before the deadline.
+# recorded times of what is left cannot fit before the deadline. The
+# recorded times come from another machine, or the same one under another
+# load: once shards have finished, they are scaled by this run's speed
+# (the finished shards' guest time against their recorded time), and the
+# guard stops nothing before that (it only prints the margin).
 #
 # RKLP_SUITES (default "test debug torture") chooses the suites;
 # RKLP_PLAN_ONLY=1 prints the shard plan and stops;
@@ -73,7 +77,7 @@ say() { echo "check-all: [$(elapsed) s] $*"; }
 # shard with the least recorded time so far; as many shards as the
 # suite's total over SHARD_TARGET or over its longest script, whichever is
 # longer (at least one).
-SH_NAME=() SH_SUITE=() SH_SCRIPTS=() SH_TIME=() SH_STATE=() SH_PID=() SH_START=() SH_RETRIED=()
+SH_NAME=() SH_SUITE=() SH_SCRIPTS=() SH_TIME=() SH_STATE=() SH_PID=() SH_START=() SH_RETRIED=() SH_TOOK=()
 plan_suite() {
 	local suite=$1 scripts total=0 k i s t best
 	scripts=$(suite_scripts "$suite")
@@ -216,15 +220,30 @@ shard_log() {
 	echo "$BUILD/guest-$tag-${SH_NAME[i]}.log"
 }
 
-# Seconds the remaining work needs at least, by the recorded times: what
-# is pending, plus what the running shards have left, over the cores.
+# This run's speed against the recorded times, in percent: the finished
+# shards' guest time over their recorded time (empty before any finished).
+speed_pct() {
+	local i took=0 rec=0
+	for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
+		[ "${SH_STATE[i]}" = done ] && [ -n "${SH_TOOK[i]:-}" ] || continue
+		took=$((took + SH_TOOK[i]))
+		rec=$((rec + SH_TIME[i]))
+	done
+	[ $rec -gt 0 ] && echo $((took * 100 / rec))
+}
+
+# Seconds the remaining work needs at least, by the recorded times scaled
+# by this run's speed (speed_pct; 100 before a shard has finished): what is
+# pending, plus what the running shards have left, over the cores.
 remaining_estimate() {
-	local i sum=0 left
+	local i sum=0 left pct
+	pct=$(speed_pct)
+	pct=${pct:-100}
 	for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
 		case ${SH_STATE[i]} in
-		pending) sum=$((sum + SH_TIME[i])) ;;
+		pending) sum=$((sum + SH_TIME[i] * pct / 100)) ;;
 		running)
-			left=$((SH_TIME[i] - (SECONDS - SH_START[i])))
+			left=$((SH_TIME[i] * pct / 100 - (SECONDS - SH_START[i])))
 			[ $left -gt 0 ] && sum=$((sum + left)) ;;
 		esac
 	done
@@ -236,13 +255,17 @@ margin() {
 	local now est
 	now=$(date +%s)
 	est=$(remaining_estimate)
-	say "budget: $((DEADLINE - now)) s to the 80-minute mark, recorded work left ~${est} s, margin $((DEADLINE - now - est)) s"
+	local pct
+	pct=$(speed_pct)
+	say "budget: $((DEADLINE - now)) s to the 80-minute mark, recorded work left ~${est} s (${pct:-no shard finished, 100}% of the recorded times), margin $((DEADLINE - now - est)) s"
 }
 
 STOPPED=""
 guard() {
 	[ -n "$DEADLINE" ] || return 0
 	[ -z "$STOPPED" ] || return 0
+	# Not before this run's speed is known (see the top).
+	[ -n "$(speed_pct)" ] || return 0
 	local now est
 	now=$(date +%s)
 	est=$(remaining_estimate)
@@ -309,6 +332,7 @@ reap_shards() {
 		wait "${SH_PID[i]}"
 		rc=$?
 		SH_STATE[i]=done
+		SH_TOOK[i]=$((SECONDS - SH_START[i]))
 		echo "ci: ${SH_NAME[i]} took $((SECONDS - SH_START[i])) s (rc=$rc): $(summary_of "$i")"
 		margin
 	done
