@@ -13,16 +13,34 @@ PATCHED_VERSION="test_rklp_fail: version patched"
 
 # task_state PID: its state letter (R, S, D, Z...), empty once reaped.
 task_state() {
-	_ts=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	task_state_of "$1"
+	echo "$_ts"
+}
+
+# task_state_of PID: sets _ts to PID's state letter, empty once reaped,
+# with the shell's read: the windows these tests watch (a mutex held for
+# two seconds) are shorter than a few processes take to start on the debug
+# kernel under TCG.
+task_state_of() {
+	_ts=
+	[ -r "/proc/$1/stat" ] || return 0
+	read -r _ts <"/proc/$1/stat" 2>/dev/null || [ -n "$_ts" ] || return 0
 	_ts=${_ts##*) }
-	echo "${_ts%% *}"
+	_ts=${_ts%% *}
+}
+
+# now_ms_of: sets _now to milliseconds since boot, without a process.
+now_ms_of() {
+	read -r _now _now_x </proc/uptime
+	_now=$(( ${_now%.*} * 1000 + 1${_now#*.} * 10 - 1000 ))
 }
 
 # wait_exit PID SECONDS: true once PID has exited (zombie or reaped).
 wait_exit() {
 	_we=0
 	while :; do
-		case "$(task_state "$1")" in "" | Z) return 0 ;; esac
+		task_state_of "$1"
+		case "$_ts" in "" | Z) return 0 ;; esac
 		_we=$((_we + 1))
 		[ $_we -ge $(($2 * 10)) ] && return 1
 		sleep 0.1
@@ -31,7 +49,8 @@ wait_exit() {
 
 # task_waits PID: PID sleeps (S or D).
 task_waits() {
-	case "$(task_state "$1")" in S | D) return 0 ;; esac
+	task_state_of "$1"
+	case "$_ts" in S | D) return 0 ;; esac
 	return 1
 }
 

@@ -21,10 +21,12 @@ insmod $MODDIR/test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=2000 >/tmp
 ipid=$!
 # The reader must be waiting (for the mutex) when the enable fails.
 loop_until "[ -e $P/enabled ] || [ \"\$(task_state $ipid)\" = Z ]"
-i=0
-while ! task_waits $reader && [ $i -lt 30 ]; do
-	sleep 0.05
-	i=$((i + 1))
+# Polled without a process (and without sleep's), for up to 3 s: the
+# enable holds the mutex for 2 s.
+now_ms_of
+_until=$((_now + 3000))
+while ! task_waits $reader && [ $_now -lt $_until ]; do
+	now_ms_of
 done
 task_waits $reader || fail "the reader never waited for the failing enable"
 if ! wait_exit $ipid 30; then
@@ -58,7 +60,9 @@ pids=""
 i=0
 for f in $S/enabled $S/transition $S/replace $S/vmlinux/patched \
 	$P/enabled $P/transition $P/replace $P/vmlinux/patched; do
-	cat $f >/tmp/lockfree.$i 2>&1 &
+	# (a subshell's read, not cat: no exec, which costs a second on the
+	# debug kernel, while the enable holds the mutex for 8 s)
+	(read_file $f; echo "$_rf" >/tmp/lockfree.$i) &
 	pids="$pids $!"
 	i=$((i + 1))
 done
@@ -72,7 +76,7 @@ check_eq "rklp_sample: enabled transition replace patched" \
 check_eq "test_rklp_fail (enabling): enabled transition replace patched" \
 	"$(cat /tmp/lockfree.4 /tmp/lockfree.5 /tmp/lockfree.6 /tmp/lockfree.7 | tr '\n' ' ')" "0 0 0 0 "
 # A file that needs the mutex: the reader waits interruptibly.
-cat $S/stack_order >/tmp/locked.out 2>&1 &
+(read_file $S/stack_order; echo "$_rf" >/tmp/locked.out) &
 rpid=$!
 loop_until "task_waits $rpid" || fail "the stack_order reader does not wait"
 sleep 0.5
