@@ -7,6 +7,8 @@
 
 P=$SYSFS_RKLP/test_rklp_fail
 LC=/sys/module/rklp_test_lifecycle/parameters
+# test_rklp_fail's pre-patch delay: writing 0 ends a callback's wait.
+FAIL_DELAY=/sys/module/test_rklp_fail/parameters/pre_patch_delay_ms
 FS=/sys/kernel/debug/failslab
 ORIG_VERSION=$(cat /proc/version)
 PATCHED_VERSION="test_rklp_fail: version patched"

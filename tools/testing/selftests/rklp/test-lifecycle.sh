@@ -16,19 +16,16 @@ rm -f /tmp/stop_reader
 # the file active. (enabled, transition, replace and patched take no lock.)
 (while [ ! -e /tmp/stop_reader ]; do read -r _x <$P/stack_order; done) 2>/dev/null &
 reader=$!
-log "% insmod test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=2000"
-insmod $MODDIR/test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=2000 >/tmp/insmod.out 2>&1 &
+# The pre-patch callback holds the mutex until the test writes 0 to its
+# delay (at most 60 s): no window to hit, on any kernel.
+log "% insmod test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=60000"
+insmod $MODDIR/test_rklp_fail.ko pre_patch_ret=-19 pre_patch_delay_ms=60000 >/tmp/insmod.out 2>&1 &
 ipid=$!
 # The reader must be waiting (for the mutex) when the enable fails.
 loop_until "[ -e $P/enabled ] || [ \"\$(task_state $ipid)\" = Z ]"
-# Polled without a process (and without sleep's), for up to 3 s: the
-# enable holds the mutex for 2 s.
-now_ms_of
-_until=$((_now + 3000))
-while ! task_waits $reader && [ $_now -lt $_until ]; do
-	now_ms_of
-done
-task_waits $reader || fail "the reader never waited for the failing enable"
+loop_until "task_waits $reader" || fail "the reader never waited for the failing enable"
+task_waits $ipid || fail "the enable was over before the reader waited: nothing proven"
+echo 0 >$FAIL_DELAY
 if ! wait_exit $ipid 30; then
 	hung "insmod with a failing pre-patch callback"
 else
@@ -49,8 +46,10 @@ start_test "sysfs reads while the core mutex is held: lock-free, or interruptibl
 load_mod rklp_test_lifecycle
 load_lp rklp_sample
 S=$SYSFS_RKLP/rklp_sample
-log "% insmod test_rklp_fail.ko pre_patch_delay_ms=8000"
-insmod $MODDIR/test_rklp_fail.ko pre_patch_delay_ms=8000 >/tmp/insmod.out 2>&1 &
+# The callback holds the mutex until the checks are done (0 written to
+# its delay, at most 60 s).
+log "% insmod test_rklp_fail.ko pre_patch_delay_ms=60000"
+insmod $MODDIR/test_rklp_fail.ko pre_patch_delay_ms=60000 >/tmp/insmod.out 2>&1 &
 ipid=$!
 # The enable holds the mutex from before it creates the directory until
 # its pre-patch callback returns.
@@ -84,6 +83,7 @@ check_eq "state of a reader waiting for the core mutex" "$(task_state $rpid)" S
 kill $rpid
 wait_exit $rpid 3 || fail "a signal did not end a read waiting for the core mutex (state $(task_state $rpid))"
 task_waits $ipid || fail "the enable was over before the signal: nothing proven"
+echo 0 >$FAIL_DELAY
 if ! wait_exit $ipid 30; then
 	hung "insmod with a slow pre-patch callback"
 else

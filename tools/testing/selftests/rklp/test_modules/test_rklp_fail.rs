@@ -5,7 +5,8 @@
 //! patch module can, for test-lifecycle.sh. Parameters:
 //!
 //! * `pre_patch_ret`, `pre_patch_delay_ms`: vmlinux's pre_patch callback
-//!   sleeps that long, then returns that (0 or a -errno);
+//!   sleeps that long (the parameter re-read every 10 ms: writing 0 ends
+//!   the sleep), then returns that (0 or a -errno);
 //! * `init_ret`: what init returns after the patch is enabled (a module
 //!   whose init fails is freed whatever its reference count);
 //! * `fail_nth`: fail the n-th allocation (failslab) of `rklp_enable_patch`;
@@ -41,10 +42,21 @@ struct Callbacks;
 
 impl KlpCallbacks for Callbacks {
     fn pre_patch(_obj: Option<&CStr>) -> Result {
-        let ms = PRE_PATCH_DELAY_MS.load(Ordering::Relaxed);
-        if ms > 0 {
+        // Until pre_patch_delay_ms have passed since the callback began,
+        // re-read every 10 ms: a test holds the core mutex with a long
+        // delay and ends it by writing 0 once its checks are done (the
+        // debug kernel under TCG is too slow for fixed windows).
+        // SAFETY: ktime_get() may be called from any context.
+        let start = unsafe { kernel::bindings::ktime_get() };
+        loop {
+            let ms = i64::from(PRE_PATCH_DELAY_MS.load(Ordering::Relaxed));
+            // SAFETY: as above.
+            let now = unsafe { kernel::bindings::ktime_get() };
+            if (now - start) / 1_000_000 >= ms {
+                break;
+            }
             // SAFETY: process context (callbacks run from enable).
-            unsafe { kernel::bindings::msleep(ms as u32) };
+            unsafe { kernel::bindings::msleep(10) };
         }
         match PRE_PATCH_RET.load(Ordering::Relaxed) {
             0 => Ok(()),
