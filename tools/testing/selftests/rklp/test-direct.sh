@@ -245,7 +245,11 @@ load_mod rklp_test_threads nr=1
 # the test needs. (It would also hold up a transition, which cannot switch
 # a task that never leaves its CPU: the batches go with direct=0 instead of
 # a disable.)
-load_mod rklp_test_spin
+# The test stops the spin itself; max_ms is only the runaway cap (15 s by
+# default, which the measurements below outlasted on the debug kernel with
+# other guests on the host), kept under the debug kernel's 60 s hung-task
+# timeout for the loads waiting behind the grace period.
+load_mod rklp_test_spin max_ms=45000
 echo 1 >/sys/module/rklp_test_spin/parameters/spin
 loop_until "[ \"\$(cat /sys/module/rklp_test_spin/parameters/spinning)\" = Y ]" ||
 	fail "the spinner does not spin"
