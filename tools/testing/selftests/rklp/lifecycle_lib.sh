@@ -31,11 +31,6 @@ task_state_of() {
 	_ts=${_ts%% *}
 }
 
-# now_ms_of: sets _now to milliseconds since boot, without a process.
-now_ms_of() {
-	read -r _now _now_x </proc/uptime
-	_now=$(( ${_now%.*} * 1000 + 1${_now#*.} * 10 - 1000 ))
-}
 
 # wait_exit PID SECONDS: true once PID has exited (zombie or reaped).
 wait_exit() {
