@@ -52,13 +52,20 @@ loop_until() {
 
 start_test() {
 	TEST_DESC="$1"
-	TEST_T0=$(now_ms)
+	now_ms_get
+	TEST_T0=$_now
+	last_pid
+	TEST_P0=$_lp
 	TEST_FAILED=""
 	TEST_SKIPPED=""
 	TEST_TODO=""
-	CANARY="rklp selftest: $(cut -d' ' -f1 /proc/uptime) $1"
-	log "$CANARY"
-	loop_until 'dmesg | grep -qF "$CANARY"' || fail "canary not in dmesg"
+	# The case's start in the kernel log (test_dmesg). A write to /dev/kmsg
+	# is in the log when it returns: nothing to wait for. Every process
+	# costs on the debug kernel (read_file), so none is started here or in
+	# end_test.
+	read -r _up _up_x </proc/uptime
+	CANARY="rklp selftest: $_up $1"
+	log "$CANARY" || fail "cannot write the canary to /dev/kmsg"
 	echo "# TEST: $1"
 }
 
@@ -66,8 +73,12 @@ end_test() {
 	cleanup
 	# Where the guest's time goes (make check-all's shard table is per
 	# script; this is per case, for finding slow ones).
-	echo "# case time: $(( $(now_ms) - TEST_T0 )) ms"
-	n=$(( $(cat $COUNT_FILE 2>/dev/null || echo 0) + 1 ))
+	last_pid
+	now_ms_get
+	echo "# case time: $((_now - TEST_T0)) ms, $((_lp - TEST_P0)) processes"
+	n=0
+	[ -r $COUNT_FILE ] && read -r n <$COUNT_FILE
+	n=$((n + 1))
 	echo $n >$COUNT_FILE
 	if [ -n "$TEST_TODO" ] && [ -n "$TEST_FAILED" ]; then
 		# A known, reported defect (KTAP TODO): shown, not counted as pass.
@@ -83,16 +94,24 @@ end_test() {
 
 # The kernel log since the canary, with the lines of interest, without
 # timestamps and taint notices (as upstream's check_result).
+# One awk, not a pipeline of five: each process costs on the debug kernel.
 test_dmesg() {
-	dmesg | awk -v c="$CANARY" 'f { print } index($0, c) { f = 1 }' |
-		grep -E 'rklp|livepatch|% ' | grep -vE '(tainting|taints) kernel' |
-		sed 's/^\[[ 0-9.]*\] //'
+	dmesg | awk -v c="$CANARY" '
+		f && /rklp|livepatch|% / && !/(tainting|taints) kernel/ {
+			sub(/^\[[ 0-9.]*\] /, "")
+			print
+		}
+		index($0, c) { f = 1 }'
 }
 
 # check_result EXPECTED: the log since the canary must be exactly EXPECTED,
 # after the sed expression in $RESULT_SED (if set) for unstable parts.
 check_result() {
-	result=$(test_dmesg | sed "${RESULT_SED:-}")
+	if [ -n "${RESULT_SED:-}" ]; then
+		result=$(test_dmesg | sed "$RESULT_SED")
+	else
+		result=$(test_dmesg)
+	fi
 	if [ "$result" != "$1" ]; then
 		fail "unexpected kernel log"
 		echo "$1" >/tmp/expected
@@ -105,8 +124,21 @@ check_result() {
 # Milliseconds since boot.
 # (/proc/uptime has two decimals; "1$c" keeps a leading zero of them.)
 now_ms() {
+	now_ms_get
+	echo $_now
+}
+
+# now_ms_get: sets _now to now_ms's value, without the subshell that
+# "$(now_ms)" forks.
+now_ms_get() {
 	read -r _nm _nm_x </proc/uptime
-	echo $(( ${_nm%.*} * 1000 + 1${_nm#*.} * 10 - 1000 ))
+	_now=$(( ${_nm%.*} * 1000 + 1${_nm#*.} * 10 - 1000 ))
+}
+
+# last_pid: sets _lp to the last PID the kernel handed out (tasks created
+# so far, threads included, until PIDs wrap), without a process.
+last_pid() {
+	read -r _lp _lp _lp _lp _lp </proc/loadavg
 }
 
 check_eq() {
@@ -346,14 +378,33 @@ cleanup() {
 	[ -e /tmp/rklp_wedged ] && return
 	for d in "$SYSFS_RKLP"/* "$SYSFS_KLP"/*; do
 		[ -e "$d/enabled" ] || continue
-		[ "$(cat "$d/enabled")" = 1 ] && echo 0 >"$d/enabled" 2>/dev/null
+		file_is "$d/enabled" 1 && echo 0 >"$d/enabled" 2>/dev/null
 	done
-	loop_until "[ -z \"\$(patch_dirs)\" ]" ||
+	loop_until '! any_patch_dir' ||
 		echo "# cleanup: patches still present: $(patch_dirs)"
-	for m in $(lsmod | awk '{print $1}' | grep -E '^(test_rklp_|rklp_sample|livepatch_sample|rklp_test_)'); do
-		rmmod "$m" 2>/dev/null
+	# The test modules, newest first (as lsmod lists them).
+	_cl_m=
+	while read -r _cl_n _cl_rest; do
+		case $_cl_n in
+		test_rklp_* | rklp_sample | livepatch_sample | rklp_test_*) _cl_m="$_cl_m $_cl_n" ;;
+		esac
+	done </proc/modules
+	for m in $_cl_m; do
+		if [ -x "$RKLP_HELPERS/rklp_delete_module" ]; then
+			"$RKLP_HELPERS/rklp_delete_module" "$m" 2>/dev/null
+		else
+			rmmod "$m" 2>/dev/null
+		fi
 	done
 	[ -e /sys/module/rklp ] || insmod "$MODDIR/rklp.ko"
+}
+
+# any_patch_dir: a patch directory of rklp or livepatch exists.
+any_patch_dir() {
+	for _ap_d in "$SYSFS_RKLP"/* "$SYSFS_KLP"/*; do
+		[ -d "$_ap_d" ] && return 0
+	done
+	return 1
 }
 
 # stall_busy_patch PATCH: load rklp_test_busy with its kthread blocked inside
