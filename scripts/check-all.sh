@@ -32,7 +32,10 @@
 #
 # RKLP_SUITES (default "test debug torture") chooses the suites;
 # RKLP_PLAN_ONLY=1 prints the shard plan and stops;
-# RKLP_SHARD_TARGET (seconds, default 420) the guest time a shard aims at.
+# RKLP_SHARD_TARGET (seconds, default 1200) the guest time a shard aims at:
+# each shard pays a boot (about a minute on the debug kernel under TCG
+# with two guests on two cores), so few long shards beat many short ones;
+# the dynamic longest-first start balances the two cores.
 set -uo pipefail
 # Job control: every background job (host job, kernel builds, each shard's
 # guest) is a process group of its own, which the runner can stop whole.
@@ -43,7 +46,7 @@ BUILD=$RKLP_ROOT/build
 TIMES=$RKLP_ROOT/tools/testing/selftests/rklp/times.tsv
 OUT=$BUILD/check-all
 SUITES=${RKLP_SUITES:-test debug torture}
-SHARD_TARGET=${RKLP_SHARD_TARGET:-420}
+SHARD_TARGET=${RKLP_SHARD_TARGET:-1200}
 SLOTS=$(nproc)
 DEADLINE=${RKLP_CI_DEADLINE:-}
 rm -rf "$OUT"

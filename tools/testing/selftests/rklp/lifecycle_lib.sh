@@ -140,6 +140,26 @@ failslab_off() {
 	echo 2 >$FS/verbose
 }
 
+# Which allocations the sweeps fail: FIRST, FIRST + STRIDE, ... (the
+# kernel command line's rklp_failnth_first and rklp_failnth_stride, which
+# reach the tests as environment variables; default every one): on the
+# debug kernel a point is a module load under KASAN, kmemleak and lockdep,
+# 2 to 15 s of guest time.
+FN_FIRST=${rklp_failnth_first:-1}
+FN_STRIDE=${rklp_failnth_stride:-1}
+case "$FN_FIRST$FN_STRIDE" in *[!0-9]*) FN_FIRST=1 FN_STRIDE=1 ;; esac
+[ "$FN_FIRST" -ge 1 ] && [ "$FN_STRIDE" -ge 1 ] || FN_FIRST=1 FN_STRIDE=1
+
+# fn_swept N: which allocations a sweep failed, N being the first it did
+# not reach (the patch enabled without using it).
+fn_swept() {
+	if [ "$FN_STRIDE" = 1 ]; then
+		echo "allocations $FN_FIRST..$(($1 - 1)) failed in turn"
+	else
+		echo "allocations $FN_FIRST..$(($1 - FN_STRIDE)), every $FN_STRIDE, failed in turn"
+	fi
+}
+
 # require_failslab DESC: without failslab (a kernel without
 # CONFIG_FAILSLAB), report the case DESC as skipped and end the script.
 require_failslab() {

@@ -13,7 +13,8 @@ failslab_on
 # failed on the same patch, without unloading and reloading it (which cost
 # most of each point's time on the debug kernel); what the refusal may
 # not have changed is checked against the patch as loaded.
-n=1
+n=$FN_FIRST
+pts=0
 loaded=0
 while [ $n -le 400 ]; do
 	if [ $loaded = 0 ]; then
@@ -42,15 +43,16 @@ while [ $n -le 400 ]; do
 	[ -n "$TEST_FAILED" ] && { echo "# failed with allocation $n failing"; break; }
 	[ "$left" != 0 ] && break
 	# Progress, for the time each point costs on each kernel.
-	[ $((n % 20)) = 0 ] && echo "# point $n at $(( $(now_ms) - TEST_T0 )) ms"
-	n=$((n + 1))
+	[ $((pts % 20)) = 19 ] && echo "# point $n at $(( $(now_ms) - TEST_T0 )) ms"
+	pts=$((pts + 1))
+	n=$((n + FN_STRIDE))
 done
 if [ $loaded = 1 ]; then
 	disable_lp test_rklp_fail
 	unload_mod test_rklp_fail
 	check_unpatched
 fi
-echo "# disable: allocations 1..$((n - 1)) failed in turn"
+echo "# disable: $(fn_swept $n)"
 failslab_off
 check_usable
 end_test

@@ -9,7 +9,8 @@ require_failslab "every allocation failure in enable leaves nothing half-patched
 start_test "every allocation failure in enable leaves nothing half-patched"
 load_mod rklp_test_lifecycle
 failslab_on
-n=1
+n=$FN_FIRST
+pts=0
 while [ $n -le 400 ]; do
 	log "% insmod test_rklp_fail.ko fail_nth=$n"
 	if ./rklp_finit $MODDIR/test_rklp_fail.ko "fail_nth=$n" >/dev/null 2>&1; then
@@ -25,10 +26,11 @@ while [ $n -le 400 ]; do
 	fi
 	[ -n "$TEST_FAILED" ] && { echo "# failed with allocation $n failing"; break; }
 	# Progress, for the time each point costs on each kernel.
-	[ $((n % 20)) = 0 ] && echo "# point $n at $(( $(now_ms) - TEST_T0 )) ms"
-	n=$((n + 1))
+	[ $((pts % 20)) = 19 ] && echo "# point $n at $(( $(now_ms) - TEST_T0 )) ms"
+	pts=$((pts + 1))
+	n=$((n + FN_STRIDE))
 done
-echo "# enable: allocations 1..$((n - 1)) failed in turn"
+echo "# enable: $(fn_swept $n)"
 failslab_off
 check_usable
 end_test

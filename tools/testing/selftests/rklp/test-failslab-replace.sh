@@ -11,7 +11,8 @@ load_mod rklp_test_lifecycle
 failslab_on
 # As for disable: a refused replace leaves test_rklp_multi as it was, so
 # the next allocation is failed against the same one.
-n=1
+n=$FN_FIRST
+pts=0
 loaded=0
 while [ $n -le 400 ]; do
 	if [ $loaded = 0 ]; then
@@ -46,15 +47,16 @@ while [ $n -le 400 ]; do
 	[ -n "$TEST_FAILED" ] && { echo "# failed with allocation $n failing"; break; }
 	[ "$left" != 0 ] && break
 	# Progress, for the time each point costs on each kernel.
-	[ $((n % 20)) = 0 ] && echo "# point $n at $(( $(now_ms) - TEST_T0 )) ms"
-	n=$((n + 1))
+	[ $((pts % 20)) = 19 ] && echo "# point $n at $(( $(now_ms) - TEST_T0 )) ms"
+	pts=$((pts + 1))
+	n=$((n + FN_STRIDE))
 done
 if [ $loaded = 1 ]; then
 	disable_lp test_rklp_multi
 	unload_mod test_rklp_multi
 	check_unpatched
 fi
-echo "# replace: allocations 1..$((n - 1)) failed in turn"
+echo "# replace: $(fn_swept $n)"
 failslab_off
 check_usable
 end_test
