@@ -228,26 +228,44 @@ disable_lp() {
 	loop_until "[ ! -d $SYSFS_RKLP/$1 ]" || fail "$1: sysfs dir still there after disable"
 }
 
-# Functions attached to ftrace ops right now (rklp, livepatch, tracers), one
-# line each: without the second line ftrace prints for a direct call, and
+# enabled_functions_read: sets _ef to the functions attached to ftrace ops
+# right now (rklp, livepatch, tracers), one line each as ftrace prints
+# them, without the second line ftrace prints for a direct call and
 # without rklp's anchor function (registered while any function is settled
-# on a direct call, see test-direct.sh).
+# on a direct call, see test-direct.sh); empty without tracefs. No process.
 # The file is read in several chunks: a line can repeat if the settle work
 # changes records in between, so it is read until two reads agree.
-ftrace_enabled_functions() {
+enabled_functions_read() {
 	wait_direct_unpatched_released
 	_ef_n=0
-	_ef=
-	[ -r $TRACING/enabled_functions ] && read_lines $TRACING/enabled_functions && _ef=$_rf
+	_enabled_functions_once
 	while [ $_ef_n -lt 50 ]; do
-		_ef2=
-		[ -r $TRACING/enabled_functions ] && read_lines $TRACING/enabled_functions && _ef2=$_rf
-		[ "$_ef" = "$_ef2" ] && break
-		_ef=$_ef2
+		_ef_prev=$_ef
+		_enabled_functions_once
+		[ "$_ef" = "$_ef_prev" ] && return
 		_ef_n=$((_ef_n + 1))
 		sleep 0.1
 	done
-	[ -n "$_ef" ] && echo "$_ef" | grep -v -e '^[[:space:]]*direct-->' -e '^rklp_direct_anchor '
+}
+
+_enabled_functions_once() {
+	_ef=
+	_ef_nl=
+	[ -r $TRACING/enabled_functions ] || return 0
+	while IFS= read -r _ef_l; do
+		case "$_ef_l" in
+		[[:space:]]*direct--\>* | direct--\>* | rklp_direct_anchor\ *) continue ;;
+		esac
+		_ef="$_ef$_ef_nl$_ef_l"
+		_ef_nl='
+'
+	done <$TRACING/enabled_functions
+}
+
+# ftrace_enabled_functions: enabled_functions_read's lines, printed.
+ftrace_enabled_functions() {
+	enabled_functions_read
+	[ -z "$_ef" ] || echo "$_ef"
 }
 
 # wait_direct_unpatched_released: functions that are no longer patched keep

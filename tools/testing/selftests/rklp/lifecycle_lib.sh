@@ -83,30 +83,19 @@ check_unpatched() {
 }
 
 # enabled_names: sets _en to the names of the functions ftrace calls an ops
-# for, space-separated, in ftrace's order, as ftrace_enabled_functions
-# (functions.sh) lists them, kprobes left out; read until two reads agree.
+# for, space-separated, in ftrace's order (enabled_functions_read,
+# functions.sh), kprobes left out.
 enabled_names() {
-	wait_direct_unpatched_released
-	_en_n=0
-	_enabled_names_once
-	while [ $_en_n -lt 50 ]; do
-		_en_prev=$_en
-		_enabled_names_once
-		[ "$_en" = "$_en_prev" ] && return
-		_en_n=$((_en_n + 1))
-		sleep 0.1
-	done
-}
-
-_enabled_names_once() {
+	enabled_functions_read
 	_en=
-	[ -r $TRACING/enabled_functions ] || return 0
 	while read -r _en_f _en_rest; do
 		case "$_en_f $_en_rest" in
-		direct--\>* | rklp_direct_anchor\ * | *kprobe*) continue ;;
+		" " | *kprobe*) continue ;;
 		esac
 		_en="$_en$_en_f "
-	done <$TRACING/enabled_functions
+	done <<EOF_EN
+$_ef
+EOF_EN
 }
 
 # What an enabled patch holds, in _fp: the functions ftrace calls rklp for
