@@ -13,14 +13,14 @@ RKLP_STALLED=/sys/module/rklp/transition/stalled
 RKLP_PATCH_STATE=/proc/rklp/patch_state
 RKLP_KICK_DELAY=/sys/module/rklp/parameters/kick_delay_ms
 TRACING=/sys/kernel/tracing
-# The static helpers built beside the scripts (rklp_finit,
-# rklp_delete_module): the directory the test script runs in.
-RKLP_HELPERS=${RKLP_HELPERS:-$PWD}
 COUNT_FILE=/tmp/rklp_ktap_count
 MAX_RETRIES=600		# x 0.1 s
 
 # kmod's tools, not busybox's applets (busybox sh runs its own applets first,
 # and busybox insmod retries a failed load, running a module's init twice).
+# In the guest, insmod and rmmod are kmod's twins rklp_insmod and
+# rklp_rmmod (statically linked, see rklp_insmod.c: kmod costs about a
+# second to start on the debug kernel under TCG), the others kmod.
 if [ -x /bin/kmod ]; then
 	insmod() { /sbin/insmod "$@"; }
 	rmmod() { /sbin/rmmod "$@"; }
@@ -156,24 +156,14 @@ check_cc_verdict() {
 	check_eq "mismatches" "$6" 0
 }
 
-# load_mod NAME [PARAM...]: insmod NAME.ko, as kmod's insmod does (the
-# parameters joined by spaces), through the static rklp_finit: on the debug
-# kernel under TCG, kmod's start (dynamically linked) costs about a second
-# per module, which every case of the suite paid. Failures whose message a
-# test checks use load_failing_mod (kmod's own insmod and messages).
+# load_mod NAME [PARAM...]: insmod NAME.ko (its error, if any, read without
+# the subshell of "$(...)", see read_file).
 load_mod() {
 	name=$1; shift
 	log "% insmod $name.ko $*"
-	_lm_p=
-	for _lm_a; do _lm_p="${_lm_p:+$_lm_p }$_lm_a"; done
-	if [ -x "$RKLP_HELPERS/rklp_finit" ]; then
-		"$RKLP_HELPERS/rklp_finit" "$MODDIR/$name.ko" "$_lm_p" 2>/tmp/rklp_load_mod.err && return 0
-		read_file /tmp/rklp_load_mod.err
-		out=$_rf
-	elif out=$(insmod "$MODDIR/$name.ko" "$@" 2>&1); then
-		return 0
-	fi
-	fail "insmod $name failed: $out"
+	insmod "$MODDIR/$name.ko" "$@" 2>/tmp/rklp_load_mod.err && return 0
+	read_file /tmp/rklp_load_mod.err
+	fail "insmod $name failed: $_rf"
 	return 1
 }
 
@@ -200,25 +190,21 @@ set_pre_patch_ret() {
 load_failing_mod() {
 	name=$1; shift
 	log "% insmod $name.ko $*"
-	if out=$(insmod "$MODDIR/$name.ko" "$@" 2>&1); then
+	if insmod "$MODDIR/$name.ko" "$@" 2>/tmp/rklp_load_mod.err; then
 		fail "insmod $name succeeded but should fail"
 		return 1
 	fi
-	log "$out"
+	read_file /tmp/rklp_load_mod.err
+	log "$_rf"
 }
 
-# unload_mod NAME: waits for NAME's references to go, then removes it (the
-# static rklp_delete_module, as load_mod; rmmod's O_NONBLOCK).
+# unload_mod NAME: waits for NAME's references to go, then removes it.
 unload_mod() {
 	log "% rmmod $1"
 	loop_until "[ ! -e /sys/module/$1/refcnt ] || file_is /sys/module/$1/refcnt 0" ||
 		fail "$1: refcount never dropped to 0"
-	if [ -x "$RKLP_HELPERS/rklp_delete_module" ]; then
-		"$RKLP_HELPERS/rklp_delete_module" "$1" 2>/tmp/rklp_unload_mod.err ||
-			{ read_file /tmp/rklp_unload_mod.err; fail "rmmod $1: $_rf"; }
-	else
-		out=$(rmmod "$1" 2>&1) || fail "rmmod $1: $out"
-	fi
+	rmmod "$1" 2>/tmp/rklp_unload_mod.err ||
+		{ read_file /tmp/rklp_unload_mod.err; fail "rmmod $1: $_rf"; }
 	loop_until "[ ! -e /sys/module/$1 ]" || fail "$1 still loaded"
 }
 
@@ -408,11 +394,7 @@ cleanup() {
 		esac
 	done </proc/modules
 	for m in $_cl_m; do
-		if [ -x "$RKLP_HELPERS/rklp_delete_module" ]; then
-			"$RKLP_HELPERS/rklp_delete_module" "$m" 2>/dev/null
-		else
-			rmmod "$m" 2>/dev/null
-		fi
+		rmmod "$m" 2>/dev/null
 	done
 	[ -e /sys/module/rklp ] || insmod "$MODDIR/rklp.ko"
 }

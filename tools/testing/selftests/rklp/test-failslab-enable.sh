@@ -13,7 +13,7 @@ n=$FN_FIRST
 pts=0
 while [ $n -le 400 ]; do
 	log "% insmod test_rklp_fail.ko fail_nth=$n"
-	if ./rklp_finit $MODDIR/test_rklp_fail.ko "fail_nth=$n" >/dev/null 2>&1; then
+	if insmod $MODDIR/test_rklp_fail.ko "fail_nth=$n" >/dev/null 2>&1; then
 		left=$(cat /sys/module/test_rklp_fail/parameters/fail_nth)
 		loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "n=$n: transition stuck"
 		check_file /proc/version "$PATCHED_VERSION"

@@ -22,7 +22,7 @@ while [ $n -le 400 ]; do
 		before=$_fp
 	fi
 	log "% insmod test_rklp_fail.ko replace=1 fail_nth=$n"
-	if ./rklp_finit $MODDIR/test_rklp_fail.ko "replace=1 fail_nth=$n" >/dev/null 2>&1; then
+	if insmod $MODDIR/test_rklp_fail.ko "replace=1 fail_nth=$n" >/dev/null 2>&1; then
 		left=$(cat /sys/module/test_rklp_fail/parameters/fail_nth)
 		loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "n=$n: transition stuck"
 		loop_until "[ ! -d $SYSFS_RKLP/test_rklp_multi ]" || fail "n=$n: test_rklp_multi not replaced"
