@@ -227,6 +227,42 @@ impl ModuleEvents for RklpModuleEvents {
                 }
             }
         }
+        // The module's functions that are no longer patched but still have
+        // a direct call (settled, waiting for the settle work's release, or
+        // being released by it): theirs must go now too, before ftrace
+        // forgets their records, or the release would drop rklp's claim
+        // on records that no longer exist ("cannot drop the IPMODIFY
+        // claim", seen on the debug kernel when the target module went
+        // during a release's RCU-tasks grace period). release_module()
+        // waits for a release in flight (the release lock) and releases
+        // the settled batches.
+        if ips.is_some() {
+            let m = st.kallsyms.module_by_name(module);
+            let mut more = KVec::<usize>::new();
+            let mut oom = false;
+            if m != 0 {
+                let ks = &st.kallsyms;
+                st.redirect.direct.for_each_ip(|ip| {
+                    if !oom && ks.module_of_text(ip) == m && more.push(ip, GFP_KERNEL).is_err() {
+                        oom = true;
+                    }
+                });
+            }
+            match ips.as_mut() {
+                Some(v) if !oom => {
+                    for &ip in more.iter() {
+                        if v.push(ip, GFP_KERNEL).is_err() {
+                            oom = true;
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if oom {
+                ips = None;
+            }
+        }
         // Stop checking the module's functions. On failure the old checks
         // stay: a superset, which can only delay the transition.
         let _ = crate::consistency::transition::refresh_checks(st);

@@ -342,6 +342,52 @@ unload_mod rklp_test_target
 check_no_leftovers test_rklp_mod
 end_test
 
+# A target module goes while its functions, no longer patched, still have
+# direct calls, waiting behind another patch's release: its going notifier
+# releases them (after the release in flight), so that rklp's IPMODIFY
+# claim goes while ftrace still has their records. Before, it returned at
+# once (no patch has an object on the module any more), ftrace_release_mod
+# freed the records, and the settle work's release then could not drop
+# the claim ("cannot drop the IPMODIFY claim of N functions no longer
+# patched", first seen on the debug kernel when test-livepatch.sh's
+# 1000-function target went during an RCU-tasks grace period of the
+# settle work). The spinner, an RCU-tasks holdout, holds rklp_sample's
+# release (and so the settle work) for as long as the test needs.
+start_test "direct calls: a target module goes while its unpatched functions wait for their release"
+load_lp rklp_sample
+load_mod rklp_test_target
+load_lp test_rklp_mod
+settled rklp_sample 1
+settled test_rklp_mod 1
+load_mod rklp_test_spin max_ms=45000
+echo 1 >/sys/module/rklp_test_spin/parameters/spin
+loop_until "file_is /sys/module/rklp_test_spin/parameters/spinning Y" ||
+	fail "the spinner does not spin"
+# rklp_sample's release starts and waits for the holdout; test_rklp_mod's
+# waits behind it (one release at a time).
+disable_lp rklp_sample
+disable_lp test_rklp_mod
+check_file $PARAMS/direct_calls 2
+log "% rmmod rklp_test_target &"
+rmmod rklp_test_target &
+rm_pid=$!
+sleep 1
+file_is /sys/module/rklp_test_spin/parameters/spinning Y ||
+	fail "the spinner stopped before the target module's rmmod could wait"
+echo 0 >/sys/module/rklp_test_spin/parameters/spin
+wait $rm_pid || fail "rmmod rklp_test_target failed"
+loop_until "file_is $PARAMS/direct_calls 0" ||
+	fail "direct_calls is $(cat $PARAMS/direct_calls), expected 0"
+test_dmesg >/tmp/rklp_going.log
+if grep -q "cannot drop the IPMODIFY claim" /tmp/rklp_going.log; then
+	fail "the release could not drop rklp's claim: $(grep 'cannot drop' /tmp/rklp_going.log)"
+fi
+unload_mod test_rklp_mod
+unload_mod rklp_sample
+unload_mod rklp_test_spin
+check_no_leftovers test_rklp_mod
+end_test
+
 start_test "direct calls: an immediate patch over a settled one, and back"
 load_lp rklp_sample
 settled rklp_sample 1
