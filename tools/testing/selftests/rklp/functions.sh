@@ -186,7 +186,8 @@ set_pre_patch_ret() {
 	echo "$2" >"/sys/module/$1/parameters/pre_patch_ret" || fail "cannot set pre_patch_ret"
 }
 
-# load_failing_mod NAME: insmod must fail; its error goes to the log.
+# load_failing_mod NAME: insmod must fail; its error goes to the log and to
+# $out.
 load_failing_mod() {
 	name=$1; shift
 	log "% insmod $name.ko $*"
@@ -195,7 +196,8 @@ load_failing_mod() {
 		return 1
 	fi
 	read_file /tmp/rklp_load_mod.err
-	log "$_rf"
+	out=$_rf
+	log "$out"
 }
 
 # unload_mod NAME: waits for NAME's references to go, then removes it.
