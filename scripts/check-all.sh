@@ -64,8 +64,7 @@ suite_scripts() {
 	case $1 in
 	torture) echo "test-fuzz.sh test-faults.sh test-torture.sh" ;;
 	*) sed -n '/^TESTS=/,/"}$/p' "$RKLP_ROOT/tools/testing/selftests/rklp/run_tests.sh" |
-		sed 's/^TESTS=\${TESTS:-"//; s/"}$//' | tr -s ' \t\n' ' ' |
-		if [ "$1" = debug ]; then sed 's/ *test-upstream-6\.12\.sh//'; else cat; fi ;;
+		sed 's/^TESTS=\${TESTS:-"//; s/"}$//' | tr -s ' \t\n' ' ' ;;
 	esac
 }
 
@@ -77,11 +76,6 @@ suite_scripts() {
 #   ten times faster, so with more interleavings per second; the debug
 #   suite loads the same modules through the same error paths (about 1,700
 #   guest-seconds on the debug kernel);
-# - test-upstream-6.12.sh, upstream's own scripts over the ports of its
-#   test modules: the same modules, loaded in the same sequences, as
-#   test-callbacks, test-livepatch, test-state, test-shadow-vars,
-#   test-sysfs, test-ftrace and test-syscall, which run on both kernels
-#   (about 700 guest-seconds on the debug kernel, bash and kmod starts);
 # - two allocations out of three in the fail-nth sweeps: the debug suite
 #   fails allocations FIRST, FIRST + 3, ... with FIRST from 1 to 3 taken from
 #   the commit, so three commits in a row cover every allocation under
@@ -154,7 +148,7 @@ plan_suite() {
 for suite in $SUITES; do plan_suite "$suite"; done
 say "plan: ${#SH_NAME[@]} shards on $SLOTS host cores"
 case " $SUITES " in *" debug "*)
-	say "debug suite: test-upstream-6.12.sh on the test kernel only; fail-nth sweeps fail allocations $DEBUG_FN_FIRST, $((DEBUG_FN_FIRST + DEBUG_FN_STRIDE)), ... (every $DEBUG_FN_STRIDE; RKLP_DEBUG_FAILNTH_FIRST=$DEBUG_FN_FIRST RKLP_DEBUG_FAILNTH_STRIDE=$DEBUG_FN_STRIDE reproduce it)" ;;
+	say "debug suite: fail-nth sweeps fail allocations $DEBUG_FN_FIRST, $((DEBUG_FN_FIRST + DEBUG_FN_STRIDE)), ... (every $DEBUG_FN_STRIDE; RKLP_DEBUG_FAILNTH_FIRST=$DEBUG_FN_FIRST RKLP_DEBUG_FAILNTH_STRIDE=$DEBUG_FN_STRIDE reproduce it)" ;;
 esac
 for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
 	say "  ${SH_NAME[i]} (~${SH_TIME[i]} s): ${SH_SCRIPTS[i]}"
