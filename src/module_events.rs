@@ -236,28 +236,16 @@ impl ModuleEvents for RklpModuleEvents {
         // during a release's RCU-tasks grace period). release_module()
         // waits for a release in flight (the release lock) and releases
         // the settled batches.
-        if ips.is_some() {
+        if let Some(v) = ips.as_mut() {
             let m = st.kallsyms.module_by_name(module);
-            let mut more = KVec::<usize>::new();
+            let ks = &st.kallsyms;
             let mut oom = false;
             if m != 0 {
-                let ks = &st.kallsyms;
                 st.redirect.direct.for_each_ip(|ip| {
-                    if !oom && ks.module_of_text(ip) == m && more.push(ip, GFP_KERNEL).is_err() {
+                    if !oom && ks.module_of_text(ip) == m && v.push(ip, GFP_KERNEL).is_err() {
                         oom = true;
                     }
                 });
-            }
-            match ips.as_mut() {
-                Some(v) if !oom => {
-                    for &ip in more.iter() {
-                        if v.push(ip, GFP_KERNEL).is_err() {
-                            oom = true;
-                            break;
-                        }
-                    }
-                }
-                _ => {}
             }
             if oom {
                 ips = None;

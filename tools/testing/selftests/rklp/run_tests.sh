@@ -16,14 +16,16 @@ fi
 rm -f /tmp/rklp_wedged
 for t in $TESTS; do
 	echo "# selftests: rklp: $t"
-	t0=$(now_ms)
+	now_ms_get
+	t0=$_now
 	last_pid
 	p0=$_lp
 	sh "./$t"
 	last_pid
+	now_ms_get
 	# Read by make check-all (scripts/check-all.sh) to refresh its table
 	# of per-script times (tools/testing/selftests/rklp/times.tsv).
-	echo "# script time: $t $(( $(now_ms) - t0 )) ms"
+	echo "# script time: $t $((_now - t0)) ms"
 	# Processes are what a script's time goes to on the debug kernel (each
 	# costs 0.15 to 0.6 s there under TCG, 20 times the test kernel's).
 	echo "# script processes: $t $((_lp - p0))"
