@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# rklp: live patching core for Linux 6.12, in Rust.
+# rklp: live patching core for Linux 6.12 and 7.3, in Rust.
 #
+#   Every target takes KERNEL=6.12 (default), KERNEL=7.3 or KERNEL=debian-7.3.
 #   make demo     install deps, build kernel + modules, show a live patch in QEMU
 #   make check    same set-up, then run the selftests in QEMU
 #   make check-debug  the selftests on the debug kernel (lockdep, KASAN, ...)
@@ -25,6 +26,13 @@
 
 RKLP_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export RKLP_DIR
+# The kernel: 6.12 (bookworm's linux-source-6.12, rebuilt with the test
+# config), 7.3 (trixie-backports' linux-source-7.3, the same config), or
+# debian-7.3 (Debian's own 7.3 kernel, unmodified: modules built against
+# its headers plus the Rust artifacts it lacks, in a trixie chroot with
+# Debian's toolchain). scripts/env.sh has the details.
+KERNEL ?= 6.12
+export RKLP_KERNEL := $(KERNEL)
 RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build

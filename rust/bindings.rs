@@ -25,4 +25,6 @@ type __kernel_size_t = usize;
 type __kernel_ssize_t = isize;
 type __kernel_ptrdiff_t = isize;
 
+rklp_bindings_prelude!();
+
 include!("rklp_bindings_generated.rs");

@@ -4,6 +4,7 @@
  * stubs call, the direct ops' consent policy, and the anchor ops.
  */
 #include <linux/ftrace.h>
+#include "compat.h"
 #include <linux/preempt.h>
 #include "rklp_helpers.h"
 
@@ -49,7 +50,7 @@ notrace unsigned long rklp_direct_decide(unsigned long ret)
  * would refuse it (-EBUSY), since the stub would silently override it. rklp
  * never registers its handler on a function that has a direct ops.
  */
-static int rklp_direct_ops_func(struct ftrace_ops *op, enum ftrace_ops_cmd cmd)
+static int rklp_direct_ops_func(struct ftrace_ops *op, RKLP_OPS_FUNC_IP enum ftrace_ops_cmd cmd)
 {
 	switch (cmd) {
 	case FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_SELF:

@@ -18,6 +18,8 @@ use kernel::c_str;
 use kernel::ffi::{c_char, c_int, c_ulong};
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 
 /// `MODULE_NAME_LEN` on 64-bit: a module name with its NUL.
 const MODULE_NAME_LEN: usize = 56;
@@ -229,14 +231,14 @@ impl Kallsyms {
             let sym = unsafe { CStr::from_char_ptr(name) };
             // SAFETY: as in `on_match`.
             let s = unsafe { &*data.cast::<Search<'_>>() };
-            if sym.as_bytes() != s.name {
+            if sym.to_bytes() != s.name {
                 return 0;
             }
             // SAFETY: same pointer, the walk is single-threaded.
             unsafe { on_match(data, addr) }
         }
         let mut s = Search {
-            name: name.as_bytes(),
+            name: name.to_bytes(),
             sympos,
             count: 0,
             addr: 0,
@@ -284,11 +286,11 @@ impl Kallsyms {
             addr: c_ulong,
         ) -> c_int {
             // SAFETY: kallsyms passes a NUL-terminated symbol name.
-            let sym = unsafe { CStr::from_char_ptr(name) }.as_bytes();
+            let sym = unsafe { CStr::from_char_ptr(name) }.to_bytes();
             // SAFETY: `data` is the `Walk` below, alive for the synchronous,
             // single-threaded walk.
             let w = unsafe { &mut *data.cast::<Walk<'_>>() };
-            let name_of = |i: usize| w.wanted[i].0.as_bytes();
+            let name_of = |i: usize| w.wanted[i].0.to_bytes();
             // The first wanted entry with this name, then its equals (one
             // name may be wanted at several positions).
             let mut k = w.order.as_slice().partition_point(|&i| name_of(i) < sym);
@@ -310,7 +312,7 @@ impl Kallsyms {
         }
         order
             .as_mut_slice()
-            .sort_unstable_by(|&a, &b| wanted[a].0.as_bytes().cmp(wanted[b].0.as_bytes()));
+            .sort_unstable_by(|&a, &b| wanted[a].0.to_bytes().cmp(wanted[b].0.to_bytes()));
         let mut w = Walk {
             wanted,
             order,
@@ -351,7 +353,7 @@ impl Kallsyms {
             addr: c_ulong,
         ) -> c_int {
             // SAFETY: kallsyms passes a NUL-terminated symbol name.
-            let n = unsafe { CStr::from_char_ptr(name) }.as_bytes();
+            let n = unsafe { CStr::from_char_ptr(name) }.to_bytes();
             // As find_kallsyms_symbol(): no unnamed or mapping symbols
             // (is_mapping_symbol()).
             if n.is_empty() || n.starts_with(b".L") || n.starts_with(b"L0") || n[0] == b'$' {

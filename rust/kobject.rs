@@ -305,13 +305,13 @@ impl KobjAttr {
     pub(crate) const fn new<T: AttrOps>(name: &'static CStr, mode: u16) -> Self {
         // SAFETY: all-zero is a valid empty kobj_attribute.
         let mut a: b::kobj_attribute = unsafe { core::mem::zeroed() };
-        a.attr.name = name.as_char_ptr();
+        a.attr.name = crate::compat::cstr_ptr(name);
         a.attr.mode = mode as _;
         if mode & 0o444 != 0 {
-            a.show = Some(show_tramp::<T>);
+            rklp_kobj_attr_set!(a.show = Some(show_tramp::<T>));
         }
         if mode & 0o222 != 0 {
-            a.store = Some(store_tramp::<T>);
+            rklp_kobj_attr_set!(a.store = Some(store_tramp::<T>));
         }
         Self(UnsafeCell::new(a))
     }

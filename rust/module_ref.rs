@@ -4,7 +4,6 @@
 
 use super::bindings as b;
 use core::ptr::NonNull;
-use kernel::fmt;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
 

@@ -374,6 +374,7 @@ impl<'a> ObjectDesc<'a> {
 /// which the patch pins for as long as it holds them.
 pub(crate) mod call {
     use super::abi::RklpCallbacks;
+    use kernel::prelude::*;
     use kernel::str::CStr;
 
     fn arg(name: Option<&CStr>) -> *const u8 {

@@ -51,7 +51,9 @@ impl ShadowNode {
         // far below the 4 KB kvfree_rcu limit), unused until now; kfree runs
         // after a grace period (caller's contract). Callable in any context
         // but NMI, with the head given.
-        unsafe { kb::kvfree_call_rcu((*node.as_ptr()).rcu.get(), node.as_ptr().cast::<c_void>()) };
+        // (7.3 takes the head as a `struct kvfree_rcu_head *`, which C's
+        // kvfree_rcu() casts from the `struct rcu_head *` too.)
+        unsafe { kb::kvfree_call_rcu((*node.as_ptr()).rcu.get().cast(), node.as_ptr().cast::<c_void>()) };
     }
 
     /// Frees a variable at once.

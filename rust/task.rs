@@ -177,6 +177,7 @@ impl core::fmt::Display for Comm {
         Ok(())
     }
 }
+rklp_display!(Comm);
 
 /// A counted reference on a task (`get_task_struct`).
 ///

@@ -5,6 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 KOUT=$RKLP_CACHE/kernel-$(rklp_kernel_key)
 [ -f "$KOUT/.rklp-complete" ] || { echo "rklp: no kernel in $KOUT; run 'make kernel'"; exit 1; }
+[ -z "${RKLP_MAKE_ARGS:-}" ] || echo "rklp: make $RKLP_MAKE_ARGS"
 if [ "$RKLP_MODDIR" != "$RKLP_ROOT" ]; then
 	mkdir -p "$RKLP_MODDIR"
 	# Skip what git ignores (build products, and generated sources such as
@@ -14,20 +15,41 @@ if [ "$RKLP_MODDIR" != "$RKLP_ROOT" ]; then
 fi
 export RKLP_DIR=$RKLP_MODDIR
 start=$SECONDS
-# shellcheck disable=SC2086
 # RKLP_TEST_HOOKS=1 (make check, ...): rklp.ko with its test-only hooks (Kbuild).
 export RKLP_TEST_HOOKS=${RKLP_TEST_HOOKS:-0}
-make -C "$KOUT" $RKLP_MAKE_TOOLS M="$RKLP_MODDIR" -j"$(nproc)" modules
+if [ "$RKLP_KERNEL" = debian-7.3 ]; then
+	# Debian's kernel: against its headers (+ the Rust artifacts), with
+	# Debian's compilers, in the trixie chroot (build-debian-kdir.sh; it
+	# starts with an empty environment, so what Kbuild reads is passed).
+	kdir=$(cat "$KOUT/kdir")
+	in_chroot() { "$RKLP_ROOT/scripts/trixie-chroot.sh" run "$RKLP_MODDIR" "$KOUT" -- "$@"; }
+	kmake() { in_chroot env RKLP_DIR="$RKLP_MODDIR" RKLP_TEST_HOOKS="$RKLP_TEST_HOOKS" make -C "$kdir" "$@"; }
+else
+	# shellcheck disable=SC2086
+	kmake() { make -C "$KOUT" $RKLP_MAKE_TOOLS "$@"; }
+fi
+# shellcheck disable=SC2086
+kmake M="$RKLP_MODDIR" -j"$(nproc)" ${RKLP_MAKE_ARGS:-} modules
 # A patch module that does not import rklp's namespace (test-refusals.sh):
 # modpost refuses it, so it is built apart, with modpost in its nsdeps mode
 # (KBUILD_NSDEPS=1: a missing import is a warning, listed in modules.nsdeps;
 # sources are edited only by 'make nsdeps', never run here).
-# shellcheck disable=SC2086
-make -C "$KOUT" $RKLP_MAKE_TOOLS M="$RKLP_MODDIR/tools/testing/selftests/rklp/test_modules/no_import" \
+kmake M="$RKLP_MODDIR/tools/testing/selftests/rklp/test_modules/no_import" \
 	KBUILD_EXTRA_SYMBOLS="$RKLP_MODDIR/Module.symvers" KBUILD_NSDEPS=1 modules 2>&1 |
 	grep -v "does not import it" || true
 [ -f "$RKLP_MODDIR/tools/testing/selftests/rklp/test_modules/no_import/test_rklp_no_import.ko" ] ||
 	{ echo "rklp: test_rklp_no_import.ko was not built"; exit 1; }
+if [ "$RKLP_KERNEL" = debian-7.3 ]; then
+	# Debian ships no samples: upstream's livepatch sample (test-upstream.sh)
+	# from the same source, out of tree.
+	lps=$KOUT/samples/livepatch
+	if [ ! -f "$lps/livepatch-sample.ko" ]; then
+		mkdir -p "$lps"
+		cp "$(RKLP_KERNEL=7.3 "$RKLP_ROOT/scripts/build-kernel.sh" --print-src)/samples/livepatch/livepatch-sample.c" "$lps/"
+		echo 'obj-m := livepatch-sample.o' >"$lps/Kbuild"
+		in_chroot make -C "$kdir" M="$lps" modules
+	fi
+fi
 echo "rklp: modules built in $(( SECONDS - start )) s"
 # The production rklp.ko has no test-only hooks, a test build has them.
 "$RKLP_ROOT/scripts/check-hooks.sh" "$RKLP_MODDIR/rklp.ko"

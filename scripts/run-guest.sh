@@ -22,6 +22,8 @@ tag=$mode
 # make bench-quick: RKLP_BENCH=quick (tools/bench/bench.sh).
 [ "$mode" != bench ] || [ "${RKLP_BENCH:-}" != quick ] || tag=bench-quick
 [ "$RKLP_FLAVOUR" = test ] || tag=$tag-$RKLP_FLAVOUR
+# Another kernel than 6.12: its own initramfs and log (guest-check-7.3.log).
+tag=$tag$RKLP_KSUFFIX
 # make check-all runs several guests at once: one initramfs and log each.
 [ -z "${RKLP_SHARD:-}" ] || tag=$tag-$RKLP_SHARD
 root=$BUILD/initramfs-$tag
@@ -76,7 +78,17 @@ gcc -static -O2 -Wall -pthread -o "$root/rklp/bench/rklp_bench_threads" "$RKLP_R
 # mechanical name mapping upstream-6.12.sed (test-upstream-6.12.sh runs
 # them), with their test modules (test_modules/: the rklp ports) and their
 # getpid looper built from upstream's source under the mapped name.
-upsrc=$("$RKLP_ROOT/scripts/build-kernel.sh" --print-src)/tools/testing/selftests/livepatch
+# (6.12's on every kernel: they are the reference rklp's ports follow; only
+# that directory is unpacked when the 6.12 tree is not.)
+upsrc=$(RKLP_KERNEL=6.12 "$RKLP_ROOT/scripts/build-kernel.sh" --print-src)/tools/testing/selftests/livepatch
+if [ ! -d "$upsrc" ]; then
+	upsrc=$BUILD/upstream-6.12/tools/testing/selftests/livepatch
+	[ -d "$upsrc" ] || {
+		mkdir -p "$BUILD/upstream-6.12"
+		tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$BUILD/upstream-6.12" --strip-components=1 \
+			--wildcards '*/tools/testing/selftests/livepatch/*'
+	}
+fi
 up=$root/rklp/upstream
 mkdir -p "$up"
 for f in "$upsrc"/functions.sh "$upsrc"/test-*.sh; do
@@ -121,7 +133,10 @@ case "$smp" in
 [1-9] | [1-9][0-9]) ;;
 *) echo "run-guest.sh: RKLP_SMP=$smp: expected a number of vCPUs from 1 to 99" >&2; exit 2 ;;
 esac
-echo "rklp: booting QEMU (TCG, $smp CPUs, $RKLP_FLAVOUR kernel) for '$mode'; serial log in $log"
+kimage=$KOUT/arch/x86/boot/bzImage
+# Debian's kernel: its own vmlinuz, as the package ships it.
+[ "$RKLP_KERNEL" != debian-7.3 ] || kimage=$KOUT/vmlinuz
+echo "rklp: booting QEMU (TCG, $smp CPUs, $RKLP_FLAVOUR $RKLP_KERNEL kernel) for '$mode'; serial log in $log"
 khz=$(awk '/cpu MHz/ {printf "%d", $4 * 1000; exit}' /proc/cpuinfo)
 # fuzz and torture: reproducible from the seed printed here.
 gen=""
@@ -151,7 +166,7 @@ tcg_thread=${RKLP_TCG_THREAD:-single}
 # rcu_is_watching" reports (a timer interrupt during identify_boot_cpu(),
 # per-CPU address ff1100..., the LA57 direct map), never reaching its init.
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg,thread=$tcg_thread -cpu max,la57=off -smp "$smp,sockets=$smp,cores=1" -m $mem \
-	-kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$BUILD/initrd-$tag.gz" \
+	-kernel "$kimage" -initrd "$BUILD/initrd-$tag.gz" \
 	-append "$append" -nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
 	sed -u 's/\r$//' | tee "$log" | {
 		case "$mode" in

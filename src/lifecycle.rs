@@ -12,6 +12,8 @@ use crate::patch::Patch;
 use crate::sys::kobject::KobjDir;
 use crate::system_state;
 use kernel::prelude::*;
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 
 /// `rklp_enable_patch()`: builds the patch that `desc` describes, for the
 /// patch module `module` whose text holds `caller`, and enables it.
@@ -83,7 +85,7 @@ fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<Patch>>) ->
     if st
         .patches
         .iter()
-        .any(|p| p.name.as_bytes() == patch.name.as_bytes())
+        .any(|p| p.name.to_bytes() == patch.name.to_bytes())
     {
         pr_err!("patch '{}' already exists\n", &*patch.name);
         return Err(EEXIST);

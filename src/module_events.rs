@@ -10,6 +10,8 @@ use crate::sys::module_notifier::{ComingModule, ModuleEvents, ModuleNotifier};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 
 /// `MODULE_STATE_*` (include/linux/module.h).
 const MODULE_STATE_LIVE: u32 = 0;
@@ -36,7 +38,7 @@ impl GoneModules {
     /// Records that the going notifier of `name` has run; forgets the names
     /// of modules that are no longer loaded.
     fn add(&mut self, name: &CStr, ks: &Kallsyms) {
-        self.retain(|n| ks.module_state(n).is_some() && n.as_bytes() != name.as_bytes());
+        self.retain(|n| ks.module_state(n).is_some() && n.to_bytes() != name.to_bytes());
         let pushed = CString::try_from(name)
             .map_err(|_| ENOMEM)
             .and_then(|n| self.names.push(n, GFP_KERNEL).map_err(|_| ENOMEM));
@@ -48,12 +50,12 @@ impl GoneModules {
 
     /// A module called `name` is coming: a former one of that name is gone.
     fn forget(&mut self, name: &CStr) {
-        self.retain(|n| n.as_bytes() != name.as_bytes());
+        self.retain(|n| n.to_bytes() != name.to_bytes());
     }
 
     /// Whether the going notifier of the (GOING) module `name` has run.
     fn contains(&self, name: &CStr) -> bool {
-        self.unknown || self.names.iter().any(|n| n.as_bytes() == name.as_bytes())
+        self.unknown || self.names.iter().any(|n| n.to_bytes() == name.to_bytes())
     }
 
     /// Whether `obj` is loaded: vmlinux always; a module when live or
@@ -85,7 +87,7 @@ pub(crate) static NOTIFIER: ModuleNotifier = ModuleNotifier::new::<RklpModuleEve
 
 fn is_obj(name: &Option<kernel::str::CString>, module: &CStr) -> bool {
     name.as_ref()
-        .map(|n| n.as_bytes() == module.as_bytes())
+        .map(|n| n.to_bytes() == module.to_bytes())
         .unwrap_or(false)
 }
 

@@ -17,6 +17,10 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
 
+// What differs between the kernels' crates (`rklp_module!`, ...): first,
+// so that its macros are in scope in every module below.
+include!(concat!(env!("RKLP_DIR"), "/rust/compat.rs"));
+
 #[path = "../rust/mod.rs"]
 mod sys;
 
@@ -59,13 +63,7 @@ macro_rules! rklp_debug {
     };
 }
 
-module! {
-    type: Rklp,
-    name: "rklp",
-    author: "rklp developers",
-    description: "Live-patching core: shared ftrace_ops, per-task consistency",
-    license: "GPL",
-}
+rklp_module!(Rklp, "rklp", "Live-patching core: shared ftrace_ops, per-task consistency");
 
 struct Rklp {
     core: Pin<KBox<core_state::Core>>,

@@ -27,7 +27,6 @@ use crate::sys::kobject::{AttrDir, AttrOps, KobjAttr, KobjDir, ShowBuf};
 use crate::sysfs_parse::parse_bool;
 use core::fmt::Write;
 use kernel::c_str;
-use kernel::fmt;
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::ThisModule;

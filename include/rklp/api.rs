@@ -7,6 +7,9 @@
 //
 // (the Makefile exports RKLP_DIR), which defines the module `klp`.
 
+// What differs between the kernels' crates (`rklp_module!`, ...).
+include!(concat!(env!("RKLP_DIR"), "/rust/compat.rs"));
+
 /// Describe a live patch and hand it to rklp.
 ///
 /// A patch is a `static` table, built at compile time, as C's
@@ -178,7 +181,7 @@ pub mod klp {
         /// Replace `old_name` (which must be unique in its object) by `new_func`.
         pub const fn new<F: Replacement>(old_name: &'static CStr, new_func: F) -> Self {
             Self(abi::RklpFuncDesc {
-                old_name: old_name.as_char_ptr().cast(),
+                old_name: crate::compat::cstr_ptr(old_name).cast(),
                 new_func: fn_addr(new_func),
                 old_sympos: 0,
             })
@@ -388,7 +391,7 @@ pub mod klp {
         const fn with(name: Option<&'static CStr>, funcs: &'static [KlpFunc]) -> Self {
             Self(abi::RklpObjectDesc {
                 name: match name {
-                    Some(n) => n.as_char_ptr().cast(),
+                    Some(n) => crate::compat::cstr_ptr(n).cast(),
                     None => core::ptr::null(),
                 },
                 // `KlpFunc` is a transparent `RklpFuncDesc`.

@@ -231,7 +231,8 @@ impl Checks {
             Reason::Unreliable => write!(out, "unreliable stack"),
             Reason::InHandler => write!(out, "inside rklp's ftrace handler"),
             Reason::SleepingIn(i) => match self.name(i) {
-                Some(name) => write!(out, "sleeping in function {}", name),
+                // fmt!: a `CStr` is `kernel::fmt::Display` on 7.3, not core's.
+                Some(name) => out.write_fmt(fmt!("sleeping in function {}", name)),
                 None => write!(out, "sleeping in a patched function"),
             },
         }

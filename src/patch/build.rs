@@ -12,9 +12,10 @@ use crate::sys::patch_desc::PatchDesc;
 use crate::system_state::PatchStates;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
-use kernel::fmt;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 
 /// Refuses a code pointer (a replacement or a callback) that is not the
 /// start of a function in the patch module's core text: anything else
@@ -128,7 +129,7 @@ impl Patch {
         let mut objs = KVec::new();
         for (i, o) in desc.objects().enumerate() {
             if let Some(n) = o.name {
-                if let Some(e) = validate::object_name_error(n.as_bytes()) {
+                if let Some(e) = validate::object_name_error(n.to_bytes()) {
                     name_error(&name, fmt!("object {}", i), e, validate::MODULE_NAME_LEN);
                     return Err(EINVAL);
                 }
@@ -136,7 +137,7 @@ impl Patch {
             check_callbacks(&syms, &module, &name, &o)?;
             let mut funcs = KVec::with_capacity(o.nr_funcs(), GFP_KERNEL)?;
             for f in o.funcs() {
-                if let Some(e) = validate::symbol_name_error(f.old_name.as_bytes()) {
+                if let Some(e) = validate::symbol_name_error(f.old_name.to_bytes()) {
                     name_error(
                         &name,
                         fmt!("object {} function {}", i, funcs.len()),
@@ -170,7 +171,7 @@ impl Patch {
             }
             let mut syms = KVec::with_capacity(o.nr_syms(), GFP_KERNEL)?;
             for sd in o.syms() {
-                if let Some(e) = validate::symbol_name_error(sd.name.as_bytes()) {
+                if let Some(e) = validate::symbol_name_error(sd.name.to_bytes()) {
                     name_error(
                         &name,
                         fmt!("object {} symbol {}", i, syms.len()),
@@ -286,7 +287,7 @@ impl Patch {
 
 impl ObjectShape for Object {
     fn name(&self) -> &[u8] {
-        self.display_name().as_bytes()
+        self.display_name().to_bytes()
     }
 
     fn has_callbacks(&self) -> bool {
@@ -303,6 +304,6 @@ impl ObjectShape for Object {
 
     fn func(&self, j: usize) -> (&[u8], usize) {
         let f = &self.funcs[j];
-        (f.old_name.as_bytes(), f.old_sympos)
+        (f.old_name.to_bytes(), f.old_sympos)
     }
 }

@@ -8,17 +8,19 @@ use super::{Func, Object, Patch};
 use crate::sys::patch_desc::RklpCallbacks;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 impl Patch {
     /// Atomic replace: adds a no-op for every function an earlier patch
     /// changes and this one does not (in new objects if needed).
     pub(crate) fn add_nops(&mut self, earlier: &[KBox<Patch>]) -> Result {
         for old in earlier {
             for oo in old.objs.iter() {
-                let oname = oo.display_name().as_bytes();
+                let oname = oo.display_name().to_bytes();
                 let idx = match self
                     .objs
                     .iter()
-                    .position(|o| o.display_name().as_bytes() == oname)
+                    .position(|o| o.display_name().to_bytes() == oname)
                 {
                     Some(i) => i,
                     None => {
@@ -52,7 +54,7 @@ impl Patch {
 /// functions replacing one of N costs N log N comparisons, not N^2.
 fn add_object_nops(obj: &mut Object, old: &Object) -> Result {
     fn key(f: &Func) -> (&[u8], usize) {
-        (f.old_name.as_bytes(), f.old_sympos.max(1))
+        (f.old_name.to_bytes(), f.old_sympos.max(1))
     }
     let mut have = KVec::with_capacity(obj.funcs.len(), GFP_KERNEL)?;
     for i in 0..obj.funcs.len() {

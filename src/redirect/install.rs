@@ -143,7 +143,7 @@ impl Redirect {
                 "ftrace is disabled (sysctl kernel.ftrace_enabled is 0)\n"
             ));
         } else {
-            crate::sys::print_hint(format_args!(
+            crate::sys::print_hint(fmt!(
             "'{}' is already redirected by another ftrace user (the in-kernel livepatch, a kprobe with a post_handler, or another live-patching core)\n",
             name
         ));

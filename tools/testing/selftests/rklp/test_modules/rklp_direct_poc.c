@@ -34,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/ftrace.h>
+#include "compat.h"
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/mutex.h>
@@ -117,7 +118,7 @@ asm(
  * (SHARE_IPMODIFY_PEER). 0: share; the stub runs after the handler and
  * decides.
  */
-static int rklp_poc_ops_func(struct ftrace_ops *op, enum ftrace_ops_cmd cmd)
+static int rklp_poc_ops_func(struct ftrace_ops *op, RKLP_OPS_FUNC_IP enum ftrace_ops_cmd cmd)
 {
 	pr_info("ops_func cmd %d\n", cmd);
 	return 0;

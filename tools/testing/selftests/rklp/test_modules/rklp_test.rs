@@ -12,13 +12,7 @@ use klp::{KlpFunc, KlpObject, KlpPatch};
 #[allow(unused_macros)]
 macro_rules! rklp_test_patch_module {
     ($ty:ident, $name:tt, $desc:tt, |$m:ident| $body:block) => {
-        module! {
-            type: $ty,
-            name: $name,
-            author: "rklp developers",
-            description: $desc,
-            license: "GPL",
-        }
+        rklp_module!($ty, $name, $desc);
         struct $ty;
         impl kernel::Module for $ty {
             fn init($m: &'static ThisModule) -> Result<Self> {

@@ -14,6 +14,7 @@
 #include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
+#include "compat.h"
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
@@ -121,8 +122,7 @@ static int __init rklp_test_cc_init(void)
 	if (irq) {
 		timer_setup(&cc_timer, cc_timer_fn, 0);
 		mod_timer(&cc_timer, jiffies + 1);
-		hrtimer_init(&cc_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-		cc_hrtimer.function = cc_hrtimer_fn;
+		hrtimer_setup(&cc_hrtimer, cc_hrtimer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 		hrtimer_start(&cc_hrtimer, ns_to_ktime(500 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
 	}
 	pr_info("%u checker threads\n", nr_threads);

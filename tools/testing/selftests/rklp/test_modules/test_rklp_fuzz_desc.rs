@@ -346,13 +346,7 @@ impl Parts {
     }
 }
 
-module! {
-    type: Test,
-    name: "test_rklp_fuzz_desc",
-    author: "rklp developers",
-    description: "rklp fuzz test: broken patch descriptors built at run time",
-    license: "GPL",
-}
+rklp_module!(Test, "test_rklp_fuzz_desc", "rklp fuzz test: broken patch descriptors built at run time");
 
 struct Test;
 

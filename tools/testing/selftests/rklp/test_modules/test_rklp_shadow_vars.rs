@@ -11,13 +11,7 @@ use kernel::prelude::*;
 include!(concat!(env!("RKLP_DIR"), "/include/rklp/api.rs"));
 use klp::Shadow;
 
-module! {
-    type: TestShadowVars,
-    name: "test_rklp_shadow_vars",
-    author: "rklp developers",
-    description: "rklp test: shadow variables",
-    license: "GPL",
-}
+rklp_module!(TestShadowVars, "test_rklp_shadow_vars", "rklp test: shadow variables");
 
 /// Shadow data that reports its destruction.
 struct Tracked {
@@ -114,7 +108,7 @@ impl kernel::Module for TestShadowVars {
         )?;
         for (i, p) in [a, b, c].into_iter().enumerate() {
             let got = Shadow::<Tracked>::get(obj(i), ID1);
-            pr_info!("get(obj{}, 0x1234) == alloc: {}\n", i, got == Some(p));
+            pr_info!("get(obj{}, 0x1234) == alloc: {}\n", i, (got == Some(p)));
         }
         for i in 0..3 {
             Shadow::alloc(
@@ -136,7 +130,7 @@ impl kernel::Module for TestShadowVars {
         )?;
         pr_info!(
             "get_or_alloc(obj2, 0x1234) returns the existing one: {}\n",
-            again == c
+            (again == c)
         );
         let dup = Shadow::alloc(
             obj(0),

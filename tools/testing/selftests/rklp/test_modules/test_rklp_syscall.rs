@@ -68,32 +68,27 @@ unsafe extern "C" fn npids_show(
 struct Attr(kernel::bindings::kobj_attribute);
 // SAFETY: never written after construction; sysfs only reads it.
 unsafe impl Sync for Attr {}
-static NPIDS_ATTR: Attr = Attr(kernel::bindings::kobj_attribute {
-    attr: kernel::bindings::attribute {
-        name: c_str!("npids").as_char_ptr(),
-        mode: 0o444,
-        // With lockdep, `attribute` also has lock class key fields; a static
-        // attribute leaves them zero (lockdep then keys it by address).
-        // SAFETY: every other field of `attribute` is an integer, a bitfield
-        // or a pointer, for which zero is valid.
-        ..unsafe { core::mem::zeroed() }
-    },
-    show: Some(npids_show),
-    store: None,
-});
+static NPIDS_ATTR: Attr = npids_attr();
+
+/// The read-only attribute `npids`, as C's `__ATTR_RO`.
+const fn npids_attr() -> Attr {
+    // SAFETY: every field of `kobj_attribute` is an integer, a bitfield or
+    // a pointer, for which zero is valid (with lockdep, `attribute` also has
+    // lock class key fields; a static attribute leaves them zero and
+    // lockdep then keys it by address).
+    let mut a: kernel::bindings::kobj_attribute = unsafe { core::mem::zeroed() };
+    a.attr.name = crate::compat::cstr_ptr(c_str!("npids"));
+    a.attr.mode = 0o444;
+    rklp_kobj_attr_set!(a.show = Some(npids_show));
+    Attr(a)
+}
 
 static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
     c_str!("__x64_sys_getpid"),
     lp_sys_getpid as extern "C" fn(_) -> _,
 )])]);
 
-module! {
-    type: TestSyscall,
-    name: "test_rklp_syscall",
-    author: "rklp developers",
-    description: "rklp test: getpid syscall transition",
-    license: "GPL",
-}
+rklp_module!(TestSyscall, "test_rklp_syscall", "rklp test: getpid syscall transition");
 
 struct TestSyscall {
     kobj: *mut kernel::bindings::kobject,

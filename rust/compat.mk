@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# Linux version differences, as --cfg flags for rklp's Rust code and -D
+# for its C: with rust/compat.rs and rust/compat.h (which use them), the one place that knows how the kernel
+# crates of the supported kernels differ. Included by every Kbuild of rklp;
+# VERSION and PATCHLEVEL come from the kernel's Makefile.
+#
+# Tested: 6.12 (Debian's linux-source-6.12) and 7.3 (linux-source-7.3 and
+# Debian's own 7.3 kernel). Where the release that made a change upstream
+# is known it is the threshold; the others are set from 7.0 on, so kernels
+# between 6.13 and 7.2 may need a threshold moved (untested).
+
+rklp_kver := $(shell echo $$(( $(VERSION) * 1000 + $(PATCHLEVEL) )))
+rklp_kver_ge = $(shell [ $(rklp_kver) -ge $$(( $(1) * 1000 + $(2) )) ] && echo y)
+
+# module! names its authors in a list, `authors: ["..."]` (v6.15); the
+# singular `author:` is refused later.
+rklp_cfgs-$(call rklp_kver_ge,6,15) += rklp_module_authors
+# kernel::str::CStr is core::ffi::CStr (to_bytes, no as_bytes).
+rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_core_cstr
+# pr_*!/fmt! format through kernel::fmt::Display.
+rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_kernel_fmt
+# KVec has remove() and retain() (and no public set_len()).
+rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_kvec_remove
+# struct kobj_attribute's show/store are in unions with const variants.
+rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_sysfs_const_attr
+# C: hrtimer_setup() exists (v6.13) and hrtimer_init() may not (rust/compat.h).
+rklp_cfgs-$(call rklp_kver_ge,6,13) += rklp_hrtimer_setup
+# C: an ftrace_ops' ops_func takes the function's ip too.
+rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_ops_func_ip
+# The kernel's bindgen parameters derive pin_init's `MaybeZeroable` for
+# every struct (pin_init is its own crate): rklp's private bindings need
+# it in scope. (Read from the parameters rklp's bindgen run uses.)
+ifneq ($(shell grep -s MaybeZeroable $(srctree)/rust/bindgen_parameters),)
+rklp_cfgs-y += rklp_maybe_zeroable
+endif
+# bindgen's --rust-target, as the kernel's rust/Makefile passes it.
+rklp_bindgen_rust_target := $(if $(call rklp_kver_ge,7,0),1.85,1.68)
+
+rustflags-y += $(addprefix --cfg ,$(rklp_cfgs-y))
+# The same names for C, and rust/compat.h (C's shims) on the include path.
+ccflags-y += $(addprefix -D,$(rklp_cfgs-y)) -I$(RKLP_DIR)/rust
