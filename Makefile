@@ -39,7 +39,20 @@ BUILD := $(RKLP_DIR)/build
 
 .PHONY: all deps kernel modules demo check check-debug check-all tools install man bench bench-quick bench-plot fuzz torture model clean fmt fmt-check unit
 
+ifdef KDIR
+# Any prepared kernel build directory with Rust support (a built tree, or a
+# distribution's headers plus the Rust artifacts they lack): rklp.ko and the
+# sample only; Kbuild names a missing kernel option. `make install KDIR=..`
+# puts them in /lib/modules/<release>/updates (the rklp tool, its unit and
+# man page: `make install` without KDIR).
+all modules:
+	$(MAKE) -C $(KDIR) M=$(RKLP_DIR) RKLP_CORE_ONLY=1 modules
+
+install:
+	$(MAKE) -C $(KDIR) M=$(RKLP_DIR) RKLP_CORE_ONLY=1 INSTALL_MOD_DIR=updates modules_install
+else
 all: modules tools
+endif
 
 deps:
 	@$(RKLP_DIR)/scripts/install-deps.sh
@@ -47,8 +60,10 @@ deps:
 kernel: deps
 	@$(RKLP_DIR)/scripts/build-kernel.sh
 
+ifndef KDIR
 modules: kernel
 	@$(RKLP_DIR)/scripts/build-modules.sh
+endif
 
 # The rklp command-line tool (tools/rklp-cli; Documentation/rklp-tool.rst):
 # cargo build --release --locked, statically linked, in build/rklp-cli.
@@ -75,6 +90,7 @@ $(BUILD)/rklp.8: $(RKLP_DIR)/Documentation/rklp.8.rst
 # rklp.service' turns it on.
 PREFIX ?= /usr/local
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+ifndef KDIR
 install: tools man
 	install -D -m 0755 $$($(RKLP_DIR)/scripts/build-tools.sh --print-bin) $(DESTDIR)$(PREFIX)/sbin/rklp
 	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
@@ -83,6 +99,7 @@ install: tools man
 	install -D -m 0644 $(BUILD)/rklp.8 $(DESTDIR)$(PREFIX)/share/man/man8/rklp.8
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	$$($(RKLP_DIR)/scripts/build-tools.sh --print-bin) completions bash >$(DESTDIR)$(PREFIX)/share/bash-completion/completions/rklp
+endif
 
 demo: modules tools
 	@$(RKLP_DIR)/scripts/run-guest.sh demo

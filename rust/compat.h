@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The C side of rust/compat.rs: what differs between the kernels rklp
- * builds for (6.12 and 7.3) in the C parts (rust/*.c and the C test
+ * builds for (6.12 and 7.3) in the C parts (rust/ and the C test
  * modules). The rklp_* macros tested here are the --cfg flags of
  * rust/compat.mk, which passes them to C as -D too. Code elsewhere uses
  * 7.3's interfaces; this gives 6.12 the missing ones.

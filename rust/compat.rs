@@ -99,6 +99,14 @@ macro_rules! rklp_bindings_prelude {
 /// Functions and traits that differ between the kernels' crates.
 #[allow(dead_code, unused_imports)]
 pub(crate) mod compat {
+    /// `fmt!`, the kernel's `format_args!`: at the kernel crate's root on
+    /// 6.12; on 7.3 `kernel::fmt` is a module and `fmt!` (which formats
+    /// through `kernel::fmt::Display`) is in the prelude.
+    #[cfg(not(rklp_kernel_fmt))]
+    pub(crate) use kernel::fmt;
+    #[cfg(rklp_kernel_fmt)]
+    pub(crate) use kernel::prelude::fmt;
+
     /// `CStr::to_bytes()` (the bytes before the NUL), 7.3's name: there
     /// `kernel::str::CStr` is `core::ffi::CStr`; 6.12's own type calls it
     /// `as_bytes`. `use crate::compat::CStrToBytes as _;` where needed.

@@ -34,12 +34,18 @@
  * modules are linked in the top 2 GB (-mcmodel=kernel).
  */
 #include <linux/linkage.h>
+#include <linux/objtool.h>
 #include <asm/nospec-branch.h>
 #include "direct_stubs.h"
 
 	.section .text, "ax"
 
 SYM_FUNC_START(rklp_direct_dispatch)
+	/*
+	 * Entered by a direct CALL or by RET, never by an indirect branch:
+	 * no ENDBR, although rklp takes its address (to register it).
+	 */
+	ANNOTATE_NOENDBR
 	CALL_DEPTH_ACCOUNT
 	movq	(%rsp), %r11
 	movl	%r11d, %r10d

@@ -6,6 +6,7 @@ use super::bindings as b;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
+use crate::compat::fmt;
 
 /// A reference on a module taken with `try_module_get`, dropped with
 /// `module_put`. While it exists the module cannot be unloaded.

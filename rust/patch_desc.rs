@@ -374,11 +374,10 @@ impl<'a> ObjectDesc<'a> {
 /// which the patch pins for as long as it holds them.
 pub(crate) mod call {
     use super::abi::RklpCallbacks;
-    use kernel::prelude::*;
     use kernel::str::CStr;
 
     fn arg(name: Option<&CStr>) -> *const u8 {
-        name.map_or(core::ptr::null(), |n| n.as_char_ptr().cast())
+        name.map_or(core::ptr::null(), |n| crate::compat::cstr_ptr(n).cast())
     }
 
     /// `pre_patch`; `Err(errno)` if it refused.

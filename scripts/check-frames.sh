@@ -61,7 +61,10 @@ for ko in "$@"; do
 			if (match($0, /sub +\$0x[0-9a-f]+,%rsp$/)) {
 				s = substr($0, RSTART, RLENGTH)
 				sub(/^sub +\$/, "", s); sub(/,%rsp$/, "", s)
-				n = hex(s)
+				# A negative immediate releases a frame: gcc 14
+				# ends one of 128 bytes with `sub $-0x80,%rsp`
+				# (imm8), not `add $0x80,%rsp`.
+				n = neg(s) ? 0 : hex(s)
 			} else if (match($0, /add +\$0x[0-9a-f]+,%rsp$/)) {
 				s = substr($0, RSTART, RLENGTH)
 				sub(/^add +\$/, "", s); sub(/,%rsp$/, "", s)

@@ -153,6 +153,16 @@ if [ "$mode" = bench ]; then
 		[ -z "${!v:-}" ] || bench_env="$bench_env $v=\"${!v}\""
 	done
 fi
+# The options the selftests need that this kernel lacks (Debian's stock
+# config has no fault injection): their cases skip, naming the option
+# (functions.sh, has_config).
+kconfig=$KOUT/.config
+[ "$RKLP_KERNEL" != debian-7.3 ] || kconfig=$KOUT/config
+nokconfig=""
+for o in FAILSLAB FAULT_INJECTION_DEBUG_FS; do
+	grep -q "^CONFIG_$o=y" "$kconfig" || nokconfig="$nokconfig,$o"
+done
+[ -z "$nokconfig" ] || extra="$extra rklp_nokconfig=${nokconfig#,}"
 append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS}${RKLP_BENCH:+ rklp_bench=$RKLP_BENCH}$bench_env tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen${RKLP_APPEND:+ $RKLP_APPEND}"
 set +e
 # Single-threaded TCG by default: under multi-threaded TCG a vCPU has been

@@ -30,6 +30,7 @@ use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::ThisModule;
+use crate::compat::fmt;
 
 struct Enabled;
 struct Transition;

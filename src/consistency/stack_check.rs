@@ -14,6 +14,7 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
+use crate::compat::fmt;
 
 /// Where a task whose stack holds a [`Check`]'s address is, for messages.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@ use kernel::prelude::*;
 use kernel::str::{CStr, CString};
 #[allow(unused_imports)]
 use crate::compat::CStrToBytes as _;
+use crate::compat::fmt;
 
 /// Refuses a code pointer (a replacement or a callback) that is not the
 /// start of a function in the patch module's core text: anything else
