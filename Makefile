@@ -181,7 +181,12 @@ fmt-check:
 	rustfmt --check --edition 2021 --config-path $$($(RKLP_DIR)/scripts/build-kernel.sh --print-src)/.rustfmt.toml $(RUST_ROOTS)
 	cd $(RKLP_DIR)/tools/rklp-cli && $(CARGO) fmt --check
 
+ifdef KDIR
+clean:
+	$(MAKE) -C $(KDIR) M=$(RKLP_DIR) RKLP_CORE_ONLY=1 clean
+else
 clean:
 	@KDIR=$$($(RKLP_DIR)/scripts/build-kernel.sh --print-dir 2>/dev/null) ; \
 	[ -z "$$KDIR" ] || $(MAKE) -C $$KDIR M=$(RKLP_DIR) clean
 	rm -rf $(BUILD)
+endif
