@@ -78,6 +78,8 @@ SYM_FUNC_END(rklp_direct_dispatch)
  * there.
  */
 SYM_FUNC_START(rklp_direct_undecided)
+	/* Entered by the dispatcher's direct jumps only (see above). */
+	ANNOTATE_NOENDBR
 	pushq	%rdi
 	pushq	%rsi
 	pushq	%rdx
