@@ -13,13 +13,13 @@
 //! to load with a message naming the symbol.
 
 use super::bindings as b;
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 use core::ffi::c_void;
 use kernel::c_str;
 use kernel::ffi::{c_char, c_int, c_ulong};
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
-#[allow(unused_imports)]
-use crate::compat::CStrToBytes as _;
 
 /// `MODULE_NAME_LEN` on 64-bit: a module name with its NUL.
 const MODULE_NAME_LEN: usize = 56;

@@ -3,10 +3,10 @@
 //! References to `struct module`s: patch modules that rklp pins.
 
 use super::bindings as b;
+use crate::compat::fmt;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
-use crate::compat::fmt;
 
 /// A reference on a module taken with `try_module_get`, dropped with
 /// `module_put`. While it exists the module cannot be unloaded.

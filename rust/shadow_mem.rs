@@ -53,7 +53,12 @@ impl ShadowNode {
         // but NMI, with the head given.
         // (7.3 takes the head as a `struct kvfree_rcu_head *`, which C's
         // kvfree_rcu() casts from the `struct rcu_head *` too.)
-        unsafe { kb::kvfree_call_rcu((*node.as_ptr()).rcu.get().cast(), node.as_ptr().cast::<c_void>()) };
+        unsafe {
+            kb::kvfree_call_rcu(
+                (*node.as_ptr()).rcu.get().cast(),
+                node.as_ptr().cast::<c_void>(),
+            )
+        };
     }
 
     /// Frees a variable at once.

@@ -3,6 +3,8 @@
 //! Enabling a new patch and disabling one: validation, sysfs, and the
 //! transition (transition.rs). Messages follow kernel/livepatch/core.c.
 
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 use crate::consistency::op_state::Op;
 use crate::consistency::stack_check::Checks;
 use crate::consistency::task_table::{PATCHED, UNPATCHED};
@@ -12,8 +14,6 @@ use crate::patch::Patch;
 use crate::sys::kobject::KobjDir;
 use crate::system_state;
 use kernel::prelude::*;
-#[allow(unused_imports)]
-use crate::compat::CStrToBytes as _;
 
 /// `rklp_enable_patch()`: builds the patch that `desc` describes, for the
 /// patch module `module` whose text holds `caller`, and enables it.

@@ -3,6 +3,8 @@
 //! Patching modules that load after their patch, and unpatching modules
 //! that unload while patched. Messages as kernel/livepatch/core.c.
 
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 use crate::core_state::core;
 use crate::patch::{Object, Patch};
 use crate::sys::kallsyms::Kallsyms;
@@ -10,8 +12,6 @@ use crate::sys::module_notifier::{ComingModule, ModuleEvents, ModuleNotifier};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
-#[allow(unused_imports)]
-use crate::compat::CStrToBytes as _;
 
 /// `MODULE_STATE_*` (include/linux/module.h).
 const MODULE_STATE_LIVE: u32 = 0;

@@ -63,7 +63,11 @@ macro_rules! rklp_debug {
     };
 }
 
-rklp_module!(Rklp, "rklp", "Live-patching core: shared ftrace_ops, per-task consistency");
+rklp_module!(
+    Rklp,
+    "rklp",
+    "Live-patching core: shared ftrace_ops, per-task consistency"
+);
 
 struct Rklp {
     core: Pin<KBox<core_state::Core>>,

@@ -21,6 +21,7 @@
 //! and `/proc/rklp/patch_state` (patch_state.rs), which needs per-open
 //! state that sysfs files cannot have.
 
+use crate::compat::fmt;
 use crate::core_state::{core, CoreGuard, CoreState};
 use crate::patch::Patch;
 use crate::sys::kobject::{AttrDir, AttrOps, KobjAttr, KobjDir, ShowBuf};
@@ -30,7 +31,6 @@ use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::ThisModule;
-use crate::compat::fmt;
 
 struct Enabled;
 struct Transition;

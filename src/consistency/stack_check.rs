@@ -4,6 +4,7 @@
 //! switch (upstream's `klp_check_stack()`), and why a task has not switched.
 //! Used by the per-task transition and by immediate mode.
 
+use crate::compat::fmt;
 pub(crate) use crate::consistency::reason::Reason;
 use crate::consistency::task_state::PatchState;
 use crate::consistency::task_table::UNPATCHED;
@@ -14,7 +15,6 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
-use crate::compat::fmt;
 
 /// Where a task whose stack holds a [`Check`]'s address is, for messages.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,9 @@
 
 use super::validate::{self, NameError, ObjectShape, ShapeError};
 use super::{Func, Object, Patch, Sym};
+use crate::compat::fmt;
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 use crate::sys::kallsyms::Kallsyms;
 use crate::sys::kallsyms::ModuleSyms;
 use crate::sys::module_ref::ModuleRef;
@@ -14,9 +17,6 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
-#[allow(unused_imports)]
-use crate::compat::CStrToBytes as _;
-use crate::compat::fmt;
 
 /// Refuses a code pointer (a replacement or a callback) that is not the
 /// start of a function in the patch module's core text: anything else

@@ -5,11 +5,11 @@
 
 use super::build::copy_cstr;
 use super::{Func, Object, Patch};
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 use crate::sys::patch_desc::RklpCallbacks;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
-#[allow(unused_imports)]
-use crate::compat::CStrToBytes as _;
 impl Patch {
     /// Atomic replace: adds a no-op for every function an earlier patch
     /// changes and this one does not (in new objects if needed).

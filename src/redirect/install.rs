@@ -5,13 +5,13 @@
 //! and module load/unload.
 
 use super::Redirect;
+use crate::compat::fmt;
 use crate::consistency::op_state::Op;
 use crate::patch::Object;
 use crate::redirect::func_hash::Graveyard;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 use kernel::str::CStr;
-use crate::compat::fmt;
 
 /// Puts the functions of the resolved, unpatched objects among `objs` into
 /// the hash and the filter, with one batched filter update for all of them.

@@ -11,7 +11,11 @@ use kernel::prelude::*;
 include!(concat!(env!("RKLP_DIR"), "/include/rklp/api.rs"));
 use klp::Shadow;
 
-rklp_module!(TestShadowVars, "test_rklp_shadow_vars", "rklp test: shadow variables");
+rklp_module!(
+    TestShadowVars,
+    "test_rklp_shadow_vars",
+    "rklp test: shadow variables"
+);
 
 /// Shadow data that reports its destruction.
 struct Tracked {

@@ -18,7 +18,11 @@ use kernel::ffi::{c_int, c_ulong};
 use kernel::prelude::*;
 
 include!(concat!(env!("RKLP_DIR"), "/rust/compat.rs"));
-rklp_module!(TestShadowVarsAbi, "test_rklp_shadow_vars_abi", "rklp test: shadow variables (C ABI, upstream's test)");
+rklp_module!(
+    TestShadowVarsAbi,
+    "test_rklp_shadow_vars_abi",
+    "rklp test: shadow variables (C ABI, upstream's test)"
+);
 
 // rklp's shadow variable C ABI (include/rklp/rklp.h, declared for Rust in
 // api.rs's `klp::raw`): upstream's klp_shadow_ctor_t/klp_shadow_dtor_t and
