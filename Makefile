@@ -37,7 +37,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug check-all tools install man bench bench-quick bench-plot fuzz torture model clean fmt fmt-check unit
+.PHONY: all deps kernel modules demo check check-debug check-all tools install man sign bench bench-quick bench-plot fuzz torture model clean fmt fmt-check unit
 
 ifdef KDIR
 # Any prepared kernel build directory with Rust support (a built tree, or a
@@ -50,6 +50,19 @@ all modules:
 
 install:
 	$(MAKE) -C $(KDIR) M=$(RKLP_DIR) RKLP_CORE_ONLY=1 INSTALL_MOD_DIR=updates modules_install
+
+# Sign rklp.ko and the sample (or MODULES="a.ko b.ko", e.g. patch modules)
+# with the kernel's sign-file, for kernels that enforce signatures
+# (module.sig_enforce=1, lockdown): SIGN_KEY (PEM private key, or a PKCS#11
+# URI) and SIGN_CERT (its X.509 certificate, which the kernel must trust).
+SIGN_HASH ?= sha256
+sign:
+	@[ -n "$(SIGN_KEY)" ] && [ -n "$(SIGN_CERT)" ] || { echo "rklp: make sign KDIR=... SIGN_KEY=key.pem SIGN_CERT=cert.pem [MODULES=...]"; exit 2; }
+	@[ -x $(KDIR)/scripts/sign-file ] || { echo "rklp: no $(KDIR)/scripts/sign-file (a kernel with CONFIG_MODULE_SIG builds it)"; exit 2; }
+	@for m in $(or $(MODULES),rklp.ko samples/rklp_sample.ko); do \
+		$(KDIR)/scripts/sign-file $(SIGN_HASH) $(SIGN_KEY) $(SIGN_CERT) $$m || exit 1; \
+		echo "rklp: signed $$m"; \
+	done
 else
 all: modules tools
 endif
