@@ -11,6 +11,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/ftrace.h>
+#include <linux/workqueue.h>
 
 #ifndef rklp_hrtimer_setup
 /* hrtimer_setup() (6.13; 7.3 has no hrtimer_init()). */
@@ -31,6 +32,17 @@ static inline void hrtimer_setup(struct hrtimer *timer,
 #define RKLP_OPS_FUNC_IP unsigned long ip,
 #else
 #define RKLP_OPS_FUNC_IP
+#endif
+
+/*
+ * The per-CPU system workqueue: 7.3 calls it system_percpu_wq and warns
+ * (once, in the kernel log the selftests compare) when work is queued on
+ * the deprecated system_wq.
+ */
+#ifdef rklp_system_percpu_wq
+#define rklp_system_wq system_percpu_wq
+#else
+#define rklp_system_wq system_wq
 #endif
 
 #endif /* RKLP_COMPAT_H */

@@ -27,6 +27,8 @@ rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_sysfs_const_attr
 rklp_cfgs-$(call rklp_kver_ge,6,13) += rklp_hrtimer_setup
 # C: an ftrace_ops' ops_func takes the function's ip too.
 rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_ops_func_ip
+# C: system_wq is deprecated (a warning in the log); system_percpu_wq.
+rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_system_percpu_wq
 # The kernel's bindgen parameters derive pin_init's `MaybeZeroable` for
 # every struct (pin_init is its own crate): rklp's private bindings need
 # it in scope. (Read from the parameters rklp's bindgen run uses.)

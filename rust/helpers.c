@@ -5,6 +5,7 @@
  * and a traced helper would recurse into the handler.
  */
 #include "rklp_helpers.h"
+#include "compat.h"
 
 #include <linux/hardirq.h>
 #include <linux/rcupdate.h>
@@ -85,7 +86,7 @@ void rklp_init_cpu_work(struct work_struct *work, work_func_t func)
 
 bool rklp_queue_work_on(int cpu, struct work_struct *work)
 {
-	return queue_work_on(cpu, system_wq, work);
+	return queue_work_on(cpu, rklp_system_wq, work);
 }
 
 bool rklp_cancel_work_sync(struct work_struct *work)
@@ -105,7 +106,7 @@ bool rklp_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms)
 
 bool rklp_mod_delayed_work_ms(struct delayed_work *dw, unsigned int ms)
 {
-	return mod_delayed_work(system_wq, dw, msecs_to_jiffies(ms));
+	return mod_delayed_work(rklp_system_wq, dw, msecs_to_jiffies(ms));
 }
 
 bool rklp_cancel_delayed_work_sync(struct delayed_work *dw)

@@ -432,6 +432,16 @@ stall_busy_patch() {
 	check_file "$SYSFS_RKLP/$1/transition" 1
 }
 
+# ftrace_disable_supported: true if kernel.ftrace_enabled=0 still disables
+# ftrace (upstream's 7.x probe; 7.x deprecates the knob and refuses 0).
+ftrace_disable_supported() {
+	_orig=$(cat /proc/sys/kernel/ftrace_enabled)
+	(echo 0 >/proc/sys/kernel/ftrace_enabled) 2>/dev/null
+	_res=$(cat /proc/sys/kernel/ftrace_enabled)
+	(echo "$_orig" >/proc/sys/kernel/ftrace_enabled) 2>/dev/null
+	[ "$_res" = 0 ]
+}
+
 # set_ftrace_enabled [--fail] VALUE: as upstream's, with the sysctl's error
 # in procps' words; without --fail a refusal skips the test.
 set_ftrace_enabled() {
