@@ -90,7 +90,8 @@ check_no_leftovers test_rklp_going
 end_test
 
 # The handler's slow path, for the kprobe of rklp_test_handler.
-HSYM=$(awk '$3 ~ /handler16decide_in_switch/ && $4 == "[rklp]" { print $3; exit }' /proc/kallsyms)
+# (not the __pfx_ padding symbol kernels with CALL_PADDING list first)
+HSYM=$(awk '$3 ~ /handler16decide_in_switch/ && $3 !~ /^__(pfx|cfi)_/ && $4 == "[rklp]" { print $3; exit }' /proc/kallsyms)
 H=/sys/module/rklp_test_handler/parameters
 PH=$SYSFS_RKLP/test_rklp_handler
 
