@@ -17,13 +17,6 @@ use kernel::c_str;
 use kernel::ffi::{c_int, c_ulong};
 use kernel::prelude::*;
 
-include!(concat!(env!("RKLP_DIR"), "/rust/compat.rs"));
-rklp_module!(
-    TestShadowVarsAbi,
-    "test_rklp_shadow_vars_abi",
-    "rklp test: shadow variables (C ABI, upstream's test)"
-);
-
 // rklp's shadow variable C ABI (include/rklp/rklp.h, declared for Rust in
 // api.rs's `klp::raw`): upstream's klp_shadow_ctor_t/klp_shadow_dtor_t and
 // klp_shadow_*() signatures.
@@ -32,6 +25,12 @@ use klp::raw::{
     rklp_shadow_alloc, rklp_shadow_free, rklp_shadow_free_all, rklp_shadow_get,
     rklp_shadow_get_or_alloc, ShadowCtor as KlpShadowCtor, ShadowDtor as KlpShadowDtor,
 };
+
+rklp_module!(
+    TestShadowVarsAbi,
+    "test_rklp_shadow_vars_abi",
+    "rklp test: shadow variables (C ABI, upstream's test)"
+);
 
 /*
  * Keep a small table of pointers so that we can print address-agnostic
