@@ -20,7 +20,11 @@ static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
     livepatch_cmdline_proc_show as extern "C" fn(_, _) -> _,
 )])]);
 
-rklp_module!(RklpSample, "rklp_sample", "rklp sample: live patch of cmdline_proc_show");
+rklp_module!(
+    RklpSample,
+    "rklp_sample",
+    "rklp sample: live patch of cmdline_proc_show"
+);
 
 /// The replacement for `cmdline_proc_show` (fs/proc/cmdline.c).
 #[no_mangle]

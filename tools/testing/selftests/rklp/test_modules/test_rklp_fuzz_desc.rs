@@ -346,7 +346,11 @@ impl Parts {
     }
 }
 
-rklp_module!(Test, "test_rklp_fuzz_desc", "rklp fuzz test: broken patch descriptors built at run time");
+rklp_module!(
+    Test,
+    "test_rklp_fuzz_desc",
+    "rklp fuzz test: broken patch descriptors built at run time"
+);
 
 struct Test;
 

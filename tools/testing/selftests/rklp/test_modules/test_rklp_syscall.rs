@@ -88,7 +88,11 @@ static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
     lp_sys_getpid as extern "C" fn(_) -> _,
 )])]);
 
-rklp_module!(TestSyscall, "test_rklp_syscall", "rklp test: getpid syscall transition");
+rklp_module!(
+    TestSyscall,
+    "test_rklp_syscall",
+    "rklp test: getpid syscall transition"
+);
 
 struct TestSyscall {
     kobj: *mut kernel::bindings::kobject,
