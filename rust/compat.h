@@ -45,4 +45,14 @@ static inline void hrtimer_setup(struct hrtimer *timer,
 #define rklp_system_wq system_wq
 #endif
 
+/*
+ * EXPORT_SYMBOL_NS_GPL(sym, RKLP): the namespace is a bare name up to 6.12
+ * and a string from 6.13 on.
+ */
+#ifdef rklp_ns_string
+#define RKLP_EXPORT_NS_GPL(sym) EXPORT_SYMBOL_NS_GPL(sym, "RKLP")
+#else
+#define RKLP_EXPORT_NS_GPL(sym) EXPORT_SYMBOL_NS_GPL(sym, RKLP)
+#endif
+
 #endif /* RKLP_COMPAT_H */

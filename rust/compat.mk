@@ -21,10 +21,16 @@ rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_core_cstr
 rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_kernel_fmt
 # KVec has remove() and retain() (and no public set_len()).
 rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_kvec_remove
+# kernel::uaccess::UserPtr is a struct (UserPtr::from_addr), not a usize.
+rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_user_ptr_struct
+# kernel::static_lock_class!() gives a Pin<&'static LockClassKey>.
+rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_pinned_lock_class
 # struct kobj_attribute's show/store are in unions with const variants.
 rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_sysfs_const_attr
 # C: hrtimer_setup() exists (v6.13) and hrtimer_init() may not (rust/compat.h).
 rklp_cfgs-$(call rklp_kver_ge,6,13) += rklp_hrtimer_setup
+# C: symbol namespaces are strings, EXPORT_SYMBOL_NS_GPL(sym, "NS") (v6.13).
+rklp_cfgs-$(call rklp_kver_ge,6,13) += rklp_ns_string
 # C: an ftrace_ops' ops_func takes the function's ip too.
 rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_ops_func_ip
 # C: system_wq is deprecated (a warning in the log); system_percpu_wq.

@@ -135,6 +135,44 @@ pub(crate) mod compat {
         }
     }
 
+    /// A user address as `kernel::uaccess::UserSlice::new` takes it: a
+    /// `usize` on 6.12, a `UserPtr` struct on 7.3.
+    pub(crate) fn user_ptr(addr: usize) -> kernel::uaccess::UserPtr {
+        #[cfg(rklp_user_ptr_struct)]
+        {
+            kernel::uaccess::UserPtr::from_addr(addr)
+        }
+        #[cfg(not(rklp_user_ptr_struct))]
+        {
+            addr
+        }
+    }
+
+    /// The C `struct lock_class_key` of what `kernel::static_lock_class!()`
+    /// gives: a `&'static LockClassKey` on 6.12 (whose `as_ptr` is private
+    /// to the kernel crate), a pinned one with a public `as_ptr` on 7.3.
+    pub(crate) trait LockClassPtr {
+        /// The address of the C key.
+        fn lock_class_ptr(self) -> *mut kernel::bindings::lock_class_key;
+    }
+    #[cfg(not(rklp_pinned_lock_class))]
+    impl LockClassPtr for &'static kernel::sync::LockClassKey {
+        fn lock_class_ptr(self) -> *mut kernel::bindings::lock_class_key {
+            // `LockClassKey` is `#[repr(transparent)]` over
+            // `Opaque<lock_class_key>`, itself transparent over the C
+            // struct: the same address.
+            (self as *const kernel::sync::LockClassKey)
+                .cast_mut()
+                .cast()
+        }
+    }
+    #[cfg(rklp_pinned_lock_class)]
+    impl LockClassPtr for core::pin::Pin<&'static kernel::sync::LockClassKey> {
+        fn lock_class_ptr(self) -> *mut kernel::bindings::lock_class_key {
+            self.as_ptr()
+        }
+    }
+
     /// `KVec` operations rklp needs: 7.3's own where it has them (`remove`,
     /// `retain`); on 6.12, which lacks them, the same on top of `set_len`.
     pub(crate) mod kvec {

@@ -8,6 +8,8 @@
 #include <linux/export.h>
 #include <linux/module.h>
 
+#include "compat.h"
+
 #define RKLP_CORE
 #include "../include/rklp/rklp.h"
 
@@ -23,13 +25,13 @@ int rklp_enable_patch(struct module *mod, const struct rklp_patch_desc *desc)
 	return rklp_enable_patch_from(mod, desc,
 				      (unsigned long)__builtin_return_address(0));
 }
-EXPORT_SYMBOL_NS_GPL(rklp_enable_patch, RKLP);
-EXPORT_SYMBOL_NS_GPL(rklp_loaded_module_state, RKLP);
-EXPORT_SYMBOL_NS_GPL(rklp_loaded_module, RKLP);
-EXPORT_SYMBOL_NS_GPL(rklp_shadow_get, RKLP);
-EXPORT_SYMBOL_NS_GPL(rklp_shadow_alloc, RKLP);
-EXPORT_SYMBOL_NS_GPL(rklp_shadow_get_or_alloc, RKLP);
-EXPORT_SYMBOL_NS_GPL(rklp_shadow_free, RKLP);
-EXPORT_SYMBOL_NS_GPL(rklp_shadow_free_all, RKLP);
-EXPORT_SYMBOL_NS_GPL(rklp_get_state, RKLP);
-EXPORT_SYMBOL_NS_GPL(rklp_get_prev_state, RKLP);
+RKLP_EXPORT_NS_GPL(rklp_enable_patch);
+RKLP_EXPORT_NS_GPL(rklp_loaded_module_state);
+RKLP_EXPORT_NS_GPL(rklp_loaded_module);
+RKLP_EXPORT_NS_GPL(rklp_shadow_get);
+RKLP_EXPORT_NS_GPL(rklp_shadow_alloc);
+RKLP_EXPORT_NS_GPL(rklp_shadow_get_or_alloc);
+RKLP_EXPORT_NS_GPL(rklp_shadow_free);
+RKLP_EXPORT_NS_GPL(rklp_shadow_free_all);
+RKLP_EXPORT_NS_GPL(rklp_get_state);
+RKLP_EXPORT_NS_GPL(rklp_get_prev_state);

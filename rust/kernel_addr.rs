@@ -30,6 +30,7 @@ impl fmt::Display for Symbol {
         write_ascii(f, &buf[..n.min(SYMBOL_LEN - 1)])
     }
 }
+rklp_display!(Symbol);
 
 /// Prints a pointer as `%p` does: hashed, stable for the boot, so that two
 /// messages about one object can be matched without revealing where it is.
@@ -43,6 +44,7 @@ impl fmt::Display for Hashed {
         write_ascii(f, &buf[..n.min(HASHED_LEN - 1)])
     }
 }
+rklp_display!(Hashed);
 
 fn write_ascii(f: &mut fmt::Formatter<'_>, s: &[u8]) -> fmt::Result {
     match core::str::from_utf8(s) {

@@ -13,7 +13,6 @@ use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use kernel::prelude::*;
 use kernel::str::CStr;
-use kernel::sync::LockClassKey;
 use kernel::types::Opaque;
 
 /// A mutex guarding a `T`.
@@ -45,14 +44,14 @@ macro_rules! new_mutex {
 pub(crate) use new_mutex;
 
 impl<T> Mutex<T> {
-    /// A mutex guarding `t`, for lockdep named `name` in class `key`.
-    pub(crate) fn new(t: T, name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
-        // `LockClassKey` is `#[repr(transparent)]` over
-        // `Opaque<lock_class_key>`, itself transparent over the C struct:
-        // the same address (its `as_ptr` is private to the kernel crate).
-        let key = (key as *const LockClassKey)
-            .cast_mut()
-            .cast::<kernel::bindings::lock_class_key>();
+    /// A mutex guarding `t`, for lockdep named `name` in class `key` (what
+    /// `kernel::static_lock_class!()` gives, see `compat::LockClassPtr`).
+    pub(crate) fn new(
+        t: T,
+        name: &'static CStr,
+        key: impl crate::compat::LockClassPtr,
+    ) -> impl PinInit<Self> {
+        let key = key.lock_class_ptr();
         pin_init!(Self {
             data: UnsafeCell::new(t),
             // SAFETY: `slot` is valid for writes while the closure runs;

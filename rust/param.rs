@@ -9,6 +9,8 @@
 //! write fails and the value stays), and call their type's
 //! [`Param::changed`] after a change, so that it takes effect at once.
 
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::bindings;
 use kernel::ffi::{c_char, c_int, c_uint};
@@ -50,7 +52,7 @@ pub(crate) trait BoolParam: Param {
 /// `val` is a NUL-terminated string (the kernel passes one to `set`).
 unsafe fn written<'a>(val: *const c_char) -> &'a str {
     // SAFETY: NUL-terminated (contract); it lives for the `set` call.
-    let bytes = unsafe { CStr::from_char_ptr(val) }.as_bytes();
+    let bytes = unsafe { CStr::from_char_ptr(val) }.to_bytes();
     core::str::from_utf8(bytes).unwrap_or("(not UTF-8)").trim()
 }
 

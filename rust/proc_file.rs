@@ -53,8 +53,10 @@ impl core::fmt::Write for Answer {
     }
 }
 
-/// What a query file does.
-pub(crate) trait Query: Sized + Send + 'static {
+/// What a query file does. `Unpin`: the open file's state is reached
+/// through a `kernel::sync::Mutex` guard, which (on 7.3) gives `&mut` only
+/// to `Unpin` data.
+pub(crate) trait Query: Sized + Send + Unpin + 'static {
     /// The state of a newly opened file: no question asked.
     fn new() -> Self;
     /// A write of `input` (1 to [`QUESTION_MAX`] bytes), in the writer's
@@ -151,7 +153,7 @@ unsafe extern "C" fn read_file<T: Query>(
         out[..n].copy_from_slice(&a[start..start + n]);
         n
     };
-    if let Err(e) = UserSlice::new(buf as usize, n)
+    if let Err(e) = UserSlice::new(crate::compat::user_ptr(buf as usize), n)
         .writer()
         .write_slice(&out[..n])
     {
@@ -188,7 +190,7 @@ unsafe extern "C" fn write_file<T: Query>(
         return EINVAL.to_errno() as isize;
     }
     let mut input = [0u8; QUESTION_MAX];
-    if let Err(e) = UserSlice::new(buf as usize, count)
+    if let Err(e) = UserSlice::new(crate::compat::user_ptr(buf as usize), count)
         .reader()
         .read_slice(&mut input[..count])
     {

@@ -287,7 +287,7 @@ pub mod klp {
     impl KlpSym {
         const fn with(name: &'static CStr, slot: *mut usize) -> Self {
             Self(abi::RklpSymDesc {
-                name: name.as_char_ptr().cast(),
+                name: crate::compat::cstr_ptr(name).cast(),
                 sympos: 0,
                 slot,
             })

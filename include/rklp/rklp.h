@@ -364,7 +364,11 @@ struct rklp_state *rklp_get_prev_state(unsigned long id);
 #ifndef RKLP_NO_PATCH_TAG
 MODULE_INFO(rklp, "Y");
 #endif
-MODULE_IMPORT_NS(RKLP);
+/*
+ * MODULE_IMPORT_NS(RKLP), spelled out: MODULE_IMPORT_NS() takes the bare
+ * name up to 6.12 and a string from 6.13 on; the .modinfo entry is the same.
+ */
+MODULE_INFO(import_ns, "RKLP");
 #endif
 
 #endif /* _RKLP_RKLP_H */

@@ -269,15 +269,16 @@ impl core::fmt::Display for WhereBlocked<'_> {
         let Some(c) = c else {
             return write!(f, "is in a patched function");
         };
+        // fmt!: a `CStr` is `kernel::fmt::Display` on 7.3, not core's.
         match c.place {
-            Place::Changed => write!(f, "is in function '{}'", &*c.name),
+            Place::Changed => f.write_fmt(fmt!("is in function '{}'", &*c.name)),
             Place::Handler => write!(f, "is inside rklp's ftrace handler"),
             Place::Dispatcher => write!(f, "is inside rklp's direct-call dispatcher"),
-            Place::Trampoline => write!(
-                f,
+            Place::Trampoline => f.write_fmt(fmt!(
                 "is in ftrace's trampoline, called from function '{}'",
                 &*c.name
-            ),
+            )),
         }
     }
 }
+rklp_display!(WhereBlocked<'_>);

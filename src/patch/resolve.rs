@@ -4,6 +4,8 @@
 //! location of every function, as klp_init_object_loaded().
 
 use super::Object;
+#[allow(unused_imports)]
+use crate::compat::CStrToBytes as _;
 use crate::sys::kallsyms::{Kallsyms, Lookup};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
@@ -123,7 +125,7 @@ impl Object {
                 Lookup::NotFound => {
                     pr_err!("symbol '{}' not found in object '{}'\n", &*s.name, objname);
                     match ks.owner_of(&s.name) {
-                        Some(Some(m)) if m.as_bytes() != objname.as_bytes() => pr_info!(
+                        Some(Some(m)) if m.to_bytes() != objname.to_bytes() => pr_info!(
                             "'{}' is in object '{}': a patch names a symbol under the object that has it\n",
                             &*s.name,
                             &*m

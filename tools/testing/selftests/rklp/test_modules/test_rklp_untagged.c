@@ -37,6 +37,7 @@ static void __exit test_rklp_untagged_exit(void)
 
 module_init(test_rklp_untagged_init);
 module_exit(test_rklp_untagged_exit);
-MODULE_IMPORT_NS(RKLP);
+/* MODULE_IMPORT_NS(RKLP), as rklp.h spells it (a bare name on 6.12, a string on 7.3). */
+MODULE_INFO(import_ns, "RKLP");
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("rklp selftest: a patch from a module without the rklp modinfo tag");
