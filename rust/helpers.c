@@ -24,8 +24,16 @@ unsigned long rklp_ftrace_redirect(unsigned long ip, struct task_struct *curr);
  * the handler's read side) and the register write are static inlines, so
  * they stay here and a traced call makes one call, into Rust, which decides
  * where the call goes (0: the original body).
+ *
+ * Aligned: x86's ftrace from 7.x on (DYNAMIC_FTRACE_WITH_JMP) reads bit 0
+ * of a call target as "jump, do not call" (ftrace_call_replace()), so a
+ * func at an odd address would be entered by a JMP to the byte before it.
+ * A kernel built at -Os with gcc < 14 does not align functions
+ * (-falign-functions is ignored there): the alignment is asked for here,
+ * not left to the layout (src/ftrace_jmp_hazard.rs warns about the
+ * kernel's own such functions).
  */
-notrace void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
+notrace __aligned(16) void rklp_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 			       struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	unsigned long new_ip;

@@ -170,6 +170,12 @@ impl Kallsyms {
         (a != 0).then_some(a)
     }
 
+    /// Address of kernel symbol `name`, `None` (and no message) if kallsyms
+    /// has no such symbol: for symbols that only some kernels have.
+    pub(crate) fn addr_if_any(&self, name: &CStr) -> Option<usize> {
+        self.find(name)
+    }
+
     /// The object that has a symbol `name`, if any does: `None` if none,
     /// `Some(None)` for vmlinux, `Some(Some(module name))` for a module (the
     /// first kallsyms finds). For messages: where a symbol a patch looked

@@ -27,6 +27,7 @@ mod sys;
 mod consistency;
 mod core_state;
 mod exports;
+mod ftrace_jmp_hazard;
 mod lifecycle;
 mod module_events;
 mod patch;
@@ -87,6 +88,7 @@ impl kernel::Module for Rklp {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
         let task_syms = sys::task::TaskSyms::resolve(&kallsyms)?;
+        ftrace_jmp_hazard::warn_if_list_func_jumped(&kallsyms);
         // SAFETY: module init, before anything can queue them.
         unsafe {
             patch::list::FREE_WORK.init::<patch::list::FreeWork>();

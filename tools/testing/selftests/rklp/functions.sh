@@ -432,6 +432,38 @@ stall_busy_patch() {
 	check_file "$SYSFS_RKLP/$1/transition" 1
 }
 
+# ftrace_callbacks_jump: true on a kernel whose x86 ftrace enters its own
+# callbacks by a jump to the byte before them (src/ftrace_jmp_hazard.rs):
+# it has the jump encoding of direct calls (ftrace_regs_caller_jmp, 7.x,
+# DYNAMIC_FTRACE_WITH_JMP: an odd call target means "jump to addr & ~1")
+# and its functions are not aligned (ftrace_ops_list_func is odd: gcc < 14
+# at -Os). There a kprobe on ftrace, or two ftrace users on one function
+# (the function tracer and rklp), crash the kernel, whatever rklp does
+# (seen on the 7.3 test kernel: a kprobe alone on cmdline_proc_show; the
+# tracer alone on a function survived). Looked up
+# once per boot (two greps), then read from /tmp.
+ftrace_callbacks_jump() {
+	if [ ! -e /tmp/rklp_ftrace_jumps ]; then
+		if grep -q ' ftrace_regs_caller_jmp$' /proc/kallsyms &&
+			grep -qE '[13579bdf] [tT] ftrace_ops_list_func$' /proc/kallsyms; then
+			echo 1 >/tmp/rklp_ftrace_jumps
+		else
+			echo 0 >/tmp/rklp_ftrace_jumps
+		fi
+	fi
+	read -r _fj </tmp/rklp_ftrace_jumps
+	[ "$_fj" = 1 ]
+}
+
+# ftrace_sharing_crashes: true, and the case fails saying why, where
+# ftrace_callbacks_jump: the case's tracer or kprobe would crash the kernel
+# and end the run. `if ! ftrace_sharing_crashes; then ... fi`.
+ftrace_sharing_crashes() {
+	ftrace_callbacks_jump || return 1
+	fail "not run: this kernel's ftrace would jump into the byte before its own callbacks (ftrace_ops_list_func is at an odd address; 7.x x86 ftrace takes an odd call target for a jump): a tracer sharing a function or a kprobe on ftrace crashes it. A kernel bug of builds with unaligned functions (gcc < 14 at -Os), not rklp's; see rklp.rst"
+	return 0
+}
+
 # ftrace_disable_supported: true if kernel.ftrace_enabled=0 still disables
 # ftrace (upstream's 7.x probe; 7.x deprecates the knob and refuses 0).
 ftrace_disable_supported() {

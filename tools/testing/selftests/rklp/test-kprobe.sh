@@ -21,7 +21,7 @@ start_test "livepatch interaction with kprobed function with post_handler"
 
 if ! has_kprobes_on_ftrace; then
 	skip "no CONFIG_KPROBES_ON_FTRACE"
-else
+elif ! ftrace_sharing_crashes; then
 	load_mod $MOD_KPROBE has_post_handler=1
 	load_failing_mod $MOD_LIVEPATCH
 	check_file /proc/cmdline "$ORIG_CMDLINE"
@@ -47,7 +47,7 @@ start_test "livepatch interaction with kprobed function without post_handler"
 
 if ! has_kprobes_on_ftrace; then
 	skip "no CONFIG_KPROBES_ON_FTRACE"
-else
+elif ! ftrace_sharing_crashes; then
 	load_mod $MOD_KPROBE has_post_handler=0
 	load_lp $MOD_LIVEPATCH
 	check_file /proc/cmdline "$MOD_LIVEPATCH: this has been live patched"
