@@ -131,40 +131,44 @@ start_test "rmmod rklp while a kick is in flight"
 # complete and the patch goes. Then the reader runs its kick, which stalls
 # inside rklp for 3 s, just before taking the core mutex, while rmmod rklp
 # waits for it.
-# (not the __pfx_ padding symbol kernels with CALL_PADDING list first)
-kick_sym=$(awk '/4Kick.*TaskWorkFn3run.*\[rklp\]/ && $3 !~ /^__(pfx|cfi)_/ { print $3; exit }' /proc/kallsyms)
-[ -n "$kick_sym" ] || fail "rklp's kick function not in /proc/kallsyms"
-load_mod rklp_test_lifecycle kick_sym=$kick_sym
-echo 1 >$LC/hold_in
-echo 1 >$LC/hold_out
-cat /proc/rklp_test_kick >/tmp/kick.out &
-kpid=$!
-loop_until "[ \"\$(task_state $kpid)\" = D ]" || fail "the reader does not sleep"
-echo 1000 >$RKLP_KICK_DELAY
-load_lp_nowait test_rklp_fail kick_obj=1
-loop_until 'test_dmesg | grep -q "rklp: signaling remaining tasks"' || fail "no kick"
-echo 15000 >$RKLP_KICK_DELAY
-echo 0 >$LC/hold_in
-loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition stuck"
-disable_lp test_rklp_fail
-unload_mod test_rklp_fail
-echo 3000 >$LC/stall_ms
-echo $kpid >$LC/stall_pid
-echo 0 >$LC/hold_out
-# The kick has started (the probe clears stall_pid) and stalls for 3 s.
-loop_until "[ \"\$(cat $LC/stall_pid)\" = 0 ]" || fail "the kick did not run"
-log "% rmmod rklp"
-rmmod rklp >/tmp/rmmod.out 2>&1 &
-rpid=$!
-if ! wait_exit $rpid 30; then
-	hung "rmmod rklp"
-else
-	wait $rpid || fail "rmmod rklp: $(cat /tmp/rmmod.out)"
-	check_eq "stalled kicks" "$(cat $LC/stalls)" 1
-	wait $kpid
-	check_file /tmp/kick.out original
-	[ ! -e /sys/module/rklp ] || fail "rklp still loaded"
-	insmod $MODDIR/rklp.ko || fail "reloading rklp"
-	check_usable
+# A kprobe on mutex_lock (an ftrace site): not where ftrace would jump
+# into the byte before kprobe_ftrace_handler (functions.sh).
+if ! ftrace_sharing_crashes; then
+	# (not the __pfx_ padding symbol kernels with CALL_PADDING list first)
+	kick_sym=$(awk '/4Kick.*TaskWorkFn3run.*\[rklp\]/ && $3 !~ /^__(pfx|cfi)_/ { print $3; exit }' /proc/kallsyms)
+	[ -n "$kick_sym" ] || fail "rklp's kick function not in /proc/kallsyms"
+	load_mod rklp_test_lifecycle kick_sym=$kick_sym
+	echo 1 >$LC/hold_in
+	echo 1 >$LC/hold_out
+	cat /proc/rklp_test_kick >/tmp/kick.out &
+	kpid=$!
+	loop_until "[ \"\$(task_state $kpid)\" = D ]" || fail "the reader does not sleep"
+	echo 1000 >$RKLP_KICK_DELAY
+	load_lp_nowait test_rklp_fail kick_obj=1
+	loop_until 'test_dmesg | grep -q "rklp: signaling remaining tasks"' || fail "no kick"
+	echo 15000 >$RKLP_KICK_DELAY
+	echo 0 >$LC/hold_in
+	loop_until "[ \"\$(cat $P/transition)\" = 0 ]" || fail "transition stuck"
+	disable_lp test_rklp_fail
+	unload_mod test_rklp_fail
+	echo 3000 >$LC/stall_ms
+	echo $kpid >$LC/stall_pid
+	echo 0 >$LC/hold_out
+	# The kick has started (the probe clears stall_pid) and stalls for 3 s.
+	loop_until "[ \"\$(cat $LC/stall_pid)\" = 0 ]" || fail "the kick did not run"
+	log "% rmmod rklp"
+	rmmod rklp >/tmp/rmmod.out 2>&1 &
+	rpid=$!
+	if ! wait_exit $rpid 30; then
+		hung "rmmod rklp"
+	else
+		wait $rpid || fail "rmmod rklp: $(cat /tmp/rmmod.out)"
+		check_eq "stalled kicks" "$(cat $LC/stalls)" 1
+		wait $kpid
+		check_file /tmp/kick.out original
+		[ ! -e /sys/module/rklp ] || fail "rklp still loaded"
+		insmod $MODDIR/rklp.ko || fail "reloading rklp"
+		check_usable
+	fi
 fi
 end_test
