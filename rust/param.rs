@@ -43,6 +43,11 @@ pub(crate) trait RangedParam: Param {
 pub(crate) trait BoolParam: Param {
     /// Where the value lives.
     fn value() -> &'static AtomicBool;
+    /// Why `v` cannot be set now (then the write fails with `-EINVAL` and
+    /// this in the log), if it cannot.
+    fn refused(_v: bool) -> Option<&'static str> {
+        None
+    }
 }
 
 /// What was written, without the newline `echo` adds, for messages.
@@ -115,6 +120,15 @@ pub(crate) unsafe extern "C" fn set_bool<P: BoolParam>(
             unsafe { written(val) }
         };
         pr_err!("{}: '{}' is not a boolean (1/0, y/n, on/off)\n", P::NAME, w);
+        return EINVAL.to_errno();
+    }
+    if let Some(why) = P::refused(v) {
+        pr_err!(
+            "{}: cannot be {}: {}\n",
+            P::NAME,
+            if v { "Y" } else { "N" },
+            why
+        );
         return EINVAL.to_errno();
     }
     P::value().store(v, Ordering::Relaxed);

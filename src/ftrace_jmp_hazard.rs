@@ -19,28 +19,32 @@
 //! kernel). Other callbacks of the kernel's are odd as well there: a kprobe
 //! on an ftrace site alone jumps to `kprobe_ftrace_handler - 1` and
 //! crashes. Nothing a module can do prevents it; rklp says so once at load,
-//! so that the crash is not taken for rklp's. rklp's own ops function is
-//! aligned (rust/helpers.c).
+//! so that the crash is not taken for rklp's, and keeps its own two ftrace
+//! users (the handler and a settled function's direct call, both on the
+//! function while it settles or is released) apart: no settling there.
+//! rklp's own ops function is aligned (rust/helpers.c).
 
 use crate::sys::kallsyms::Kallsyms;
 use kernel::c_str;
 use kernel::prelude::*;
 
-/// Warns if this kernel's ftrace would jump, instead of call, its list
+/// Whether this kernel's ftrace would jump, instead of call, its list
 /// function: it has the jump encoding (`ftrace_regs_caller_jmp`, x86 with
 /// `DYNAMIC_FTRACE_WITH_JMP`) and `ftrace_ops_list_func` is at an odd
-/// address.
-pub(crate) fn warn_if_list_func_jumped(ks: &Kallsyms) {
+/// address. If so, says it in the log; the caller keeps rklp from putting
+/// two of its own ftrace users on one function (settle.rs's `forbid`).
+pub(crate) fn list_func_jumped(ks: &Kallsyms) -> bool {
     if ks.addr_if_any(c_str!("ftrace_regs_caller_jmp")).is_none() {
-        return;
+        return false;
     }
     let Some(list_func) = ks.addr_if_any(c_str!("ftrace_ops_list_func")) else {
-        return;
+        return false;
     };
     if list_func & 1 == 0 {
-        return;
+        return false;
     }
     pr_warn!(
         "this kernel's ftrace_ops_list_func is at an odd address, which x86 ftrace takes for a jump target (DYNAMIC_FTRACE_WITH_JMP): two ftrace users on one function (rklp and the function tracer, ...) or a kprobe on ftrace will crash it; a kernel bug of unaligned builds (gcc < 14 at -Os), not rklp's\n"
     );
+    true
 }

@@ -88,7 +88,9 @@ impl kernel::Module for Rklp {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
         let task_syms = sys::task::TaskSyms::resolve(&kallsyms)?;
-        ftrace_jmp_hazard::warn_if_list_func_jumped(&kallsyms);
+        if ftrace_jmp_hazard::list_func_jumped(&kallsyms) {
+            settle::forbid();
+        }
         // SAFETY: module init, before anything can queue them.
         unsafe {
             patch::list::FREE_WORK.init::<patch::list::FreeWork>();

@@ -27,6 +27,9 @@ use kernel::prelude::*;
 
 /// Module parameter `direct`: true settles functions onto direct calls.
 pub(crate) static DIRECT: AtomicBool = AtomicBool::new(true);
+/// Set at init on a kernel where settling would crash it
+/// (ftrace_jmp_hazard.rs): `direct` is N and refuses Y.
+static SETTLING_CRASHES: AtomicBool = AtomicBool::new(false);
 /// Module parameter `settle_delay_ms`.
 pub(crate) static SETTLE_DELAY_MS: AtomicU32 = AtomicU32::new(1000);
 /// Read-only module parameter `direct_calls`: functions on a direct call
@@ -146,6 +149,27 @@ impl BoolParam for Direct {
     fn value() -> &'static AtomicBool {
         &DIRECT
     }
+    fn refused(v: bool) -> Option<&'static str> {
+        (v && SETTLING_CRASHES.load(Ordering::Relaxed)).then_some(
+            "settling would crash this kernel (its ftrace jumps to ftrace_ops_list_func - 1: see the warning at load)",
+        )
+    }
+}
+
+/// Module init, before [`start`], on a kernel whose ftrace would jump into
+/// the byte before its list function (ftrace_jmp_hazard.rs): settling and
+/// releasing put rklp's handler and a direct call on one function for a
+/// while, and ftrace then calls both through that list function. `direct`
+/// becomes N (whatever insmod set) and refuses Y.
+pub(crate) fn forbid() {
+    crate::sys::param::with_param_lock(|| {
+        SETTLING_CRASHES.store(true, Ordering::Relaxed);
+        if DIRECT.swap(false, Ordering::Relaxed) {
+            pr_warn!(
+                "direct=N: functions stay on the handler (settling would crash this kernel)\n"
+            );
+        }
+    });
 }
 
 /// One batch: settles up to [`BATCH`] new functions, or detaches one batch

@@ -93,10 +93,20 @@ log "% rmmod rklp; insmod rklp.ko"
 rmmod rklp || fail "rmmod rklp"
 insmod $MODDIR/rklp.ko || fail "insmod rklp.ko"
 n=$(test_dmesg | grep -c "ftrace_ops_list_func is at an odd address")
+D=/sys/module/rklp/parameters/direct
 if ftrace_callbacks_jump; then
 	check_eq "rklp's warnings about ftrace's jump" "$n" 1
+	# Settling would put the handler and a direct call on one function:
+	# off, and Y refused with a message.
+	check_file $D N
+	log "% echo 1 > $D"
+	echo 1 >$D 2>/dev/null && fail "echo 1 > $D succeeded"
+	check_file $D N
+	test_dmesg | grep -q "rklp: direct: cannot be Y: settling would crash this kernel" ||
+		fail "no message for direct=1"
 else
 	check_eq "rklp's warnings about ftrace's jump" "$n" 0
+	check_file $D Y
 fi
 end_test
 
