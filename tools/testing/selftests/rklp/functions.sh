@@ -464,6 +464,16 @@ ftrace_sharing_crashes() {
 	return 0
 }
 
+# settling_crashes: true, and the case fails saying why, where
+# ftrace_callbacks_jump: rklp settles nothing there (direct=N, refusing Y:
+# src/settle.rs), since a function settling or released has rklp's handler
+# and a direct call at once, which ftrace calls through its list function.
+settling_crashes() {
+	ftrace_callbacks_jump || return 1
+	fail "not run: rklp settles nothing on this kernel (direct=N): its ftrace would jump into the byte before ftrace_ops_list_func, which two ftrace users on one function make it call. A kernel bug of builds with unaligned functions (gcc < 14 at -Os), not rklp's; see rklp.rst"
+	return 0
+}
+
 # ftrace_disable_supported: true if kernel.ftrace_enabled=0 still disables
 # ftrace (upstream's 7.x probe; 7.x deprecates the knob and refuses 0).
 ftrace_disable_supported() {

@@ -240,35 +240,39 @@ no_raw_address "shadow variables"
 end_test
 
 start_test "kernel log: a function refused a direct call is named by symbol"
-POC=/sys/module/rklp_direct_poc/parameters
-old_delay=$(cat $PARAMS/settle_delay_ms)
-echo 0 >$PARAMS/settle_delay_ms
-# rklp_bench_fn on rklp's handler, then another direct-call user on it (the
-# direct-call PoC's stub), then rklp settles: refused, with a message.
-echo 0 >$PARAMS/direct
-load_mod rklp_bench_target
-load_lp test_rklp_bench
-load_mod rklp_direct_poc
-echo stub >$POC/attach || fail "cannot attach the PoC's direct call"
-echo 1 >$PARAMS/direct
-load_lp rklp_sample
-loop_until "test_dmesg | grep -q 'cannot settle'" || fail "no 'cannot settle' message"
-line=$(test_dmesg | grep 'cannot settle')
-echo "# $line"
-echo "# rklp_bench_fn in /proc/kallsyms: $(grep ' rklp_bench_fn' /proc/kallsyms | head -n 1)"
-case "$line" in
-*"cannot settle rklp_bench_fn+0x"*"[rklp_bench_target] on a direct call"*) ;;
-*) fail "not named as symbol+offset: '$line'" ;;
-esac
-no_raw_address "direct calls"
-echo off >$POC/attach
-unload_mod rklp_direct_poc
-disable_lp rklp_sample
-disable_lp test_rklp_bench
-unload_mod rklp_sample
-unload_mod test_rklp_bench
-unload_mod rklp_bench_target
-echo "$old_delay" >$PARAMS/settle_delay_ms
+# Settling, and the PoC's direct call beside rklp's handler: not where
+# ftrace would jump into the byte before its list function (functions.sh).
+if ! settling_crashes; then
+	POC=/sys/module/rklp_direct_poc/parameters
+	old_delay=$(cat $PARAMS/settle_delay_ms)
+	echo 0 >$PARAMS/settle_delay_ms
+	# rklp_bench_fn on rklp's handler, then another direct-call user on it (the
+	# direct-call PoC's stub), then rklp settles: refused, with a message.
+	echo 0 >$PARAMS/direct
+	load_mod rklp_bench_target
+	load_lp test_rklp_bench
+	load_mod rklp_direct_poc
+	echo stub >$POC/attach || fail "cannot attach the PoC's direct call"
+	echo 1 >$PARAMS/direct
+	load_lp rklp_sample
+	loop_until "test_dmesg | grep -q 'cannot settle'" || fail "no 'cannot settle' message"
+	line=$(test_dmesg | grep 'cannot settle')
+	echo "# $line"
+	echo "# rklp_bench_fn in /proc/kallsyms: $(grep ' rklp_bench_fn' /proc/kallsyms | head -n 1)"
+	case "$line" in
+	*"cannot settle rklp_bench_fn+0x"*"[rklp_bench_target] on a direct call"*) ;;
+	*) fail "not named as symbol+offset: '$line'" ;;
+	esac
+	no_raw_address "direct calls"
+	echo off >$POC/attach
+	unload_mod rklp_direct_poc
+	disable_lp rklp_sample
+	disable_lp test_rklp_bench
+	unload_mod rklp_sample
+	unload_mod test_rklp_bench
+	unload_mod rklp_bench_target
+	echo "$old_delay" >$PARAMS/settle_delay_ms
+fi
 end_test
 
 echo "$ORIG_KICK_DELAY" >$RKLP_KICK_DELAY
