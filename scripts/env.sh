@@ -37,6 +37,8 @@ debug)
 	;;
 *) echo "rklp: unknown RKLP_FLAVOUR '$RKLP_FLAVOUR' (test or debug)" >&2; exit 2 ;;
 esac
+# 7.3: built at -O2, so that its functions are aligned (configs/rklp-7.3.config).
+[ "$RKLP_KERNEL" != 7.3 ] || RKLP_FRAGMENTS="$RKLP_FRAGMENTS $RKLP_ROOT/configs/rklp-7.3.config"
 # Where the modules are built: the tree itself for the test kernel, a copy
 # of it for the debug kernel and for every kernel but 6.12 (out-of-tree
 # builds write next to the sources).
