@@ -23,7 +23,17 @@ if [ "$RKLP_KERNEL" = debian-7.3 ]; then
 	# starts with an empty environment, so what Kbuild reads is passed).
 	kdir=$(cat "$KOUT/kdir")
 	in_chroot() { "$RKLP_ROOT/scripts/trixie-chroot.sh" run "$RKLP_MODDIR" "$KOUT" -- "$@"; }
-	kmake() { in_chroot env RKLP_DIR="$RKLP_MODDIR" RKLP_TEST_HOOKS="$RKLP_TEST_HOOKS" make -C "$kdir" "$@"; }
+	# Debian ships no samples: upstream's samples/livepatch from the same
+	# source, for upstream's builds (test-upstream.sh, test-compat.sh,
+	# below) and for rklp's (lp_samples/ takes its sources from here).
+	lps=$KOUT/samples/livepatch
+	lp_src=$(RKLP_KERNEL=7.3 "$RKLP_ROOT/scripts/build-kernel.sh" --print-src)/samples/livepatch
+	mkdir -p "$lps"
+	cp "$lp_src"/*.c "$lps/"
+	kmake() {
+		in_chroot env RKLP_DIR="$RKLP_MODDIR" RKLP_TEST_HOOKS="$RKLP_TEST_HOOKS" \
+			make -C "$kdir" RKLP_LP_SAMPLES_SRC="$lps" "$@"
+	}
 else
 	# shellcheck disable=SC2086
 	kmake() { make -C "$KOUT" $RKLP_MAKE_TOOLS "$@"; }
@@ -40,15 +50,10 @@ kmake M="$RKLP_MODDIR/tools/testing/selftests/rklp/test_modules/no_import" \
 [ -f "$RKLP_MODDIR/tools/testing/selftests/rklp/test_modules/no_import/test_rklp_no_import.ko" ] ||
 	{ echo "rklp: test_rklp_no_import.ko was not built"; exit 1; }
 if [ "$RKLP_KERNEL" = debian-7.3 ]; then
-	# Debian ships no samples: upstream's livepatch sample (test-upstream.sh)
-	# from the same source, out of tree.
-	lps=$KOUT/samples/livepatch
-	if [ ! -f "$lps/livepatch-sample.ko" ]; then
-		mkdir -p "$lps"
-		cp "$(RKLP_KERNEL=7.3 "$RKLP_ROOT/scripts/build-kernel.sh" --print-src)/samples/livepatch/livepatch-sample.c" "$lps/"
-		echo 'obj-m := livepatch-sample.o' >"$lps/Kbuild"
-		in_chroot make -C "$kdir" M="$lps" modules
-	fi
+	# Upstream's builds of its samples, out of tree (copied above).
+	# shellcheck disable=SC2012
+	echo "obj-m := $(ls "$lp_src" | sed -n 's/\.c$/.o/p' | tr '\n' ' ')" >"$lps/Kbuild"
+	in_chroot make -C "$kdir" M="$lps" modules
 fi
 echo "rklp: modules built in $(( SECONDS - start )) s"
 # The production rklp.ko has no test-only hooks, a test build has them.
