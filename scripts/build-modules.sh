@@ -57,7 +57,9 @@ if [ "$RKLP_KERNEL" = debian-7.3 ]; then
 fi
 echo "rklp: modules built in $(( SECONDS - start )) s"
 # The production rklp.ko has no test-only hooks, a test build has them.
-"$RKLP_ROOT/scripts/check-hooks.sh" "$RKLP_MODDIR/rklp.ko"
+kconfig=$KOUT/.config
+[ "$RKLP_KERNEL" != debian-7.3 ] || kconfig=$KOUT/config
+"$RKLP_ROOT/scripts/check-hooks.sh" "$RKLP_MODDIR/rklp.ko" "$kconfig"
 # A frame over 2 KB (e.g. a patch init that grows with its number of
 # functions) can overflow the 16 KB kernel stack: fail the build.
 "$RKLP_ROOT/scripts/check-frames.sh"
