@@ -222,21 +222,28 @@ case "$line" in
 esac
 ptr=$(echo "$line" | sed 's/.*<\([^,]*\),.*/\1/')
 echo "$ptr" | grep -Eq '^[0-9a-f]{16}$' || fail "pointer '$ptr' is not a %p hash"
-# The constructor's allocation failing (failslab, the N-th allocation of a
-# write): the other message.
-SF=/sys/module/rklp_test_shadow_fail/parameters
-load_mod rklp_test_shadow_fail
-n=1
-while [ $n -le 10 ] && ! test_dmesg | grep -q 'Failed to construct shadow variable'; do
-	./rklp_fail_write $n $SF/alloc 1 >/dev/null
-	n=$((n + 1))
-done
-line=$(test_dmesg | grep 'Failed to construct shadow variable' | head -n 1)
-echo "# $line"
-ptr=$(echo "$line" | sed 's/.*<\([^,]*\),.*/\1/')
-echo "$ptr" | grep -Eq '^[0-9a-f]{16}$' || fail "pointer '$ptr' is not a %p hash"
-unload_mod rklp_test_shadow_fail
 no_raw_address "shadow variables"
+end_test
+
+# The constructor's allocation failing (fail-nth, the N-th allocation of a
+# write): the other message. A case of its own: it needs fault injection,
+# which Debian's stock kernel lacks (skipped there, saying so).
+start_test "kernel log: a failed shadow variable constructor prints a hashed pointer"
+if has_config FAULT_INJECTION_DEBUG_FS; then
+	SF=/sys/module/rklp_test_shadow_fail/parameters
+	load_mod rklp_test_shadow_fail
+	n=1
+	while [ $n -le 10 ] && ! test_dmesg | grep -q 'Failed to construct shadow variable'; do
+		./rklp_fail_write $n $SF/alloc 1 >/dev/null
+		n=$((n + 1))
+	done
+	line=$(test_dmesg | grep 'Failed to construct shadow variable' | head -n 1)
+	echo "# $line"
+	ptr=$(echo "$line" | sed 's/.*<\([^,]*\),.*/\1/')
+	echo "$ptr" | grep -Eq '^[0-9a-f]{16}$' || fail "pointer '$ptr' is not a %p hash"
+	unload_mod rklp_test_shadow_fail
+	no_raw_address "shadow variables"
+fi
 end_test
 
 start_test "kernel log: a function refused a direct call is named by symbol"
