@@ -2,9 +2,11 @@
 # make check-all: everything CI checks, with the QEMU guests in parallel.
 #
 #   unit, model   host jobs (cargo test, spin), started at once
-#   kernels       the debug kernel, then the test kernel, each with its
-#                 modules, built (or taken from $RKLP_CACHE) one after the
-#                 other in the background
+#   kernels       the 6.12 debug kernel, the 6.12 test kernel, the 7.3 test
+#                 kernel and Debian's stock 7.3 kernel (not built: its
+#                 headers get the Rust artifacts), each with its modules,
+#                 built (or taken from $RKLP_CACHE) one after the other in
+#                 the background
 #   shards        the suites split into shards balanced by their recorded
 #                 per-script times (tools/testing/selftests/rklp/times.tsv),
 #                 one QEMU guest each, at most one per host core (one fewer
@@ -14,6 +16,8 @@
 #                   debug    the whole suite on the debug kernel
 #                   torture  CI's short fuzz/fault/torture run (test kernel,
 #                            SCALE=1 CYCLES=3 SEED=1)
+#                   7.3      the whole suite on the 7.3 test kernel
+#                   debian-7.3  the whole suite on Debian's stock 7.3 kernel
 #
 # Each guest's console goes to build/guest-<suite>-<shard>.log; a failure is
 # named by suite (kernel), shard and script. The table of times is rewritten
@@ -30,7 +34,8 @@
 # (the finished shards' guest time against their recorded time), and the
 # guard stops nothing before that (it only prints the margin).
 #
-# RKLP_SUITES (default "test debug torture") chooses the suites;
+# RKLP_SUITES (default "test debug torture 7.3 debian-7.3") chooses the
+# suites;
 # RKLP_PLAN_ONLY=1 prints the shard plan and stops;
 # RKLP_SHARD_TARGET (seconds, default 1200) the guest time a shard aims at:
 # each shard pays a boot (about a minute on the debug kernel under TCG
@@ -45,7 +50,7 @@ cd "$RKLP_ROOT" || exit 1
 BUILD=$RKLP_ROOT/build
 TIMES=$RKLP_ROOT/tools/testing/selftests/rklp/times.tsv
 OUT=$BUILD/check-all
-SUITES=${RKLP_SUITES:-test debug torture}
+SUITES=${RKLP_SUITES:-test debug torture 7.3 debian-7.3}
 SHARD_TARGET=${RKLP_SHARD_TARGET:-1200}
 SLOTS=$(nproc)
 DEADLINE=${RKLP_CI_DEADLINE:-}
@@ -58,7 +63,12 @@ T0=$SECONDS
 # modules for good, so they stay last), and the extra guest environment.
 # (torture: the test kernel in CI, see below; make torture runs it on the
 # debug kernel)
+# (7.3: the whole suite on the 7.3 test kernel; debian-7.3: the whole
+# suite on Debian's stock 7.3 kernel, modules built against its headers)
 suite_flavour() { case $1 in debug) echo debug ;; *) echo test ;; esac; }
+suite_kernel() { case $1 in 7.3 | debian-7.3) echo "$1" ;; *) echo 6.12 ;; esac; }
+# A target is what a guest boots: kernel and flavour, each built once.
+suite_target() { echo "$(suite_kernel "$1")-$(suite_flavour "$1")"; }
 suite_mode() { case $1 in torture) echo torture ;; *) echo check ;; esac; }
 suite_scripts() {
 	case $1 in
@@ -167,36 +177,43 @@ start_job() {
 	JOB_PID[$name]=$!
 }
 # The kernels one after the other (each build uses every core); each
-# flavour's modules right after its kernel. A ready-<flavour> file says the
-# flavour's guests can start.
-build_flavour() {
-	local f=$1 t
+# target's modules right after its kernel. A ready-<kernel>-<flavour> file
+# says the target's guests can start.
+build_target() {
+	local target=$1 k f t
+	k=${target%-*}
+	f=${target##*-}
 	t=$SECONDS
-	RKLP_FLAVOUR=$f "$RKLP_ROOT/scripts/build-kernel.sh" || return 1
-	echo "ci: kernel-$f took $((SECONDS - t)) s"
+	RKLP_KERNEL=$k RKLP_FLAVOUR=$f "$RKLP_ROOT/scripts/build-kernel.sh" || return 1
+	echo "ci: kernel-$target took $((SECONDS - t)) s"
 	t=$SECONDS
 	# A test build: rklp.ko with its test-only hooks (Kbuild), without the
 	# N-function benchmark modules (tools/bench/modules/Kbuild: no test
 	# loads them; 15 modules, 6 of them Rust, built while one guest at most
 	# runs).
-	RKLP_FLAVOUR=$f RKLP_TEST_HOOKS=1 RKLP_BENCH_NS= "$RKLP_ROOT/scripts/build-modules.sh" || return 1
-	echo "ci: modules-$f took $((SECONDS - t)) s"
-	touch "$OUT/ready-$f"
+	RKLP_KERNEL=$k RKLP_FLAVOUR=$f RKLP_TEST_HOOKS=1 RKLP_BENCH_NS= "$RKLP_ROOT/scripts/build-modules.sh" || return 1
+	echo "ci: modules-$target took $((SECONDS - t)) s"
+	touch "$OUT/ready-$target"
 }
+TARGETS=""
+for suite in $SUITES; do
+	t=$(suite_target "$suite")
+	case " $TARGETS " in *" $t "*) ;; *) TARGETS="$TARGETS $t" ;; esac
+done
 builds() {
-	local f t flavours=""
-	for suite in $SUITES; do
-		f=$(suite_flavour "$suite")
-		case " $flavours " in *" $f "*) ;; *) flavours="$flavours $f" ;; esac
-	done
+	local f t
 	# The rklp tool every guest runs (/bin/rklp), once, before the guests.
 	t=$SECONDS
-	"$RKLP_ROOT/scripts/build-tools.sh" || { echo "check-all: the rklp tool did not build"; touch "$OUT/failed-debug" "$OUT/failed-test"; return 1; }
+	"$RKLP_ROOT/scripts/build-tools.sh" || {
+		echo "check-all: the rklp tool did not build"
+		for t in $TARGETS; do touch "$OUT/failed-$t"; done
+		return 1
+	}
 	echo "ci: tools took $((SECONDS - t)) s"
 	# The debug kernel first: its guests are most of the work, and they
-	# run while the test kernel builds.
-	for f in debug test; do
-		case " $flavours " in *" $f "*) build_flavour $f || { touch "$OUT/failed-$f"; } ;; esac
+	# run while the others build.
+	for t in 6.12-debug 6.12-test 7.3-test debian-7.3-test; do
+		case " $TARGETS " in *" $t "*) build_target $t || { touch "$OUT/failed-$t"; } ;; esac
 	done
 	return 0
 }
@@ -221,8 +238,9 @@ start_job builds builds
 
 # --- shards --------------------------------------------------------------
 start_shard() {
-	local i=$1 suite=${SH_SUITE[$1]} f mode tests timeout_s
+	local i=$1 suite=${SH_SUITE[$1]} f k mode tests timeout_s
 	f=$(suite_flavour "$suite")
+	k=$(suite_kernel "$suite")
 	mode=$(suite_mode "$suite")
 	tests=$(echo "${SH_SCRIPTS[i]}" | tr ' ' ,)
 	# Four times the recorded time (guests compete for the host), at
@@ -236,13 +254,13 @@ start_shard() {
 	fi
 	SH_START[i]=$SECONDS
 	SH_STATE[i]=running
-	say "start ${SH_NAME[i]} ($f kernel, timeout ${timeout_s} s): ${SH_SCRIPTS[i]}"
+	say "start ${SH_NAME[i]} ($k $f kernel, timeout ${timeout_s} s): ${SH_SCRIPTS[i]}"
 	if [ "$mode" = torture ]; then
-		env RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
+		env RKLP_KERNEL=$k RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
 			RKLP_SEED=1 RKLP_SCALE=1 RKLP_CYCLES=3 "$RKLP_ROOT/scripts/run-guest.sh" torture \
 			>"$OUT/${SH_NAME[i]}.out" 2>&1 &
 	else
-		env RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
+		env RKLP_KERNEL=$k RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
 			RKLP_APPEND="$(suite_append "$suite")" \
 			"$RKLP_ROOT/scripts/run-guest.sh" check >"$OUT/${SH_NAME[i]}.out" 2>&1 &
 	fi
@@ -251,11 +269,13 @@ start_shard() {
 
 # The guest log of shard I (run-guest.sh's tag).
 shard_log() {
-	local i=$1 mode f tag
+	local i=$1 mode f k tag
 	mode=$(suite_mode "${SH_SUITE[i]}")
 	f=$(suite_flavour "${SH_SUITE[i]}")
+	k=$(suite_kernel "${SH_SUITE[i]}")
 	tag=$mode
 	[ "$f" = test ] || tag=$tag-$f
+	[ "$k" = 6.12 ] || tag=$tag-$k
 	echo "$BUILD/guest-$tag-${SH_NAME[i]}.log"
 }
 
@@ -397,7 +417,7 @@ while :; do
 		best=-1
 		for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
 			[ "${SH_STATE[i]}" = pending ] || continue
-			f=$(suite_flavour "${SH_SUITE[i]}")
+			f=$(suite_target "${SH_SUITE[i]}")
 			if [ -e "$OUT/failed-$f" ]; then SH_STATE[i]=notrun; continue; fi
 			[ -e "$OUT/ready-$f" ] || continue
 			if [ $best -lt 0 ] || [ "${SH_TIME[i]}" -gt "${SH_TIME[best]}" ]; then best=$i; fi
@@ -429,12 +449,12 @@ for name in unit model; do
 done
 echo "ci: unit:  $(grep -E '^test result:' "$OUT/unit.out" | tail -1)"
 echo "ci: model: $(grep -E '^(total|check.sh):' "$OUT/model.out" | tr '\n' ' ')"
-for f in debug test; do
-	[ ! -e "$OUT/failed-$f" ] || { echo "check-all: FAILED: the $f kernel or its modules did not build:"; tail -n 30 "$OUT/builds.out" | sed 's/^/check-all:   /'; }
+for t in $TARGETS; do
+	[ ! -e "$OUT/failed-$t" ] || { echo "check-all: FAILED: the $t kernel or its modules did not build:"; tail -n 30 "$OUT/builds.out" | sed 's/^/check-all:   /'; }
 done
 for ((i = 0; i < ${#SH_NAME[@]}; i++)); do
 	name=${SH_NAME[i]}
-	kernel=$(suite_flavour "${SH_SUITE[i]}")
+	kernel=$(suite_target "${SH_SUITE[i]}")
 	log=$(shard_log "$i")
 	if [ "${SH_STATE[i]}" = hung ]; then
 		fail=$((fail + 1))
