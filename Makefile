@@ -5,9 +5,12 @@
 #   make demo     install deps, build kernel + modules, show a live patch in QEMU
 #   make check    same set-up, then run the selftests in QEMU
 #   make check-debug  the selftests on the debug kernel (lockdep, KASAN, ...)
-#   make check-all  what CI runs: unit, model, the suite on the test and the
-#                 debug kernel and the short torture run, the QEMU guests in
-#                 parallel shards (scripts/check-all.sh)
+#   make check-sign  module signatures enforced: signed rklp.ko and patch
+#                 loaded, an unsigned one refused (configs/rklp-sig.config)
+#   make check-all  what CI runs: unit, model, the suite on the 6.12 test and
+#                 debug kernels, the 7.3 test kernel and Debian's stock 7.3
+#                 kernel, the signing test and the short torture run, the
+#                 QEMU guests in parallel shards (scripts/check-all.sh)
 #   make bench    same set-up, then benchmark rklp against upstream livepatch
 #                 (tools/bench; CSV in build/bench, plots and
 #                 Documentation/benchmarks.rst redrawn by tools/bench/plot.sh)
@@ -37,7 +40,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug check-all tools install man sign bench bench-quick bench-plot fuzz torture model clean fmt fmt-check unit
+.PHONY: all deps kernel modules demo check check-debug check-sign check-all tools install man sign bench bench-quick bench-plot fuzz torture model clean fmt fmt-check unit
 
 ifdef KDIR
 # Any prepared kernel build directory with Rust support (a built tree, or a
@@ -129,6 +132,15 @@ check-debug: deps tools
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/build-kernel.sh
 	@RKLP_FLAVOUR=debug RKLP_TEST_HOOKS=1 $(RKLP_DIR)/scripts/build-modules.sh
 	@RKLP_FLAVOUR=debug $(RKLP_DIR)/scripts/run-guest.sh check
+
+# Module signatures enforced (configs/rklp-sig.config: a test kernel that
+# trusts the key its build made): rklp.ko and the sample signed with
+# `make sign`, the guest booted with module.sig_enforce=1, test-signing.sh.
+check-sign: deps tools
+	@RKLP_FLAVOUR=sig $(RKLP_DIR)/scripts/build-kernel.sh
+	@RKLP_FLAVOUR=sig RKLP_TEST_HOOKS=1 $(RKLP_DIR)/scripts/build-modules.sh
+	@$(RKLP_DIR)/scripts/sign-modules.sh
+	@RKLP_FLAVOUR=sig RKLP_TESTS=test-signing.sh RKLP_APPEND="module.sig_enforce=1 $(RKLP_APPEND)" $(RKLP_DIR)/scripts/run-guest.sh check
 
 # Everything CI checks, in parallel guests (scripts/check-all.sh): builds
 # what is missing, then runs the shards; ends with "N passed, N failed".

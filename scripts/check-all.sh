@@ -18,6 +18,9 @@
 #                            SCALE=1 CYCLES=3 SEED=1)
 #                   7.3      the whole suite on the 7.3 test kernel
 #                   debian-7.3  the whole suite on Debian's stock 7.3 kernel
+#                   sig      the signing test (make check-sign): rklp.ko and
+#                            the sample signed by make sign with the key the
+#                            6.12 signing kernel trusts, module.sig_enforce=1
 #
 # Each guest's console goes to build/guest-<suite>-<shard>.log; a failure is
 # named by suite (kernel), shard and script. The table of times is rewritten
@@ -34,7 +37,7 @@
 # (the finished shards' guest time against their recorded time), and the
 # guard stops nothing before that (it only prints the margin).
 #
-# RKLP_SUITES (default "test debug torture 7.3 debian-7.3") chooses the
+# RKLP_SUITES (default "test debug torture 7.3 debian-7.3 sig") chooses the
 # suites;
 # RKLP_PLAN_ONLY=1 prints the shard plan and stops;
 # RKLP_SHARD_TARGET (seconds, default 1200) the guest time a shard aims at:
@@ -50,7 +53,7 @@ cd "$RKLP_ROOT" || exit 1
 BUILD=$RKLP_ROOT/build
 TIMES=$RKLP_ROOT/tools/testing/selftests/rklp/times.tsv
 OUT=$BUILD/check-all
-SUITES=${RKLP_SUITES:-test debug torture 7.3 debian-7.3}
+SUITES=${RKLP_SUITES:-test debug torture 7.3 debian-7.3 sig}
 SHARD_TARGET=${RKLP_SHARD_TARGET:-1200}
 SLOTS=$(nproc)
 DEADLINE=${RKLP_CI_DEADLINE:-}
@@ -65,7 +68,7 @@ T0=$SECONDS
 # debug kernel)
 # (7.3: the whole suite on the 7.3 test kernel; debian-7.3: the whole
 # suite on Debian's stock 7.3 kernel, modules built against its headers)
-suite_flavour() { case $1 in debug) echo debug ;; *) echo test ;; esac; }
+suite_flavour() { case $1 in debug | sig) echo "$1" ;; *) echo test ;; esac; }
 suite_kernel() { case $1 in 7.3 | debian-7.3) echo "$1" ;; *) echo 6.12 ;; esac; }
 # A target is what a guest boots: kernel and flavour, each built once.
 suite_target() { echo "$(suite_kernel "$1")-$(suite_flavour "$1")"; }
@@ -73,6 +76,7 @@ suite_mode() { case $1 in torture) echo torture ;; *) echo check ;; esac; }
 suite_scripts() {
 	case $1 in
 	torture) echo "test-fuzz.sh test-faults.sh test-torture.sh" ;;
+	sig) echo "test-signing.sh" ;;
 	*) sed -n '/^TESTS=/,/"}$/p' "$RKLP_ROOT/tools/testing/selftests/rklp/run_tests.sh" |
 		sed 's/^TESTS=\${TESTS:-"//; s/"}$//' | tr -s ' \t\n' ' ' ;;
 	esac
@@ -102,6 +106,7 @@ fi
 suite_append() {
 	case $1 in
 	debug) echo "rklp_failnth_stride=$DEBUG_FN_STRIDE rklp_failnth_first=$DEBUG_FN_FIRST" ;;
+	sig) echo "module.sig_enforce=1" ;;
 	esac
 }
 
@@ -193,6 +198,7 @@ build_target() {
 	# runs).
 	RKLP_KERNEL=$k RKLP_FLAVOUR=$f RKLP_TEST_HOOKS=1 RKLP_BENCH_NS= "$RKLP_ROOT/scripts/build-modules.sh" || return 1
 	echo "ci: modules-$target took $((SECONDS - t)) s"
+	[ "$f" != sig ] || "$RKLP_ROOT/scripts/sign-modules.sh" || return 1
 	touch "$OUT/ready-$target"
 }
 TARGETS=""
@@ -212,7 +218,7 @@ builds() {
 	echo "ci: tools took $((SECONDS - t)) s"
 	# The debug kernel first: its guests are most of the work, and they
 	# run while the others build.
-	for t in 6.12-debug 6.12-test 7.3-test debian-7.3-test; do
+	for t in 6.12-debug 6.12-test 7.3-test debian-7.3-test 6.12-sig; do
 		case " $TARGETS " in *" $t "*) build_target $t || { touch "$OUT/failed-$t"; } ;; esac
 	done
 	return 0

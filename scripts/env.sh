@@ -35,17 +35,20 @@ debug)
 	# KASAN with Rust needs a clang-built kernel on 6.12.
 	RKLP_MAKE_TOOLS="$RKLP_MAKE_TOOLS LLVM=-19"
 	;;
-*) echo "rklp: unknown RKLP_FLAVOUR '$RKLP_FLAVOUR' (test or debug)" >&2; exit 2 ;;
+# The signing test's kernel (make check-sign): module signatures, and a
+# key of its own that it trusts.
+sig) RKLP_FRAGMENTS="$RKLP_ROOT/configs/rklp-test.config $RKLP_ROOT/configs/rklp-sig.config" ;;
+*) echo "rklp: unknown RKLP_FLAVOUR '$RKLP_FLAVOUR' (test, debug or sig)" >&2; exit 2 ;;
 esac
 # 7.3: built at -O2, so that its functions are aligned (configs/rklp-7.3.config).
 [ "$RKLP_KERNEL" != 7.3 ] || RKLP_FRAGMENTS="$RKLP_FRAGMENTS $RKLP_ROOT/configs/rklp-7.3.config"
 # Where the modules are built: the tree itself for the test kernel, a copy
-# of it for the debug kernel and for every kernel but 6.12 (out-of-tree
-# builds write next to the sources).
+# of it for the other flavours (debug, sig) and for every kernel but 6.12
+# (out-of-tree builds write next to the sources).
 RKLP_KSUFFIX=""
 [ "$RKLP_KERNEL" = 6.12 ] || RKLP_KSUFFIX=-$RKLP_KERNEL
-if [ "$RKLP_FLAVOUR" = debug ]; then
-	RKLP_MODDIR=$RKLP_ROOT/build/debug-tree$RKLP_KSUFFIX
+if [ "$RKLP_FLAVOUR" != test ]; then
+	RKLP_MODDIR=$RKLP_ROOT/build/$RKLP_FLAVOUR-tree$RKLP_KSUFFIX
 elif [ "$RKLP_KERNEL" != 6.12 ]; then
 	RKLP_MODDIR=$RKLP_ROOT/build/tree$RKLP_KSUFFIX
 else
