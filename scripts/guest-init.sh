@@ -10,7 +10,7 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
-echo "rklp-guest: kernel $(uname -r), $(nproc) CPUs, mode '$rklp_mode'"
+echo "rklp-guest: kernel $(uname -r), $(nproc) CPUs, mode '$rklp_mode'${rklp_boot:+, boot $rklp_boot}"
 KMEMLEAK=/sys/kernel/debug/kmemleak
 # Debug kernel: forget what boot left behind, so the final scan reports only
 # what the run leaked.

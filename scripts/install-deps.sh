@@ -2,8 +2,9 @@
 # Install everything rklp needs on Debian 12 (bookworm): kernel source, a
 # rustc with rust-src, libclang, bindgen-cli, kernel build deps, QEMU from
 # bookworm-backports, a static busybox for the initramfs, spin (make model),
-# gnuplot (make bench draws its plots) and docutils' rst2man (make man: the
-# rklp tool's man page).
+# gnuplot (make bench draws its plots), docutils' rst2man (make man: the
+# rklp tool's man page) and e2fsprogs (mke2fs: the disk image
+# test-reboot.sh boots twice from, made without root).
 # Idempotent: a warm machine returns in about a second.
 set -euo pipefail
 
@@ -15,7 +16,7 @@ SUDO=""
 PKGS="linux-source-6.12 rustc-web rust-web-src libclang-19-dev flex bison bc
       libelf-dev libssl-dev cpio dwarves kmod rsync busybox-static xz-utils
       make gcc libc6-dev clang-19 lld-19 llvm-19 spin gnuplot-nox
-      python3-docutils"
+      python3-docutils e2fsprogs"
 
 missing=""
 for p in $PKGS; do

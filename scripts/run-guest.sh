@@ -11,6 +11,17 @@
 #                       host thread each: test-fork-storm.sh wants 4 or more)
 #   RKLP_APPEND="..."   extra kernel command-line options (e.g.
 #                       preempt=none; test-preempt.sh reads the mode)
+#   RKLP_DISK=IMG       a raw disk image the guest sees as /dev/vda
+#                       (virtio-blk); check runs get a fresh 32 MB ext2
+#                       image, build/disk-<tag>.img, on kernels with a
+#                       built-in block layer, virtio-blk and ext2 (the 7.3
+#                       test kernel), for test-reboot.sh
+# A check run boots the guest again, with the same disk, when a script
+# asks (test-reboot.sh: a patch installed on the disk, loaded by
+# rklp.service at the next boot): the guest prints "rklp-guest: boot
+# again: SCRIPT [OPTIONS]", and the next boot runs SCRIPT only, with
+# rklp_boot=N and OPTIONS on its kernel command line. All boots write to
+# the one log and count in the one result line.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 mode=${1:?usage: run-guest.sh demo|check|bench|fuzz|torture}
@@ -61,6 +72,12 @@ install -m 0755 "$RKLP_ROOT/scripts/demo.sh" "$root/rklp/demo.sh"
 # before this script; built here only if missing or older than its sources.
 "$RKLP_ROOT/scripts/build-tools.sh"
 install -m 0755 "$("$RKLP_ROOT/scripts/build-tools.sh" --print-bin)" "$root/bin/rklp"
+# rklp.service where 'make install' puts it (PREFIX=/usr/local), and the
+# tool where its ExecStart= looks for it: test-reboot.sh runs what the
+# unit runs at boot (the guest has no systemd).
+install -D -m 0644 "$RKLP_ROOT/tools/rklp-cli/rklp.service" "$root/usr/local/lib/systemd/system/rklp.service"
+mkdir -p "$root/usr/local/sbin"
+ln -s /bin/rklp "$root/usr/local/sbin/rklp"
 cp -r "$RKLP_ROOT/tools/testing/selftests/rklp" "$root/rklp/selftests"
 rm -rf "$root/rklp/selftests/test_modules" "$root/rklp/selftests/lp_samples" "$root"/rklp/selftests/*.[ch]
 # User-space helpers of the selftests: no compiler in the guest, so build
@@ -162,8 +179,27 @@ nokconfig=""
 for o in FAILSLAB FAULT_INJECTION_DEBUG_FS; do
 	grep -q "^CONFIG_$o=y" "$kconfig" || nokconfig="$nokconfig,$o"
 done
+# The disk test-reboot.sh boots twice from: built-in virtio-blk (on PCI)
+# and ext2 (the 7.3 test kernel; the 6.12 kernels have no block layer,
+# Debian's has virtio_blk and ext4 as modules only).
+nodisk=""
+for o in BLOCK VIRTIO_BLK EXT2_FS; do
+	grep -q "^CONFIG_$o=y" "$kconfig" || { nokconfig="$nokconfig,$o"; nodisk=1; }
+done
 [ -z "$nokconfig" ] || extra="$extra rklp_nokconfig=${nokconfig#,}"
-append="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS}${RKLP_BENCH:+ rklp_bench=$RKLP_BENCH}$bench_env tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen${RKLP_APPEND:+ $RKLP_APPEND}"
+disk=${RKLP_DISK:-}
+if [ -z "$disk" ] && [ "$mode" = check ] && [ -z "$nodisk" ]; then
+	# Made without root (e2fsprogs); the root directory root's, as the
+	# store's place on a real system.
+	disk=$BUILD/disk-$tag.img
+	rm -f "$disk"
+	mke2fs -q -t ext2 -F -E root_owner=0:0 "$disk" 32M
+fi
+drive=()
+[ -z "$disk" ] || drive=(-drive "file=$disk,format=raw,if=virtio")
+# (rklp_tests last: a later boot names its script there instead)
+append_base="console=ttyS0 panic=-1 oops=panic loglevel=4 rklp_mode=$mode${RKLP_BENCH:+ rklp_bench=$RKLP_BENCH}$bench_env tsc=reliable${khz:+ tsc_early_khz=$khz}$extra$gen${RKLP_APPEND:+ $RKLP_APPEND}"
+append="$append_base${RKLP_TESTS:+ rklp_tests=$RKLP_TESTS}"
 set +e
 # Single-threaded TCG by default: under multi-threaded TCG a vCPU has been
 # seen executing an int3 that ftrace's text_poke_bp() had already removed
@@ -175,21 +211,82 @@ tcg_thread=${RKLP_TCG_THREAD:-single}
 # seen looping in early boot on KASAN "wild-memory-access in
 # rcu_is_watching" reports (a timer interrupt during identify_boot_cpu(),
 # per-CPU address ff1100..., the LA57 direct map), never reaching its init.
-timeout "$timeout_s" qemu-system-x86_64 -accel tcg,thread=$tcg_thread -cpu max,la57=off -smp "$smp,sockets=$smp,cores=1" -m $mem \
-	-kernel "$kimage" -initrd "$BUILD/initrd-$tag.gz" \
-	-append "$append" -nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
-	sed -u 's/\r$//' | tee "$log" | {
-		case "$mode" in
-		demo) grep -v '^\[' ;;
-		bench) grep --line-buffered -E '^(#|bench:|rklp-guest)' ;;
-		*) grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest|kmemleak)' ;;
-		esac
-	}
-qrc=${PIPESTATUS[0]}
-set -e
+# boot_guest APPEND SECONDS: one boot, its console appended to the log;
+# QEMU's exit status (124: timed out).
+boot_guest() {
+	timeout "$2" qemu-system-x86_64 -accel tcg,thread=$tcg_thread -cpu max,la57=off -smp "$smp,sockets=$smp,cores=1" -m $mem \
+		-kernel "$kimage" -initrd "$BUILD/initrd-$tag.gz" "${drive[@]}" \
+		-append "$1" -nographic -no-reboot -monitor none -serial stdio </dev/null 2>&1 |
+		sed -u 's/\r$//' | tee -a "$log" | {
+			case "$mode" in
+			demo) grep -v '^\[' ;;
+			bench) grep --line-buffered -E '^(#|bench:|rklp-guest)' ;;
+			*) grep -E '^(TAP|ok |not ok |#|1\.\.|rklp-guest|kmemleak)' ;;
+			esac
+		}
+	return "${PIPESTATUS[0]}"
+}
+: >"$log"
+t_run=$SECONDS
+boot_guest "$append" "$timeout_s"
+qrc=$?
 if [ "$qrc" = 124 ]; then
 	echo "rklp: guest TIMED OUT after ${timeout_s}s"
 fi
+# The boots a script asks for (check runs; at most RKLP_MAX_BOOTS in all,
+# default 4; within the one timeout). grcs: each boot's "done rc=" (none:
+# it did not finish); reboot_err: why a boot asked for was not made.
+max_boots=${RKLP_MAX_BOOTS:-4}
+nboots=1
+boot_from=1
+grcs=""
+reboot_err=""
+reboot_script=""
+reboot_ms=0
+while :; do
+	b_grc=$(tail -n +"$boot_from" "$log" | sed -n 's/^rklp-guest: done rc=\([0-9]*\).*/\1/p' | tail -1)
+	grcs="$grcs ${b_grc:-none}"
+	[ "$mode" = check ] || break
+	req=$(tail -n +"$boot_from" "$log" | sed -n 's/^rklp-guest: boot again: //p')
+	[ -n "$req" ] || break
+	if [ "$(printf '%s\n' "$req" | wc -l)" != 1 ]; then
+		reboot_err="several scripts asked for another boot: $(printf '%s\n' "$req" | tr '\n' ';')"
+		break
+	fi
+	read -r script opts <<<"$req"
+	if ! [[ "$script" =~ ^test-[a-z0-9-]+\.sh$ && "$opts" =~ ^[A-Za-z0-9_.=,\ -]*$ ]]; then
+		reboot_err="bad request for another boot: '$req'"
+		break
+	fi
+	# A boot that crashed or did not finish ends the run (counted below).
+	[ "$qrc" = 0 ] && [ "${b_grc:-none}" = 0 ] || break
+	if [ $nboots -ge "$max_boots" ]; then
+		reboot_err="$script asked for boot $((nboots + 1)), past RKLP_MAX_BOOTS=$max_boots"
+		break
+	fi
+	left=$((timeout_s - (SECONDS - t_run)))
+	if [ $left -le 0 ]; then
+		reboot_err="no time left for boot $((nboots + 1)) ($script) in the ${timeout_s}s timeout"
+		break
+	fi
+	nboots=$((nboots + 1))
+	ntap=$(grep -cE '^(ok|not ok) [0-9]+ ' "$log")
+	echo "rklp: boot $nboots, from the same disk: $script${opts:+ with '$opts'}" | tee -a "$log"
+	boot_from=$(($(wc -l <"$log") + 1))
+	[ -n "$reboot_script" ] || reboot_ms=$(sed -n "s/^# script time: $script \([0-9]*\) ms\$/\1/p" "$log" | head -1)
+	reboot_script=$script
+	t_boot=$SECONDS
+	boot_guest "$append_base rklp_tests=$script rklp_boot=$nboots rklp_tap_count=$ntap${opts:+ $opts}" "$left"
+	qrc=$?
+	reboot_ms=$((${reboot_ms:-0} + (SECONDS - t_boot) * 1000))
+	if [ "$qrc" = 124 ]; then
+		echo "rklp: guest TIMED OUT in boot $nboots after ${timeout_s}s in all"
+	fi
+done
+# What the script cost, its later boots included (make check-all's table
+# of times takes a script's last "script time" line).
+[ -z "$reboot_script" ] || echo "# script time: $reboot_script $reboot_ms ms" >>"$log"
+set -e
 # What a kernel says when something is wrong: oopses and panics, WARN and
 # BUG, lockdep (WARNING: possible ..., inconsistent lock state, suspicious RCU
 # usage), KASAN and UBSAN, debugobjects, hung tasks, RCU stalls, lockups and
@@ -222,7 +319,11 @@ if [ "$tcg_thread" = multi ] && grep -q 'Oops: int3' "$log"; then
 	echo "rklp: splats of the QEMU multi-threaded TCG int3 artefact (at a __fentry__ site already nop, not rklp's): $int3_artefacts"
 	[ "$int3_artefacts" = 0 ] || grep -E -B2 -A14 'Oops: int3' "$log" | grep -E 'Oops|RIP|Code|Call Trace|^\[.*\] +[a-z_]' | head -12 | sed 's/^/rklp:   /'
 fi
-grc=$(sed -n 's/^rklp-guest: done rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
+# Every boot must have finished with rc=0: grc is the first that did not.
+grc=0
+for g in $grcs; do
+	[ "$g" = 0 ] || { grc=$g; break; }
+done
 if [ "$mode" = bench ]; then
 	# The CSV files the guest printed ("csv:<file>:<line>"), to
 	# build/bench/ (make bench-quick: build/bench-quick/), then the plots
@@ -255,6 +356,15 @@ if [ "$mode" = check ] || [ "$mode" = fuzz ] || [ "$mode" = torture ]; then
 	skip=$((skipped_ok + todo))   # KTAP TODO (known defects) count as skipped
 	[ "$grc" = 0 ] || fail=$((fail + 1))   # the guest died or its runner failed
 	[ $crashed = 0 ] || fail=$((fail + 1))
+	if [ -n "$reboot_err" ]; then
+		echo "rklp: FAILED: $reboot_err"
+		fail=$((fail + 1))
+	fi
+	# Each failed case, named by kernel and script.
+	awk -v k="$RKLP_FLAVOUR $RKLP_KERNEL" '
+		/^# selftests: rklp: / { s = $4 }
+		/^not ok [0-9]+ / && !/# TODO/ { printf "rklp: FAILED: %s kernel, %s: %s\n", k, s, $0 }
+	' "$log"
 	if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
 	[ "$fail" = 0 ] && [ "$grc" = 0 ]
 else

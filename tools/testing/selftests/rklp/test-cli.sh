@@ -356,7 +356,8 @@ end_test
 
 # Patches that survive reboots (issue 20): the install store and
 # 'load --all' (what rklp.service runs at boot). The guest's /var/lib is on
-# the initramfs; rklp.service itself is checked on the host (make unit).
+# the initramfs; rklp.service itself is checked on the host (make unit)
+# and across reboots from a disk image by test-reboot.sh.
 start_test "rklp tool: install, load --all in install order, uninstall"
 rel=$(uname -r)
 store=/var/lib/rklp/$rel
