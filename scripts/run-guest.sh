@@ -271,7 +271,7 @@ while :; do
 	fi
 	nboots=$((nboots + 1))
 	ntap=$(grep -cE '^(ok|not ok) [0-9]+ ' "$log")
-	echo "rklp: boot $nboots, from the same disk: $script${opts:+ with '$opts'}" | tee -a "$log"
+	echo "rklp: boot $nboots${disk:+, from the same disk}: $script${opts:+ with '$opts'}" | tee -a "$log"
 	boot_from=$(($(wc -l <"$log") + 1))
 	[ -n "$reboot_script" ] || reboot_ms=$(sed -n "s/^# script time: $script \([0-9]*\) ms\$/\1/p" "$log" | head -1)
 	reboot_script=$script

@@ -12,8 +12,8 @@
 # local-fs.target would before the unit) and boots the guest again, with
 # this script only, when it prints "rklp-guest: boot again: test-reboot.sh
 # [OPTIONS]"; $rklp_boot says which boot this is:
-#   boot 1: install three patches for this kernel and one for another
-#           release; nothing is loaded; unmount (sync, umount)
+#   boot 1: install three patches for this kernel, and one in another
+#           release's directory; nothing is loaded; unmount (sync, umount)
 #   boot 2: rklp.enable=0 on the kernel command line: the unit does not
 #           run, nothing is loaded; the store survived the reboot;
 #           'rklp uninstall' of one patch
@@ -39,7 +39,7 @@ dir=$STORE/$rel
 P1=test_rklp_livepatch
 P2=test_rklp_multi
 P3=rklp_sample
-# Installed for $OTHER only.
+# In $OTHER's directory only.
 PO=test_rklp_syscall
 
 CASE1="reboot, boot 1: rklp install stores the patches on the disk, loads nothing"
@@ -209,8 +209,16 @@ case $boot in
 		run_cli 0 install $MODDIR/$P2.ko
 		run_cli 0 install $MODDIR/$P3.ko
 		check_eq "install" "$out" "rklp: patch '$P3' installed for $rel as $dir/0003-$P3.ko"
-		run_cli 0 install --kernel $OTHER $MODDIR/$PO.ko
-		check_eq "install --kernel" "$out" "rklp: patch '$PO' installed for $OTHER as $STORE/$OTHER/0001-$PO.ko"
+		# Another release's directory (a machine with two kernels):
+		# install refuses a module built for this kernel there, so the
+		# file is put there by hand. It would load on this kernel: the
+		# directory is what keeps it out.
+		run_cli 1 install --kernel $OTHER $MODDIR/$PO.ko
+		check_eq "install --kernel $OTHER" "$out" "rklp: '$MODDIR/$PO.ko' (module '$PO') is built for kernel $rel (its vermagic), not $OTHER; nothing installed"
+		mkdir -p $STORE/$OTHER
+		cp $MODDIR/$PO.ko $STORE/$OTHER/0001-$PO.ko
+		run_cli 0 list --installed --kernel $OTHER
+		check_eq "list --installed --kernel $OTHER" "$out" "$PO order=1 loaded=- file=$STORE/$OTHER/0001-$PO.ko"
 		run_cli 0 list --installed
 		check_eq "list --installed" "$out" "$P1 order=1 loaded=0 file=$dir/0001-$P1.ko
 $P2 order=2 loaded=0 file=$dir/0002-$P2.ko
