@@ -199,6 +199,9 @@ read -r cmdline </proc/cmdline
 case $boot in
 1)
 	start_test "$CASE1"
+	# The mount point empty on the initramfs (test-cli.sh's store was
+	# there): what is under it after the umount was not on the disk.
+	store_mounted || rm -rf $STORE
 	if mount_store; then
 		# A reused image (RKLP_DISK): from an empty store.
 		for f in $STORE/*; do
