@@ -261,8 +261,9 @@ $P3 order=3 loaded=0 file=$dir/0003-$P3.ko"
 		check_eq "uninstall" "$out" "rklp: patch '$P2' uninstalled for $rel"
 		[ ! -e $dir/0002-$P2.ko ] || fail "$dir/0002-$P2.ko is still there"
 		run_cli 0 list --installed
+		# (order: the place in the load order; the file keeps its number)
 		check_eq "list --installed after uninstall" "$out" "$P1 order=1 loaded=0 file=$dir/0001-$P1.ko
-$P3 order=3 loaded=0 file=$dir/0003-$P3.ko"
+$P3 order=2 loaded=0 file=$dir/0003-$P3.ko"
 		umount_store
 	else
 		fail "the disk is not mounted (see the case before)"
@@ -291,7 +292,7 @@ rklp: patch '$P3' enabled"
 $P3 enabled=1 transition=0 replace=0"
 		run_cli 0 list --installed
 		check_eq "list --installed" "$out" "$P1 order=1 loaded=1 file=$dir/0001-$P1.ko
-$P3 order=3 loaded=1 file=$dir/0003-$P3.ko"
+$P3 order=2 loaded=1 file=$dir/0003-$P3.ko"
 	fi
 	# For the next case, before end_test's cleanup unloads the test
 	# modules: what else the unit loaded.
