@@ -193,7 +193,8 @@ if [ -z "$disk" ] && [ "$mode" = check ] && [ -z "$nodisk" ]; then
 	# store's place on a real system.
 	disk=$BUILD/disk-$tag.img
 	rm -f "$disk"
-	mke2fs -q -t ext2 -F -E root_owner=0:0 "$disk" 32M
+	truncate -s 32M "$disk"
+	mke2fs -q -t ext2 -F -E root_owner=0:0 "$disk"
 fi
 drive=()
 [ -z "$disk" ] || drive=(-drive "file=$disk,format=raw,if=virtio")
