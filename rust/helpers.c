@@ -8,6 +8,9 @@
 #include "compat.h"
 
 #include <linux/hardirq.h>
+#include <linux/kernel_read_file.h>
+#include <linux/sizes.h>
+#include <linux/vmalloc.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/rt.h>
 #include <linux/sched/signal.h>
@@ -207,6 +210,47 @@ bool rklp_coming_module_has_modinfo(struct module *mod, const char *entry)
 			return true;
 	}
 	return false;
+}
+
+bool rklp_coming_module_btf(struct module *mod, const void **data,
+			    unsigned int *size, const void **base,
+			    unsigned int *base_size)
+{
+#ifdef CONFIG_DEBUG_INFO_BTF_MODULES
+	/* The loader clears them once the module's init ran. */
+	if (mod->state != MODULE_STATE_COMING || !mod->btf_data)
+		return false;
+	*data = mod->btf_data;
+	*size = mod->btf_data_size;
+	*base = mod->btf_base_data;
+	*base_size = mod->btf_base_data_size;
+	return true;
+#else
+	return false;
+#endif
+}
+
+long rklp_read_module_btf(const char *name, void **buf)
+{
+	char path[32 + MODULE_NAME_LEN];
+	ssize_t ret;
+
+	*buf = NULL;
+	if (snprintf(path, sizeof(path), "/sys/kernel/btf/%s", name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	/* The file's size is the blob's: read whole (at most 64 MB). */
+	ret = kernel_read_file_from_path_initns(path, 0, buf, SZ_64M, NULL,
+						READING_UNKNOWN);
+	if (ret < 0) {
+		vfree(*buf);
+		*buf = NULL;
+	}
+	return ret;
+}
+
+void rklp_vfree(void *p)
+{
+	vfree(p);
 }
 
 bool rklp_module_name_at(struct module *(*module_address)(unsigned long),

@@ -33,6 +33,7 @@ mod module_events;
 mod patch;
 mod patch_modules;
 mod patch_state;
+mod proto;
 mod published;
 mod redirect;
 mod settle;

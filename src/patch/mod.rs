@@ -38,6 +38,9 @@ pub(crate) struct Func {
     pub(crate) ftrace_loc: usize,
     /// A dynamic no-op added by atomic replace: runs the original.
     pub(crate) nop: bool,
+    /// The replacement's recorded prototype (src/proto/), if the patch
+    /// module recorded one.
+    pub(crate) proto: Option<crate::proto::compare::Recorded>,
     /// This function's entry in the hash while patched.
     pub(crate) entry: Option<EntryId>,
     /// `<patch>/<object>/<func,sympos>/`.
@@ -89,6 +92,9 @@ pub(crate) struct Patch {
     pub(crate) immediate: bool,
     /// The system states this patch changes (system_state.rs).
     pub(crate) states: PatchStates,
+    /// The patch was told that the kernel has no BTF to check its
+    /// prototypes with (said once per patch).
+    pub(crate) no_btf_said: bool,
     /// A transition was forced while this patch existed: its module may
     /// still be in use and is never released.
     pub(crate) forced: bool,

@@ -112,11 +112,6 @@ impl<'a> Blob<'a> {
         Ok(blob)
     }
 
-    /// Number of types (ids), `void` not counted.
-    pub(crate) fn nr_types(&self) -> u32 {
-        self.nr_types
-    }
-
     /// Size of the string section (a split blob's names start after it).
     fn str_len(&self) -> u32 {
         self.strs.len() as u32
@@ -324,6 +319,21 @@ impl<'a> Btf<'a> {
             Ok(Some(t)) => self.name(t.name_off).unwrap_or(b""),
             _ => b"",
         }
+    }
+
+    /// The ids of the FUNC records called `name`, in the split part (a
+    /// module's own functions) or, without one, in the base: a walk of
+    /// every type, for a few names (many: [`Btf::sorted_funcs`]).
+    pub(crate) fn funcs_named<'s>(&'s self, name: &'s [u8]) -> impl Iterator<Item = u32> + 's {
+        let first = if self.has_split() {
+            self.split_start()
+        } else {
+            1
+        };
+        (first..=self.nr_types()).filter(move |&id| match self.type_by_id(id) {
+            Ok(Some(t)) => t.kind == KIND_FUNC && self.name(t.name_off) == Ok(name),
+            _ => false,
+        })
     }
 
     /// The FUNCs called `name` in `sorted` (from [`Btf::sorted_funcs`]).

@@ -267,9 +267,7 @@ pub(crate) fn compare_with(
 }
 
 /// Compares `rec` with the function called `name` in `b` (`sorted` from
-/// [`Btf::sorted_funcs`]). Where BTF has several functions of that name
-/// (static functions of different files), the prototype matches if it
-/// matches one of them; otherwise the first one's verdict is returned.
+/// [`Btf::sorted_funcs`]).
 pub(crate) fn compare(
     b: &Btf<'_>,
     sorted: &[u32],
@@ -280,8 +278,21 @@ pub(crate) fn compare(
     let FuncLookup::Found(start, end) = b.find_func(sorted, name) else {
         return Err(Unknown::NoFunc);
     };
+    compare_candidates(b, sorted[start..end].iter().copied(), rec, ptr_size)
+}
+
+/// Compares `rec` with the FUNCs `ids` (all of one name). Where BTF has
+/// several functions of that name (static functions of different files),
+/// the prototype matches if it matches one of them; otherwise the first
+/// one's verdict is returned.
+pub(crate) fn compare_candidates(
+    b: &Btf<'_>,
+    ids: impl Iterator<Item = u32>,
+    rec: &Recorded,
+    ptr_size: u32,
+) -> Result<Verdict, Unknown> {
     let mut first = None;
-    for &id in &sorted[start..end] {
+    for id in ids {
         let v = compare_with(b, id, rec, ptr_size)?;
         if v == Verdict::Match {
             return Ok(v);

@@ -399,3 +399,29 @@ fn host_vmlinux_btf() {
     };
     assert_eq!((recorded, btf), (INT, PTR));
 }
+
+/// The walk for a few names finds what the sorted list finds.
+#[test]
+fn linear_lookup_agrees_with_sorted() {
+    let b = base().build();
+    let base = Blob::parse(&b).unwrap();
+    let mut index = vec![0; Btf::index_len(&base, None)];
+    let bt = Btf::new(base, None, &mut index).unwrap();
+    let mut funcs = vec![0u32; bt.nr_types() as usize];
+    let sorted = bt.sorted_funcs(&mut funcs).unwrap();
+    for name in ["dup", "f2", "cmdline_proc_show", "printk_like", "nope", ""] {
+        let lin: Vec<u32> = bt.funcs_named(name.as_bytes()).collect();
+        let mut srt: Vec<u32> = match bt.find_func(sorted, name.as_bytes()) {
+            FuncLookup::Found(s, e) => sorted[s..e].to_vec(),
+            FuncLookup::NotFound => vec![],
+        };
+        srt.sort();
+        assert_eq!(lin, srt, "{name}");
+        for r in [rec(INT, &[PTR, PTR]), rec(VOID, &[ty(Kind::Int, 8), INT])] {
+            assert_eq!(
+                compare_candidates(&bt, lin.iter().copied(), &r, 8),
+                compare(&bt, sorted, name.as_bytes(), &r, 8)
+            );
+        }
+    }
+}
