@@ -99,7 +99,6 @@ fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<Patch>>) ->
             let protos = crate::proto::ProtoCheck {
                 patch: &patch.name,
                 coming: None,
-                no_btf_said: &mut patch.no_btf_said,
             };
             patch.objs[i].resolve(&st.kallsyms, protos)?;
         }

@@ -103,12 +103,7 @@ impl ModuleEvents for RklpModuleEvents {
         let mut res = Ok(());
         'outer: for p in st.patches.iter_mut() {
             let in_transition = st.transition.as_ref().is_some_and(|t| t.is_patch(p));
-            let Patch {
-                name,
-                objs,
-                no_btf_said,
-                ..
-            } = &mut **p;
+            let Patch { name, objs, .. } = &mut **p;
             for o in objs.iter_mut() {
                 if o.patched || !is_obj(&o.name, module) {
                     continue;
@@ -121,7 +116,6 @@ impl ModuleEvents for RklpModuleEvents {
                 let protos = crate::proto::ProtoCheck {
                     patch: name,
                     coming: Some(coming),
-                    no_btf_said,
                 };
                 let applied = match o.resolve(&st.kallsyms, protos) {
                     Err(e) => {

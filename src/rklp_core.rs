@@ -89,6 +89,7 @@ impl kernel::Module for Rklp {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
         let task_syms = sys::task::TaskSyms::resolve(&kallsyms)?;
+        proto::say_if_no_btf(&kallsyms);
         if ftrace_jmp_hazard::list_func_jumped(&kallsyms) {
             settle::forbid();
         }

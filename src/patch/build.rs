@@ -276,7 +276,6 @@ impl Patch {
                 states,
                 dir: None,
                 forced: false,
-                no_btf_said: false,
                 module: Some(module),
             },
             GFP_KERNEL,

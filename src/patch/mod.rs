@@ -92,9 +92,6 @@ pub(crate) struct Patch {
     pub(crate) immediate: bool,
     /// The system states this patch changes (system_state.rs).
     pub(crate) states: PatchStates,
-    /// The patch was told that the kernel has no BTF to check its
-    /// prototypes with (said once per patch).
-    pub(crate) no_btf_said: bool,
     /// A transition was forced while this patch existed: its module may
     /// still be in use and is never released.
     pub(crate) forced: bool,

@@ -36,19 +36,26 @@ pub(crate) struct ProtoCheck<'a> {
     /// The object's module in its COMING notifier (its BTF is readable
     /// only then: the loader drops it after the module's init).
     pub(crate) coming: Option<&'a ComingModule>,
-    /// Whether this patch was told that there is no BTF (said once per
-    /// patch).
-    pub(crate) no_btf_said: &'a mut bool,
 }
 
-/// A value for messages: "void", "a 4-byte integer".
+/// Says, once when rklp loads (so once per boot), if the kernel has no BTF:
+/// then no prototype is checked, and nothing more is said per patch.
+pub(crate) fn say_if_no_btf(ks: &Kallsyms) {
+    if kbtf::vmlinux(ks).is_none() {
+        pr_info!(
+            "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF): the prototypes of patches' functions could not be checked\n"
+        );
+    }
+}
+
+/// A value for messages: "void", "4-byte integer".
 struct Shown(Ty);
 
 impl core::fmt::Display for Shown {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self.0.kind {
             Kind::Void => f.write_str("void"),
-            k => write!(f, "a {}-byte {}", self.0.size, k.name()),
+            k => write!(f, "{}-byte {}", self.0.size, k.name()),
         }
     }
 }
@@ -84,14 +91,8 @@ impl Object {
         }
         let patch = c.patch;
         let objname = self.display_name();
+        // Said when rklp loaded (say_if_no_btf).
         let Some(vmlinux) = kbtf::vmlinux(ks) else {
-            if !*c.no_btf_said {
-                pr_info!(
-                    "patch '{}': the kernel has no BTF (CONFIG_DEBUG_INFO_BTF): prototypes could not be checked\n",
-                    patch
-                );
-                *c.no_btf_said = true;
-            }
             return Ok(());
         };
         let read;
@@ -232,7 +233,7 @@ impl Object {
                 recorded,
                 btf,
             } => pr_err!(
-                "patch '{}': function '{}' of '{}': argument {} of {} ('{}') is {} in the replacement, {} in the kernel's BTF\n",
+                "patch '{}': function '{}' of '{}': argument {} of {} ('{}'): {} in the replacement, {} in the kernel's BTF\n",
                 patch,
                 func,
                 objname,
@@ -243,7 +244,7 @@ impl Object {
                 Shown(btf)
             ),
             Verdict::Ret { recorded, btf } => pr_err!(
-                "patch '{}': function '{}' of '{}': the return value is {} in the replacement, {} in the kernel's BTF\n",
+                "patch '{}': function '{}' of '{}': return value: {} in the replacement, {} in the kernel's BTF\n",
                 patch,
                 func,
                 objname,
