@@ -114,7 +114,9 @@ fn recorded(
     Recorded::from_raw(p.nr_args, (p.ret.kind, p.ret.size), &args).map_err(|e| {
         let (what, n) = match e {
             BadRecord::TooManyArgs(n) => ("more arguments than a record holds", n as usize),
-            BadRecord::Kind(None, k) | BadRecord::Kind(Some(_), k) => ("an unknown kind", k as usize),
+            BadRecord::Kind(None, k) | BadRecord::Kind(Some(_), k) => {
+                ("an unknown kind", k as usize)
+            }
             BadRecord::Void(at) => ("a void argument", at.map_or(0, |i| i + 1)),
         };
         pr_err!(

@@ -84,7 +84,11 @@ impl<'a> Blob<'a> {
             return Err(BtfError::NotBtf);
         }
         let hdr_len = rd_u32(data, 4).ok_or(BtfError::NotBtf)? as usize;
-        let field = |at| rd_u32(data, at).map(|v| v as usize).ok_or(BtfError::BadHeader);
+        let field = |at| {
+            rd_u32(data, at)
+                .map(|v| v as usize)
+                .ok_or(BtfError::BadHeader)
+        };
         let (type_off, type_len) = (field(8)?, field(12)?);
         let (str_off, str_len) = (field(16)?, field(20)?);
         let section = |off: usize, len: usize| {

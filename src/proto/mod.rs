@@ -211,7 +211,14 @@ impl Object {
         Ok(())
     }
 
-    fn mismatch(b: &Btf<'_>, patch: &CStr, objname: &CStr, func: &CStr, rec: &Recorded, v: Verdict) {
+    fn mismatch(
+        b: &Btf<'_>,
+        patch: &CStr,
+        objname: &CStr,
+        func: &CStr,
+        rec: &Recorded,
+        v: Verdict,
+    ) {
         match v {
             Verdict::Match => {}
             Verdict::Arity {

@@ -152,7 +152,12 @@ fn matching_prototype() {
         Ok(Verdict::Match)
     );
     assert_eq!(
-        check(&b, None, "f2", &rec(VOID, &[ty(Kind::Int, 8), ty(Kind::Enum, 4)])),
+        check(
+            &b,
+            None,
+            "f2",
+            &rec(VOID, &[ty(Kind::Int, 8), ty(Kind::Enum, 4)])
+        ),
         Ok(Verdict::Match)
     );
 }
@@ -182,7 +187,12 @@ fn wrong_kind_and_arity() {
     let b = base().build();
     // An integer where the original takes a pointer.
     assert!(matches!(
-        check(&b, None, "cmdline_proc_show", &rec(INT, &[PTR, ty(Kind::Int, 8)])),
+        check(
+            &b,
+            None,
+            "cmdline_proc_show",
+            &rec(INT, &[PTR, ty(Kind::Int, 8)])
+        ),
         Ok(Verdict::Arg { index: 1, .. })
     ));
     // Return value: a pointer where the original returns int; void.
@@ -210,7 +220,12 @@ fn wrong_kind_and_arity() {
     );
     // A struct by value is not a pointer to it.
     assert!(matches!(
-        check(&b, None, "cmdline_proc_show", &rec(INT, &[ty(Kind::Struct, 8), PTR])),
+        check(
+            &b,
+            None,
+            "cmdline_proc_show",
+            &rec(INT, &[ty(Kind::Struct, 8), PTR])
+        ),
         Ok(Verdict::Arg { index: 0, .. })
     ));
     assert_eq!(
@@ -265,7 +280,12 @@ fn split_btf_of_a_module() {
         Ok(Verdict::Ret { .. })
     ));
     assert_eq!(
-        check(&bb, Some(&mb), "mod_fn2", &rec(VOID, &[ty(Kind::Int, 8), INT])),
+        check(
+            &bb,
+            Some(&mb),
+            "mod_fn2",
+            &rec(VOID, &[ty(Kind::Int, 8), INT])
+        ),
         Ok(Verdict::Match)
     );
     // Only the module's own functions are looked up in a module.
@@ -391,9 +411,16 @@ fn host_vmlinux_btf() {
         Ok(Verdict::Match)
     );
     // size_t strlen(const char *): a 4-byte argument is refused.
-    assert_eq!(check(&blob, None, "strlen", &rec(long, &[PTR])), Ok(Verdict::Match));
-    let Ok(Verdict::Arg { index: 0, recorded, btf, .. }) =
-        check(&blob, None, "strlen", &rec(long, &[INT]))
+    assert_eq!(
+        check(&blob, None, "strlen", &rec(long, &[PTR])),
+        Ok(Verdict::Match)
+    );
+    let Ok(Verdict::Arg {
+        index: 0,
+        recorded,
+        btf,
+        ..
+    }) = check(&blob, None, "strlen", &rec(long, &[INT]))
     else {
         panic!()
     };

@@ -13,7 +13,10 @@ include!("rklp_test.rs");
 
 #[no_mangle]
 extern "C" fn test_rklp_proto_size_show(m: *mut seq_file, _v: u32) -> c_int {
-    seq_line(m, c_str!("test_rklp_proto_size: this has been live patched"))
+    seq_line(
+        m,
+        c_str!("test_rklp_proto_size: this has been live patched"),
+    )
 }
 
 static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::vmlinux(&[KlpFunc::new(
