@@ -171,6 +171,10 @@ pub mod klp {
         Float = abi::RKLP_PROTO_FLOAT,
     }
 
+    /// What a prototype records of one argument or return value
+    /// (`struct rklp_proto_type`).
+    pub type ProtoType = abi::RklpProtoType;
+
     /// The recorded kind and size of `T`.
     pub const fn proto_type<T>(kind: ProtoKind) -> abi::RklpProtoType {
         abi::RklpProtoType {

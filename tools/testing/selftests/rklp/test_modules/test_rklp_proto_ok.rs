@@ -21,6 +21,14 @@ extern "C" fn test_rklp_proto_ok_sum(a: c_long, b: c_int) -> c_long {
     a + b as c_long + 1000
 }
 
+// A struct taken by value is declared so (compile-time check of the macro
+// and of what it records).
+rklp_by_value!(kernel::bindings::kuid_t, Struct);
+const _: () = {
+    let t = <kernel::bindings::kuid_t as klp::ProtoArg>::TYPE;
+    assert!(t.kind == klp::ProtoKind::Struct as u32 && t.size == 4);
+};
+
 static PATCH: KlpPatch = KlpPatch::new(&[
     KlpObject::vmlinux(&[KlpFunc::new(
         c_str!("cmdline_proc_show"),
