@@ -8,7 +8,7 @@
 #include "compat.h"
 
 #include <linux/hardirq.h>
-#include <linux/kernel_read_file.h>
+#include <linux/fs.h>
 #include <linux/sizes.h>
 #include <linux/vmalloc.h>
 #include <linux/rcupdate.h>
@@ -233,19 +233,45 @@ bool rklp_coming_module_btf(struct module *mod, const void **data,
 long rklp_read_module_btf(const char *name, void **buf)
 {
 	char path[32 + MODULE_NAME_LEN];
-	ssize_t ret;
+	struct file *file;
+	loff_t size, pos = 0;
+	ssize_t n = 0;
+	void *b;
 
 	*buf = NULL;
 	if (snprintf(path, sizeof(path), "/sys/kernel/btf/%s", name) >= sizeof(path))
 		return -ENAMETOOLONG;
-	/* The file's size is the blob's: read whole (at most 64 MB). */
-	ret = kernel_read_file_from_path_initns(path, 0, buf, SZ_64M, NULL,
-						READING_UNKNOWN);
-	if (ret < 0) {
-		vfree(*buf);
-		*buf = NULL;
+	/*
+	 * Opened and read as a plain file: kernel_read_file() would run the
+	 * LSMs' kernel_read_file hooks, and IPE (Debian's 7.3 has it) warns
+	 * with a stack trace for a READING_UNKNOWN read. The file's size is
+	 * the blob's (at most 64 MB here).
+	 */
+	file = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	size = i_size_read(file_inode(file));
+	if (size <= 0 || size > SZ_64M) {
+		filp_close(file, NULL);
+		return size <= 0 ? -ENODATA : -EFBIG;
 	}
-	return ret;
+	b = vmalloc(size);
+	if (!b) {
+		filp_close(file, NULL);
+		return -ENOMEM;
+	}
+	while (pos < size) {
+		n = kernel_read(file, b + pos, size - pos, &pos);
+		if (n <= 0)
+			break;
+	}
+	filp_close(file, NULL);
+	if (pos != size) {
+		vfree(b);
+		return n < 0 ? n : -EIO;
+	}
+	*buf = b;
+	return size;
 }
 
 void rklp_vfree(void *p)
