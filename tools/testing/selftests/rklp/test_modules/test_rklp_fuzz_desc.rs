@@ -31,6 +31,10 @@ mod abi {
 }
 use abi::{RklpCallbacks, RklpFuncDesc, RklpObjectDesc, RklpPatchDesc, RklpState};
 
+// The same function as api.rs's `klp::raw::rklp_enable_patch`, with this
+// module's own copy of the descriptor types (the same abi.rs): rustc's
+// structural comparison does not see through the prototype records' arrays.
+#[allow(clashing_extern_declarations)]
 extern "C" {
     fn rklp_enable_patch(module: *mut c_void, desc: *const RklpPatchDesc) -> i32;
 }
