@@ -8,6 +8,9 @@
 #include "compat.h"
 
 #include <linux/hardirq.h>
+#include <linux/fs.h>
+#include <linux/sizes.h>
+#include <linux/vmalloc.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/rt.h>
 #include <linux/sched/signal.h>
@@ -207,6 +210,73 @@ bool rklp_coming_module_has_modinfo(struct module *mod, const char *entry)
 			return true;
 	}
 	return false;
+}
+
+bool rklp_coming_module_btf(struct module *mod, const void **data,
+			    unsigned int *size, const void **base,
+			    unsigned int *base_size)
+{
+#ifdef CONFIG_DEBUG_INFO_BTF_MODULES
+	/* The loader clears them once the module's init ran. */
+	if (mod->state != MODULE_STATE_COMING || !mod->btf_data)
+		return false;
+	*data = mod->btf_data;
+	*size = mod->btf_data_size;
+	*base = mod->btf_base_data;
+	*base_size = mod->btf_base_data_size;
+	return true;
+#else
+	return false;
+#endif
+}
+
+long rklp_read_module_btf(const char *name, void **buf)
+{
+	char path[32 + MODULE_NAME_LEN];
+	struct file *file;
+	loff_t size, pos = 0;
+	ssize_t n = 0;
+	void *b;
+
+	*buf = NULL;
+	if (snprintf(path, sizeof(path), "/sys/kernel/btf/%s", name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	/*
+	 * Opened and read as a plain file: kernel_read_file() would run the
+	 * LSMs' kernel_read_file hooks, and IPE (Debian's 7.3 has it) warns
+	 * with a stack trace for a READING_UNKNOWN read. The file's size is
+	 * the blob's (at most 64 MB here).
+	 */
+	file = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	size = i_size_read(file_inode(file));
+	if (size <= 0 || size > SZ_64M) {
+		filp_close(file, NULL);
+		return size <= 0 ? -ENODATA : -EFBIG;
+	}
+	b = vmalloc(size);
+	if (!b) {
+		filp_close(file, NULL);
+		return -ENOMEM;
+	}
+	while (pos < size) {
+		n = kernel_read(file, b + pos, size - pos, &pos);
+		if (n <= 0)
+			break;
+	}
+	filp_close(file, NULL);
+	if (pos != size) {
+		vfree(b);
+		return n < 0 ? n : -EIO;
+	}
+	*buf = b;
+	return size;
+}
+
+void rklp_vfree(void *p)
+{
+	vfree(p);
 }
 
 bool rklp_module_name_at(struct module *(*module_address)(unsigned long),

@@ -5,6 +5,7 @@
 //! Everything outside `rust/` uses the safe types exported from here.
 
 pub(crate) mod bindings;
+pub(crate) mod btf;
 pub(crate) mod direct;
 pub(crate) mod ftrace;
 pub(crate) mod irq;

@@ -30,6 +30,12 @@ impl ComingModule {
         self.module as usize
     }
 
+    /// The module, for helpers of the thin layer that may read a COMING
+    /// module's fields (rust/btf.rs).
+    pub(super) fn as_ptr(&self) -> *mut super::bindings::module {
+        self.module
+    }
+
     /// Whether the module's .modinfo has the entry `entry` (`"tag=value"`,
     /// as `modinfo` prints `tag: value`). The loader does not keep
     /// .modinfo: this can be asked only now.

@@ -28,8 +28,21 @@ const _: () = {
         c::rklp_func_desc,
         old_name,
         new_func,
-        old_sympos
+        old_sympos,
+        proto
     );
+    same_layout!(abi::RklpProtoType, c::rklp_proto_type, kind, size);
+    same_layout!(abi::RklpProto, c::rklp_proto, nr_args, ret, args);
+    assert!(abi::RKLP_PROTO_MAX_ARGS == c::RKLP_PROTO_MAX_ARGS as usize);
+    assert!(abi::RKLP_PROTO_VOID == c::RKLP_PROTO_VOID);
+    assert!(abi::RKLP_PROTO_INT == c::RKLP_PROTO_INT);
+    assert!(abi::RKLP_PROTO_PTR == c::RKLP_PROTO_PTR);
+    assert!(abi::RKLP_PROTO_STRUCT == c::RKLP_PROTO_STRUCT);
+    assert!(abi::RKLP_PROTO_UNION == c::RKLP_PROTO_UNION);
+    assert!(abi::RKLP_PROTO_ENUM == c::RKLP_PROTO_ENUM);
+    assert!(abi::RKLP_PROTO_FLOAT == c::RKLP_PROTO_FLOAT);
+    // ABI 4's function descriptor is ABI 5's without `proto`.
+    assert!(size_of::<abi::RklpFuncDescV4>() == offset_of!(abi::RklpFuncDesc, proto));
     same_layout!(
         abi::RklpCallbacks,
         c::rklp_callbacks,
@@ -72,7 +85,7 @@ const _: () = {
 };
 
 pub(crate) use abi::{
-    RklpCallbacks, RklpPatchDesc, RklpState, RKLP_ABI_VERSION, RKLP_PATCH_IMMEDIATE,
+    RklpCallbacks, RklpPatchDesc, RklpProto, RklpState, RKLP_ABI_VERSION, RKLP_PATCH_IMMEDIATE,
     RKLP_PATCH_KNOWN_FLAGS, RKLP_PATCH_REPLACE,
 };
 
@@ -86,11 +99,58 @@ pub(crate) struct PatchDesc<'a> {
     desc: &'a abi::RklpPatchDesc,
 }
 
+/// An object's function descriptors, in the layout of the patch's ABI.
+#[derive(Clone, Copy)]
+enum Funcs<'a> {
+    /// ABI 4: no recorded prototypes.
+    V4(&'a [abi::RklpFuncDescV4]),
+    /// The current ABI.
+    Current(&'a [abi::RklpFuncDesc]),
+}
+
+impl<'a> Funcs<'a> {
+    /// The functions of object `o` of a descriptor of `abi_version`.
+    ///
+    /// # Safety
+    ///
+    /// As [`slice`], for `o.funcs` read as an array of the version's
+    /// function descriptors.
+    unsafe fn of(o: &abi::RklpObjectDesc, abi_version: u32) -> Result<Self> {
+        Ok(if abi_version == abi::RKLP_ABI_VERSION_MIN {
+            // SAFETY: an ABI 4 descriptor's array (contract).
+            Funcs::V4(unsafe { slice(o.funcs.cast(), o.nr_funcs, abi::RKLP_MAX_FUNCS) }?)
+        } else {
+            // SAFETY: per the contract.
+            Funcs::Current(unsafe { slice(o.funcs, o.nr_funcs, abi::RKLP_MAX_FUNCS) }?)
+        })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Funcs::V4(f) => f.len(),
+            Funcs::Current(f) => f.len(),
+        }
+    }
+
+    /// Function `i`'s (name, replacement, sympos, prototype).
+    fn get(&self, i: usize) -> (*const u8, *const u8, usize, *const abi::RklpProto) {
+        match self {
+            Funcs::V4(f) => (
+                f[i].old_name,
+                f[i].new_func,
+                f[i].old_sympos,
+                core::ptr::null(),
+            ),
+            Funcs::Current(f) => (f[i].old_name, f[i].new_func, f[i].old_sympos, f[i].proto),
+        }
+    }
+}
+
 /// A view of one object descriptor.
 pub(crate) struct ObjectDesc<'a> {
     /// Module name; `None` for vmlinux.
     pub(crate) name: Option<&'a CStr>,
-    funcs: &'a [abi::RklpFuncDesc],
+    funcs: Funcs<'a>,
     syms: &'a [abi::RklpSymDesc],
     /// Callbacks (code in the patch module, pinned with the patch).
     pub(crate) callbacks: abi::RklpCallbacks,
@@ -125,6 +185,8 @@ pub(crate) struct FuncDesc<'a> {
     pub(crate) new_func: usize,
     /// Occurrence of `old_name` in the object (0: must be unique).
     pub(crate) old_sympos: usize,
+    /// The replacement's recorded prototype (ABI 5), if any.
+    pub(crate) proto: Option<&'a abi::RklpProto>,
 }
 
 /// Builds a slice from a C array, refusing null pointers for non-empty ones
@@ -194,10 +256,11 @@ impl<'a> PatchDesc<'a> {
     pub(crate) unsafe fn from_raw(desc: *const abi::RklpPatchDesc) -> Result<Self> {
         // SAFETY: valid or null per the contract.
         let desc = unsafe { desc.as_ref() }.ok_or(EINVAL)?;
-        if desc.abi_version != RKLP_ABI_VERSION {
+        if desc.abi_version != RKLP_ABI_VERSION && desc.abi_version != abi::RKLP_ABI_VERSION_MIN {
             pr_err!(
-                "patch ABI version {} not supported (rklp speaks {})\n",
+                "patch ABI version {} not supported (rklp speaks {} and {})\n",
                 desc.abi_version,
+                abi::RKLP_ABI_VERSION_MIN,
                 RKLP_ABI_VERSION
             );
             return Err(EINVAL);
@@ -273,10 +336,12 @@ impl<'a> PatchDesc<'a> {
                 );
                 return Err(EINVAL);
             }
-            // SAFETY: per the contract; checked for null and bounded.
-            let funcs = unsafe { slice(o.funcs, o.nr_funcs, abi::RKLP_MAX_FUNCS) }?;
-            for (j, f) in funcs.iter().enumerate() {
-                if f.old_name.is_null() || f.new_func.is_null() {
+            // SAFETY: per the contract (an array of the descriptor's
+            // version); checked for null and bounded.
+            let funcs = unsafe { Funcs::of(o, desc.abi_version) }?;
+            for j in 0..funcs.len() {
+                let (old_name, new_func, _, _) = funcs.get(j);
+                if old_name.is_null() || new_func.is_null() {
                     pr_err!(
                         "patch descriptor: object {} function {}: null name or replacement\n",
                         i,
@@ -285,7 +350,7 @@ impl<'a> PatchDesc<'a> {
                     return Err(EINVAL);
                 }
                 // SAFETY: non-null, readable up to its NUL (contract).
-                if unsafe { bounded_cstr(f.old_name, abi::RKLP_KSYM_NAME_LEN) }.is_none() {
+                if unsafe { bounded_cstr(old_name, abi::RKLP_KSYM_NAME_LEN) }.is_none() {
                     pr_err!(
                         "patch descriptor: object {} function {}: name not NUL-terminated within {} bytes\n",
                         i,
@@ -297,6 +362,11 @@ impl<'a> PatchDesc<'a> {
             }
         }
         Ok(Self { desc })
+    }
+
+    /// The descriptor's ABI version (current or [`RKLP_ABI_VERSION_MIN`]).
+    pub(crate) fn abi_version(&self) -> u32 {
+        self.desc.abi_version
     }
 
     /// `RKLP_PATCH_*` flags.
@@ -321,12 +391,13 @@ impl<'a> PatchDesc<'a> {
         // SAFETY: checked in `from_raw` (type invariant).
         let objs =
             unsafe { slice(self.desc.objs, self.desc.nr_objs, abi::RKLP_MAX_OBJS) }.unwrap_or(&[]);
-        objs.iter().map(|o| ObjectDesc {
+        let version = self.desc.abi_version;
+        objs.iter().map(move |o| ObjectDesc {
             // SAFETY: a non-null name was found terminated within the bound
             // in `from_raw` (type invariant); a null one is vmlinux.
             name: unsafe { nonnull_cstr(o.name, abi::RKLP_MODULE_NAME_LEN) },
             // SAFETY: checked in `from_raw` (type invariant).
-            funcs: unsafe { slice(o.funcs, o.nr_funcs, abi::RKLP_MAX_FUNCS) }.unwrap_or(&[]),
+            funcs: unsafe { Funcs::of(o, version) }.unwrap_or(Funcs::Current(&[])),
             // SAFETY: checked in `from_raw` (type invariant).
             syms: unsafe { slice(o.syms, o.nr_syms, abi::RKLP_MAX_SYMS) }.unwrap_or(&[]),
             callbacks: o.callbacks,
@@ -359,13 +430,21 @@ impl<'a> ObjectDesc<'a> {
 
     /// The functions.
     pub(crate) fn funcs(&self) -> impl Iterator<Item = FuncDesc<'a>> + 'a {
-        self.funcs.iter().map(|f| FuncDesc {
-            // SAFETY: non-null and terminated within the bound (checked in
-            // `from_raw`, type invariant of `PatchDesc`).
-            old_name: unsafe { nonnull_cstr(f.old_name, abi::RKLP_KSYM_NAME_LEN) }
-                .unwrap_or(kernel::c_str!("")),
-            new_func: f.new_func as usize,
-            old_sympos: f.old_sympos,
+        let funcs = self.funcs;
+        (0..funcs.len()).map(move |i| {
+            let (old_name, new_func, old_sympos, proto) = funcs.get(i);
+            FuncDesc {
+                // SAFETY: non-null and terminated within the bound (checked
+                // in `from_raw`, type invariant of `PatchDesc`).
+                old_name: unsafe { nonnull_cstr(old_name, abi::RKLP_KSYM_NAME_LEN) }
+                    .unwrap_or(kernel::c_str!("")),
+                new_func: new_func as usize,
+                old_sympos,
+                // SAFETY: a non-null `proto` points to a prototype record
+                // valid for `'a` (the C API's contract, type invariant of
+                // `PatchDesc`); its fields are checked when it is copied.
+                proto: unsafe { proto.as_ref() },
+            }
         })
     }
 }

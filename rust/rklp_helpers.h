@@ -80,6 +80,19 @@ struct module *rklp_module_of_text(struct module *(*text_address)(unsigned long)
  * @entry ("tag=value"). Only then: the loader does not keep .modinfo.
  */
 bool rklp_coming_module_has_modinfo(struct module *mod, const char *entry);
+
+/*
+ * BTF (rust/btf.rs): a COMING module's .BTF and .BTF.base as the loader
+ * holds them (until its init ran; false without them or without
+ * CONFIG_DEBUG_INFO_BTF_MODULES), and a loaded module's BTF read from
+ * /sys/kernel/btf/<name> into a vmalloc()ed buffer (freed with
+ * rklp_vfree()).
+ */
+bool rklp_coming_module_btf(struct module *mod, const void **data,
+			    unsigned int *size, const void **base,
+			    unsigned int *base_size);
+long rklp_read_module_btf(const char *name, void **buf);
+void rklp_vfree(void *p);
 /* Whether @addr is in a module; if so, its name (NUL-terminated, cut to
  * @len bytes) goes to @buf. @module_address is __module_address(), resolved
  * through kallsyms (not exported). */

@@ -96,7 +96,11 @@ fn enable(st: &mut CoreState, root: &KobjDir, slot: &mut Option<KBox<Patch>>) ->
     // Resolve every loaded object before touching anything.
     for i in 0..patch.objs.len() {
         if st.gone.object_loaded(&st.kallsyms, &patch.objs[i]) {
-            patch.objs[i].resolve(&st.kallsyms)?;
+            let protos = crate::proto::ProtoCheck {
+                patch: &patch.name,
+                coming: None,
+            };
+            patch.objs[i].resolve(&st.kallsyms, protos)?;
         }
     }
     patch.check_no_duplicate_locations()?;

@@ -113,7 +113,11 @@ impl ModuleEvents for RklpModuleEvents {
                     &**name,
                     module
                 );
-                let applied = match o.resolve(&st.kallsyms) {
+                let protos = crate::proto::ProtoCheck {
+                    patch: name,
+                    coming: Some(coming),
+                };
+                let applied = match o.resolve(&st.kallsyms, protos) {
                     Err(e) => {
                         pr_warn!(
                             "failed to initialize patch '{}' for module '{}' ({})\n",

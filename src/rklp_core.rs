@@ -33,6 +33,7 @@ mod module_events;
 mod patch;
 mod patch_modules;
 mod patch_state;
+mod proto;
 mod published;
 mod redirect;
 mod settle;
@@ -88,6 +89,7 @@ impl kernel::Module for Rklp {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
         let task_syms = sys::task::TaskSyms::resolve(&kallsyms)?;
+        proto::say_if_no_btf(&kallsyms);
         if ftrace_jmp_hazard::list_func_jumped(&kallsyms) {
             settle::forbid();
         }

@@ -8,8 +8,15 @@
 // typed `KlpPatch` API in `api.rs` wraps them (its static tables are arrays
 // of them), and rklp copies what it needs at registration.
 
-/// Version of the descriptor layout below; rklp refuses any other.
-pub const RKLP_ABI_VERSION: u32 = 4;
+/// Version of the descriptor layout below. rklp also reads descriptors of
+/// [`RKLP_ABI_VERSION_MIN`] (patch modules built before the current
+/// layout) and refuses any other.
+pub const RKLP_ABI_VERSION: u32 = 5;
+
+/// Oldest descriptor layout rklp still reads: ABI 4, whose function
+/// descriptors are [`RklpFuncDescV4`] (no recorded prototype; such
+/// patches are not type-checked).
+pub const RKLP_ABI_VERSION_MIN: u32 = 4;
 
 /// One function to replace (`struct rklp_func_desc`).
 #[repr(C)]
@@ -21,6 +28,63 @@ pub struct RklpFuncDesc {
     /// Which occurrence of `old_name` in the object's kallsyms (1-based);
     /// 0 means the name must be unique.
     pub old_sympos: usize,
+    /// The replacement's prototype as its patch module was compiled with
+    /// it (ABI 5); null if not recorded (then it is not checked).
+    pub proto: *const RklpProto,
+}
+
+/// A function descriptor of ABI 4 (`RklpFuncDesc` without `proto`).
+#[repr(C)]
+pub struct RklpFuncDescV4 {
+    /// As [`RklpFuncDesc::old_name`].
+    pub old_name: *const u8,
+    /// As [`RklpFuncDesc::new_func`].
+    pub new_func: *const u8,
+    /// As [`RklpFuncDesc::old_sympos`].
+    pub old_sympos: usize,
+}
+
+/// `RklpProtoType::kind`: no type (a return value of `void`).
+pub const RKLP_PROTO_VOID: u32 = 1;
+/// An integer (signed or not, `bool` and `char` included).
+pub const RKLP_PROTO_INT: u32 = 2;
+/// A pointer (to data or to a function).
+pub const RKLP_PROTO_PTR: u32 = 3;
+/// A struct passed by value.
+pub const RKLP_PROTO_STRUCT: u32 = 4;
+/// A union passed by value.
+pub const RKLP_PROTO_UNION: u32 = 5;
+/// An enum (C passes it as an integer of its size: rklp takes an enum and
+/// an integer of the same size as the same class).
+pub const RKLP_PROTO_ENUM: u32 = 6;
+/// A floating-point number.
+pub const RKLP_PROTO_FLOAT: u32 = 7;
+
+/// Most arguments a recorded prototype describes.
+pub const RKLP_PROTO_MAX_ARGS: usize = 12;
+
+/// The kind and size of one argument or return value
+/// (`struct rklp_proto_type`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RklpProtoType {
+    /// `RKLP_PROTO_*`.
+    pub kind: u32,
+    /// Size in bytes (0 for `void`).
+    pub size: u32,
+}
+
+/// A replacement's prototype, recorded when its patch module was compiled
+/// (`struct rklp_proto`): rklp compares it with the original function's
+/// BTF prototype where the kernel has BTF.
+#[repr(C)]
+pub struct RklpProto {
+    /// Number of arguments (at most [`RKLP_PROTO_MAX_ARGS`]).
+    pub nr_args: u32,
+    /// The return value.
+    pub ret: RklpProtoType,
+    /// The arguments; entries from `nr_args` on are unused.
+    pub args: [RklpProtoType; RKLP_PROTO_MAX_ARGS],
 }
 
 /// Per-object callbacks (`struct rklp_callbacks`); each gets the object's

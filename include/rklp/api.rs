@@ -152,6 +152,179 @@ pub mod klp {
     impl_replacement!(A, B, C, D, E);
     impl_replacement!(A, B, C, D, E, F);
 
+    /// The kind of an argument or return value in a recorded prototype.
+    #[derive(Clone, Copy)]
+    #[repr(u32)]
+    pub enum ProtoKind {
+        /// An integer (`bool` and C enums, which bindgen turns into
+        /// integers, included).
+        Int = abi::RKLP_PROTO_INT,
+        /// A pointer or reference (to data or to a function).
+        Ptr = abi::RKLP_PROTO_PTR,
+        /// A struct passed by value.
+        Struct = abi::RKLP_PROTO_STRUCT,
+        /// A union passed by value.
+        Union = abi::RKLP_PROTO_UNION,
+        /// An enum passed by value.
+        Enum = abi::RKLP_PROTO_ENUM,
+        /// A floating-point number.
+        Float = abi::RKLP_PROTO_FLOAT,
+    }
+
+    /// What a prototype records of one argument or return value
+    /// (`struct rklp_proto_type`).
+    pub type ProtoType = abi::RklpProtoType;
+
+    /// The recorded kind and size of `T`.
+    pub const fn proto_type<T>(kind: ProtoKind) -> abi::RklpProtoType {
+        abi::RklpProtoType {
+            kind: kind as u32,
+            size: core::mem::size_of::<T>() as u32,
+        }
+    }
+
+    /// A type a replacement may take or return, and what rklp records of
+    /// it (its kind; its size comes from the type): implemented for the
+    /// integers, `bool`, the floats, pointers, references, `NonNull`,
+    /// their `Option`s and `extern "C"` function pointers. A struct or
+    /// union passed by value (e.g. `kernel::bindings::kuid_t`) is declared
+    /// with [`rklp_by_value!`] in the patch module.
+    ///
+    /// # Safety
+    ///
+    /// `TYPE` must describe how C passes `Self`: its kind and its size.
+    pub unsafe trait ProtoArg {
+        /// Kind and size.
+        const TYPE: abi::RklpProtoType;
+    }
+
+    /// A type a replacement may return: every [`ProtoArg`] and `()`
+    /// (C's `void`).
+    ///
+    /// # Safety
+    ///
+    /// As [`ProtoArg`].
+    pub unsafe trait ProtoRet {
+        /// Kind and size.
+        const TYPE: abi::RklpProtoType;
+    }
+
+    // SAFETY: `()` is returned as C's `void`: nothing.
+    unsafe impl ProtoRet for () {
+        const TYPE: abi::RklpProtoType = abi::RklpProtoType {
+            kind: abi::RKLP_PROTO_VOID,
+            size: 0,
+        };
+    }
+
+    // SAFETY: what is returned as an argument of the same type is passed.
+    unsafe impl<T: ProtoArg> ProtoRet for T {
+        const TYPE: abi::RklpProtoType = T::TYPE;
+    }
+
+    macro_rules! impl_proto_arg {
+        ($kind:ident: $($t:ty),*) => {
+            $(
+                // SAFETY: C passes this type as this kind, with its size.
+                unsafe impl ProtoArg for $t {
+                    const TYPE: abi::RklpProtoType = proto_type::<$t>(ProtoKind::$kind);
+                }
+            )*
+        };
+    }
+    impl_proto_arg!(Int: i8, u8, i16, u16, i32, u32, i64, u64, isize, usize, bool);
+    impl_proto_arg!(Float: f32, f64);
+
+    macro_rules! impl_proto_ptr {
+        ($($p:ty),*) => {
+            $(
+                // SAFETY: a thin pointer (`T: Sized`), passed as C's `T *`.
+                unsafe impl<T> ProtoArg for $p {
+                    const TYPE: abi::RklpProtoType = proto_type::<$p>(ProtoKind::Ptr);
+                }
+            )*
+        };
+    }
+    impl_proto_ptr!(
+        *const T,
+        *mut T,
+        &T,
+        &mut T,
+        Option<&T>,
+        Option<&mut T>,
+        NonNull<T>,
+        Option<NonNull<T>>
+    );
+
+    macro_rules! impl_proto_fn_ptr {
+        ($($a:ident),*) => {
+            // SAFETY: a function pointer, passed as C's function pointer.
+            unsafe impl<R, $($a),*> ProtoArg for extern "C" fn($($a),*) -> R {
+                const TYPE: abi::RklpProtoType = proto_type::<Self>(ProtoKind::Ptr);
+            }
+            // SAFETY: as above.
+            unsafe impl<R, $($a),*> ProtoArg for unsafe extern "C" fn($($a),*) -> R {
+                const TYPE: abi::RklpProtoType = proto_type::<Self>(ProtoKind::Ptr);
+            }
+            // SAFETY: `Option` of a function pointer is a nullable one.
+            unsafe impl<R, $($a),*> ProtoArg for Option<extern "C" fn($($a),*) -> R> {
+                const TYPE: abi::RklpProtoType = proto_type::<Self>(ProtoKind::Ptr);
+            }
+            // SAFETY: as above.
+            unsafe impl<R, $($a),*> ProtoArg for Option<unsafe extern "C" fn($($a),*) -> R> {
+                const TYPE: abi::RklpProtoType = proto_type::<Self>(ProtoKind::Ptr);
+            }
+        };
+    }
+    impl_proto_fn_ptr!();
+    impl_proto_fn_ptr!(A);
+    impl_proto_fn_ptr!(A, B);
+    impl_proto_fn_ptr!(A, B, C);
+    impl_proto_fn_ptr!(A, B, C, D);
+    impl_proto_fn_ptr!(A, B, C, D, E);
+    impl_proto_fn_ptr!(A, B, C, D, E, F);
+
+    /// A replacement whose prototype rklp can record: every argument a
+    /// [`ProtoArg`], the return value a [`ProtoRet`].
+    pub trait Prototype: Replacement {
+        /// The recorded prototype.
+        const PROTO: abi::RklpProto;
+    }
+
+    const NO_ARG: abi::RklpProtoType = abi::RklpProtoType { kind: 0, size: 0 };
+
+    macro_rules! impl_prototype {
+        ($n:expr; $($a:ident),*) => {
+            impl<R: ProtoRet, $($a: ProtoArg),*> Prototype for extern "C" fn($($a),*) -> R {
+                const PROTO: abi::RklpProto = proto::<R>($n, &[$($a::TYPE),*]);
+            }
+            impl<R: ProtoRet, $($a: ProtoArg),*> Prototype for unsafe extern "C" fn($($a),*) -> R {
+                const PROTO: abi::RklpProto = proto::<R>($n, &[$($a::TYPE),*]);
+            }
+        };
+    }
+
+    const fn proto<R: ProtoRet>(n: u32, args: &[abi::RklpProtoType]) -> abi::RklpProto {
+        let mut p = abi::RklpProto {
+            nr_args: n,
+            ret: R::TYPE,
+            args: [NO_ARG; abi::RKLP_PROTO_MAX_ARGS],
+        };
+        let mut i = 0;
+        while i < args.len() {
+            p.args[i] = args[i];
+            i += 1;
+        }
+        p
+    }
+    impl_prototype!(0;);
+    impl_prototype!(1; A);
+    impl_prototype!(2; A, B);
+    impl_prototype!(3; A, B, C);
+    impl_prototype!(4; A, B, C, D);
+    impl_prototype!(5; A, B, C, D, E);
+    impl_prototype!(6; A, B, C, D, E, F);
+
     /// The address of function pointer `f`, in a `const fn` (trait methods
     /// cannot be called there, casts of generic types cannot be written).
     const fn fn_addr<F: Replacement>(f: F) -> *const u8 {
@@ -178,12 +351,18 @@ pub mod klp {
     unsafe impl Sync for KlpFunc {}
 
     impl KlpFunc {
-        /// Replace `old_name` (which must be unique in its object) by `new_func`.
-        pub const fn new<F: Replacement>(old_name: &'static CStr, new_func: F) -> Self {
+        /// Replace `old_name` (which must be unique in its object) by
+        /// `new_func`. `new_func`'s prototype (its arity, the kind and
+        /// size of each argument and of the return value) is recorded:
+        /// where the kernel has BTF, rklp refuses the patch if the
+        /// original's prototype differs (Documentation/rklp.rst,
+        /// "Prototype checks").
+        pub const fn new<F: Prototype>(old_name: &'static CStr, new_func: F) -> Self {
             Self(abi::RklpFuncDesc {
                 old_name: crate::compat::cstr_ptr(old_name).cast(),
                 new_func: fn_addr(new_func),
                 old_sympos: 0,
+                proto: const { &F::PROTO },
             })
         }
 
@@ -764,6 +943,21 @@ static __RKLP_MODINFO_TAG: [u8; 7] = *b"rklp=Y\0";
 #[used(compiler)]
 #[link_section = ".modinfo"]
 static __RKLP_MODINFO_IMPORT_NS: [u8; 15] = *b"import_ns=RKLP\0";
+
+/// Declares a struct or union type that replacements take or return by
+/// value (`rklp_by_value!(kernel::bindings::kuid_t, Struct)`), so that
+/// rklp records it in their prototypes as that kind, with its size. The
+/// kind is `Struct`, `Union` or `Enum` (a C enum that is a Rust enum, not
+/// an integer type as bindgen makes them).
+#[allow(unused_macros)]
+macro_rules! rklp_by_value {
+    ($t:ty, $kind:ident) => {
+        // SAFETY: the patch module declares how C passes `$t`.
+        unsafe impl klp::ProtoArg for $t {
+            const TYPE: klp::ProtoType = klp::proto_type::<$t>(klp::ProtoKind::$kind);
+        }
+    };
+}
 
 /// Formerly tagged the module as a patch module; including this file does
 /// that now. Kept (expanding to nothing) for modules that still call it.

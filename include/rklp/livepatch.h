@@ -212,6 +212,9 @@ static __maybe_unused int klp_enable_patch(struct klp_patch *patch)
 			funcs[j].old_name = func->old_name;
 			funcs[j].new_func = func->new_func;
 			funcs[j].old_sympos = func->old_sympos;
+			/* .proto stays NULL: struct klp_func has no field for
+			 * the prototype, so rklp does not check it (and says
+			 * so; Documentation/rklp.rst, "Prototype checks"). */
 			j++;
 		}
 		o->nr_funcs = &funcs[j] - o->funcs;

@@ -43,8 +43,13 @@
 #include <linux/module.h>
 #include <linux/types.h>
 
-/* Version of the descriptor layout below; rklp refuses any other. */
-#define RKLP_ABI_VERSION	4
+/*
+ * Version of the descriptor layout below. rklp also reads descriptors of
+ * RKLP_ABI_VERSION_MIN (modules built before struct rklp_func_desc had
+ * @proto: not type-checked) and refuses any other.
+ */
+#define RKLP_ABI_VERSION	5
+#define RKLP_ABI_VERSION_MIN	4
 
 /* rklp_patch_desc.flags */
 /* Switch all tasks at once in stop_machine instead of task by task. */
@@ -62,6 +67,43 @@
 /* Longest object (module) name, with its NUL (MODULE_NAME_LEN). */
 #define RKLP_MODULE_NAME_LEN	56
 
+/* rklp_proto_type.kind */
+#define RKLP_PROTO_VOID		1	/* void (a return value only) */
+#define RKLP_PROTO_INT		2	/* integer, bool, char */
+#define RKLP_PROTO_PTR		3	/* pointer (to data or a function) */
+#define RKLP_PROTO_STRUCT	4	/* struct by value */
+#define RKLP_PROTO_UNION	5	/* union by value */
+#define RKLP_PROTO_ENUM		6	/* enum (passed as its integer) */
+#define RKLP_PROTO_FLOAT	7	/* float, double */
+/* Most arguments a recorded prototype describes. */
+#define RKLP_PROTO_MAX_ARGS	12
+
+/**
+ * struct rklp_proto_type - kind and size of an argument or return value
+ * @kind:	RKLP_PROTO_*
+ * @size:	size in bytes (0 for void)
+ */
+struct rklp_proto_type {
+	u32 kind;
+	u32 size;
+};
+
+/**
+ * struct rklp_proto - a replacement's prototype, recorded at compile time
+ * @nr_args:	number of arguments (at most RKLP_PROTO_MAX_ARGS)
+ * @ret:	the return value
+ * @args:	the arguments; entries from @nr_args on are unused
+ *
+ * Where the kernel has BTF, rklp compares it with the original function's
+ * BTF prototype and refuses a mismatch (Documentation/rklp.rst,
+ * "Prototype checks"). Made by RKLP_FUNC_TYPED() below.
+ */
+struct rklp_proto {
+	u32 nr_args;
+	struct rklp_proto_type ret;
+	struct rklp_proto_type args[RKLP_PROTO_MAX_ARGS];
+};
+
 /**
  * struct rklp_func_desc - one function to replace
  * @old_name:	name of the original function
@@ -69,11 +111,14 @@
  *		(not __init), with the original's prototype
  * @old_sympos:	which occurrence of @old_name in the object's kallsyms
  *		(1-based); 0 means the name must be unique in the object
+ * @proto:	the replacement's prototype (ABI 5), or NULL: then it is
+ *		not checked
  */
 struct rklp_func_desc {
 	const char *old_name;
 	void *new_func;
 	unsigned long old_sympos;
+	const struct rklp_proto *proto;
 };
 
 /**
@@ -177,6 +222,70 @@ struct rklp_patch_desc {
 /* RKLP_FUNC_POS(name, new, pos): the @pos-th @name (1-based). */
 #define RKLP_FUNC_POS(_name, _new, _pos) \
 	{ .old_name = (_name), .new_func = (void *)(_new), .old_sympos = (_pos) }
+/*
+ * RKLP_FUNC_TYPED(name, new, ret, arg types...): RKLP_FUNC() that also
+ * records @new's prototype (struct rklp_proto), which rklp compares with
+ * the original's BTF prototype where the kernel has BTF. C cannot read a
+ * function's parameter types from its name, so they are spelled out (void
+ * for none), and the build fails unless @new has exactly that type:
+ *
+ *	static int livepatch_cmdline_proc_show(struct seq_file *m, void *v);
+ *	static struct rklp_func_desc funcs[] = {
+ *		RKLP_FUNC_TYPED("cmdline_proc_show", livepatch_cmdline_proc_show,
+ *				int, struct seq_file *, void *),
+ *	};
+ *
+ * Kind and size come from __builtin_classify_type() and sizeof. At most
+ * RKLP_PROTO_MAX_ARGS arguments; a type with a comma (a function pointer
+ * type of several parameters) needs a typedef. The table must be at file
+ * scope (the record is a file-scope compound literal). RKLP_FUNC() records
+ * nothing: such a function is not checked.
+ */
+#define __RKLP_ISVOID(t)	_Generic((typeof(t) *)0, void *: 1, default: 0)
+/* @t, or char for void: what sizeof and classify may be applied to. */
+#define __RKLP_NONVOID(t)						\
+	typeof(*_Generic((typeof(t) *)0, void *: (char *)0, default: (typeof(t) *)0))
+#define __RKLP_KIND_OF_CLASS(c)						\
+	((c) == 1 || (c) == 2 || (c) == 4 ? RKLP_PROTO_INT :		\
+	 (c) == 3 ? RKLP_PROTO_ENUM :					\
+	 (c) == 5 || (c) == 6 ? RKLP_PROTO_PTR :			\
+	 (c) == 8 ? RKLP_PROTO_FLOAT :					\
+	 (c) == 12 ? RKLP_PROTO_STRUCT :				\
+	 (c) == 13 ? RKLP_PROTO_UNION : 0)
+#define __RKLP_TYPE(t)							\
+	{ .kind = __RKLP_ISVOID(t) ? RKLP_PROTO_VOID :			\
+		__RKLP_KIND_OF_CLASS(__builtin_classify_type(*(__RKLP_NONVOID(t) *)0)), \
+	  .size = __RKLP_ISVOID(t) ? 0 : sizeof(__RKLP_NONVOID(t)) }
+#define __RKLP_NARGS(...) \
+	__RKLP_NARGS_(__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define __RKLP_NARGS_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, n, ...) n
+#define __RKLP_FIRST(a, ...)	a
+#define __RKLP_T1(a)		__RKLP_TYPE(a)
+#define __RKLP_T2(a, ...)	__RKLP_TYPE(a), __RKLP_T1(__VA_ARGS__)
+#define __RKLP_T3(a, ...)	__RKLP_TYPE(a), __RKLP_T2(__VA_ARGS__)
+#define __RKLP_T4(a, ...)	__RKLP_TYPE(a), __RKLP_T3(__VA_ARGS__)
+#define __RKLP_T5(a, ...)	__RKLP_TYPE(a), __RKLP_T4(__VA_ARGS__)
+#define __RKLP_T6(a, ...)	__RKLP_TYPE(a), __RKLP_T5(__VA_ARGS__)
+#define __RKLP_T7(a, ...)	__RKLP_TYPE(a), __RKLP_T6(__VA_ARGS__)
+#define __RKLP_T8(a, ...)	__RKLP_TYPE(a), __RKLP_T7(__VA_ARGS__)
+#define __RKLP_T9(a, ...)	__RKLP_TYPE(a), __RKLP_T8(__VA_ARGS__)
+#define __RKLP_T10(a, ...)	__RKLP_TYPE(a), __RKLP_T9(__VA_ARGS__)
+#define __RKLP_T11(a, ...)	__RKLP_TYPE(a), __RKLP_T10(__VA_ARGS__)
+#define __RKLP_T12(a, ...)	__RKLP_TYPE(a), __RKLP_T11(__VA_ARGS__)
+#define __RKLP_TN_(n, ...)	__RKLP_T##n(__VA_ARGS__)
+#define __RKLP_TN(n, ...)	__RKLP_TN_(n, __VA_ARGS__)
+#define RKLP_PROTO(_ret, ...)						\
+	((const struct rklp_proto){					\
+		.nr_args = __RKLP_NARGS(__VA_ARGS__) -			\
+			   __RKLP_ISVOID(__RKLP_FIRST(__VA_ARGS__)),	\
+		.ret = __RKLP_TYPE(_ret),				\
+		.args = { __RKLP_TN(__RKLP_NARGS(__VA_ARGS__), __VA_ARGS__) }, \
+	})
+#define RKLP_FUNC_TYPED(_name, _new, _ret, ...)				\
+	{ .old_name = (_name), .new_func = (void *)(_new),		\
+	  .old_sympos = BUILD_BUG_ON_ZERO(!__builtin_types_compatible_p(	\
+		typeof(_new), _ret (__VA_ARGS__))),			\
+	  .proto = &RKLP_PROTO(_ret, __VA_ARGS__) }
 /* RKLP_SYM(name, ptr): @name's address goes into pointer variable @ptr. */
 #define RKLP_SYM(_name, _ptr) \
 	{ .name = (_name), .slot = (void **)&(_ptr) }

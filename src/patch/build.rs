@@ -103,6 +103,33 @@ fn name_error(patch: &CStr, what: core::fmt::Arguments<'_>, e: NameError, max: u
     }
 }
 
+/// A recorded prototype, checked (`-EINVAL` and a message if malformed).
+fn recorded(
+    patch: &CStr,
+    func: &CStr,
+    p: &crate::sys::patch_desc::RklpProto,
+) -> Result<crate::proto::compare::Recorded> {
+    use crate::proto::compare::{BadRecord, Recorded, MAX_ARGS};
+    let args: [(u32, u32); MAX_ARGS] = core::array::from_fn(|i| (p.args[i].kind, p.args[i].size));
+    Recorded::from_raw(p.nr_args, (p.ret.kind, p.ret.size), &args).map_err(|e| {
+        let (what, n) = match e {
+            BadRecord::TooManyArgs(n) => ("more arguments than a record holds", n as usize),
+            BadRecord::Kind(None, k) | BadRecord::Kind(Some(_), k) => {
+                ("an unknown kind", k as usize)
+            }
+            BadRecord::Void(at) => ("a void argument", at.map_or(0, |i| i + 1)),
+        };
+        pr_err!(
+            "patch '{}': replacement of '{}': malformed recorded prototype ({} {})\n",
+            patch,
+            func,
+            what,
+            n
+        );
+        EINVAL
+    })
+}
+
 pub(super) fn copy_cstr(s: &CStr) -> Result<CString> {
     CString::try_from(s).map_err(|_| ENOMEM)
 }
@@ -128,6 +155,8 @@ impl Patch {
         let mut states = PatchStates::new(&name, desc.states())?;
         states.register(module.addr())?;
         let mut objs = KVec::new();
+        // Functions whose prototype the patch module did not record.
+        let mut unrecorded = 0usize;
         for (i, o) in desc.objects().enumerate() {
             if let Some(n) = o.name {
                 if let Some(e) = validate::object_name_error(n.to_bytes()) {
@@ -154,6 +183,13 @@ impl Patch {
                     f.new_func,
                     fmt!("replacement of '{}'", f.old_name),
                 )?;
+                let proto = match f.proto {
+                    Some(p) => Some(recorded(&name, f.old_name, p)?),
+                    None => {
+                        unrecorded += 1;
+                        None
+                    }
+                };
                 funcs.push(
                     Func {
                         old_name: copy_cstr(f.old_name)?,
@@ -164,6 +200,7 @@ impl Patch {
                         new_size,
                         ftrace_loc: 0,
                         nop: false,
+                        proto,
                         entry: None,
                         dir: None,
                     },
@@ -215,6 +252,21 @@ impl Patch {
                 },
                 GFP_KERNEL,
             )?;
+        }
+        if unrecorded > 0 {
+            if desc.abi_version() < crate::sys::patch_desc::RKLP_ABI_VERSION {
+                pr_info!(
+                    "patch '{}': built for descriptor ABI {}, which records no prototypes: not checked\n",
+                    &*name,
+                    desc.abi_version()
+                );
+            } else {
+                pr_info!(
+                    "patch '{}': {} function(s) carry no recorded prototype (C's RKLP_FUNC or livepatch.h): not checked\n",
+                    &*name,
+                    unrecorded
+                );
+            }
         }
         let patch = KBox::new(
             Patch {

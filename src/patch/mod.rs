@@ -38,6 +38,9 @@ pub(crate) struct Func {
     pub(crate) ftrace_loc: usize,
     /// A dynamic no-op added by atomic replace: runs the original.
     pub(crate) nop: bool,
+    /// The replacement's recorded prototype (src/proto/), if the patch
+    /// module recorded one.
+    pub(crate) proto: Option<crate::proto::compare::Recorded>,
     /// This function's entry in the hash while patched.
     pub(crate) entry: Option<EntryId>,
     /// `<patch>/<object>/<func,sympos>/`.

@@ -82,6 +82,7 @@ fn add_object_nops(obj: &mut Object, old: &Object) -> Result {
                 new_size: 0,
                 ftrace_loc: 0,
                 nop: true,
+                proto: None,
                 entry: None,
                 dir: None,
             },

@@ -6,6 +6,7 @@
 use super::Object;
 #[allow(unused_imports)]
 use crate::compat::CStrToBytes as _;
+use crate::proto::ProtoCheck;
 use crate::sys::kallsyms::{Kallsyms, Lookup};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
@@ -13,9 +14,10 @@ use kernel::prelude::*;
 use kernel::str::CStr;
 impl Object {
     /// Resolves every function of this (loaded) object: address, size,
-    /// ftrace location, and the replacement's size. Messages follow
+    /// ftrace location, and the replacement's size; checks the recorded
+    /// prototypes against the object's BTF (src/proto/). Messages follow
     /// kernel/livepatch/core.c.
-    pub(crate) fn resolve(&mut self, ks: &Kallsyms) -> Result {
+    pub(crate) fn resolve(&mut self, ks: &Kallsyms, protos: ProtoCheck<'_>) -> Result {
         let objname = match &self.name {
             Some(n) => n,
             None => c_str!("vmlinux"),
@@ -102,6 +104,9 @@ impl Object {
                 }
             };
         }
+        // Before the symbols' slots are filled: nothing of a refused object
+        // is left behind.
+        self.check_protos(ks, protos)?;
         self.resolve_syms(ks)?;
         self.loaded = true;
         Ok(())

@@ -21,6 +21,12 @@ pub(crate) mod sysfs_parse;
 pub(crate) mod task_state;
 #[path = "../../../src/patch/validate.rs"]
 pub(crate) mod validate;
+// The pure half of src/proto/: the BTF reader and the comparison (which
+// names the reader `super::btf`: both sit at the root here).
+#[path = "../../../src/proto/btf.rs"]
+pub(crate) mod btf;
+#[path = "../../../src/proto/compare.rs"]
+pub(crate) mod compare;
 
 #[cfg(test)]
 mod entry_stack_tests;
@@ -28,6 +34,8 @@ mod entry_stack_tests;
 mod hash_size_tests;
 #[cfg(test)]
 mod op_state_tests;
+#[cfg(test)]
+mod proto_tests;
 #[cfg(test)]
 mod reason_tests;
 #[cfg(test)]

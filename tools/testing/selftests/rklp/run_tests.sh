@@ -6,7 +6,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./functions.sh
 TESTS=${TESTS:-"test-livepatch.sh test-refusals.sh test-sysfs.sh test-upstream.sh
-	test-replace.sh test-callbacks.sh test-shadow-vars.sh test-syscall.sh test-ftrace.sh test-kprobe.sh test-transition.sh test-consistency.sh test-immediate.sh test-state.sh test-cli.sh test-reboot.sh test-checks.sh test-upstream-6.12.sh test-tasks.sh test-lifecycle.sh test-failslab-enable.sh test-failslab-disable.sh test-failslab-replace.sh test-direct.sh test-interfaces.sh test-fork-storm.sh test-preempt.sh test-syms.sh test-compat.sh test-force.sh"}
+	test-replace.sh test-callbacks.sh test-shadow-vars.sh test-syscall.sh test-ftrace.sh test-kprobe.sh test-transition.sh test-consistency.sh test-immediate.sh test-state.sh test-cli.sh test-reboot.sh test-checks.sh test-upstream-6.12.sh test-tasks.sh test-lifecycle.sh test-failslab-enable.sh test-failslab-disable.sh test-failslab-replace.sh test-direct.sh test-interfaces.sh test-fork-storm.sh test-preempt.sh test-syms.sh test-compat.sh test-protos.sh test-force.sh"}
 echo "TAP version 13"
 # A later boot of the same run (scripts/run-guest.sh boots again for
 # test-reboot.sh): its cases go on with the numbers of the boots before.

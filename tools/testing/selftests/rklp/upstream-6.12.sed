@@ -3,7 +3,7 @@
 # tools/testing/selftests/livepatch/{functions.sh,test-*.sh} into rklp's
 # (scripts/run-guest.sh applies it; test-upstream-6.12.sh runs the result):
 # upstream's test modules become their rklp ports, livepatch's sysfs and
-# log prefix rklp's. Nothing else changes.
+# log prefix rklp's. Nothing else changes, but for the filter at the end.
 #
 # test_klp_* -> test_rklp_* (the ports keep upstream's names; the shadow
 # variable test on rklp's C ABI, upstream's klp_shadow_* calls, is
@@ -15,3 +15,7 @@ s/test_klp/test_rklp/g
 s/livepatch:/rklp:/g
 # /sys/kernel/livepatch and the dynamic debug file names kernel/livepatch/*.
 s#kernel/livepatch#kernel/rklp#g
+# check_result leaves out rklp's notes on prototypes it did not check (they
+# depend on the kernel's BTF; Documentation/rklp.rst, "Prototype checks"),
+# as rklp's own test_dmesg does.
+s/grep -v '\\(tainting\\|taints\\) kernel'/grep -v -e '\\(tainting\\|taints\\) kernel' -e 'rklp: patch .*checked$'/

@@ -31,6 +31,10 @@ mod abi {
 }
 use abi::{RklpCallbacks, RklpFuncDesc, RklpObjectDesc, RklpPatchDesc, RklpState};
 
+// The same function as api.rs's `klp::raw::rklp_enable_patch`, with this
+// module's own copy of the descriptor types (the same abi.rs): rustc's
+// structural comparison does not see through the prototype records' arrays.
+#[allow(clashing_extern_declarations)]
 extern "C" {
     fn rklp_enable_patch(module: *mut c_void, desc: *const RklpPatchDesc) -> i32;
 }
@@ -182,13 +186,17 @@ impl Parts {
         match k {
             1 => self.desc_null = true,
             2 => self.abi_version = 0,
-            3 => self.abi_version = abi::RKLP_ABI_VERSION - 1,
+            3 => self.abi_version = abi::RKLP_ABI_VERSION_MIN - 1,
             4 => self.abi_version = abi::RKLP_ABI_VERSION + 1,
             5 => self.abi_version = u32::MAX,
             6 => {
                 // A random version other than ours.
                 let v = rnd(u64::from(u32::MAX), 7) as u32;
-                self.abi_version = if v == abi::RKLP_ABI_VERSION { 0 } else { v };
+                self.abi_version = if v == abi::RKLP_ABI_VERSION || v == abi::RKLP_ABI_VERSION_MIN {
+                    0
+                } else {
+                    v
+                };
             }
             7 => self.flags |= 1 << 2,
             8 => self.flags |= 1 << 31,
@@ -294,11 +302,13 @@ impl Parts {
                 old_name: self.funcs[0].0,
                 new_func: self.funcs[0].1,
                 old_sympos: self.funcs[0].2,
+                proto: core::ptr::null(),
             },
             RklpFuncDesc {
                 old_name: self.funcs[1].0,
                 new_func: self.funcs[1].1,
                 old_sympos: self.funcs[1].2,
+                proto: core::ptr::null(),
             },
         ];
         if self.garbage_used {
