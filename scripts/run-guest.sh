@@ -187,6 +187,8 @@ for o in BLOCK VIRTIO_BLK EXT2_FS; do
 	grep -q "^CONFIG_$o=y" "$kconfig" || { nokconfig="$nokconfig,$o"; nodisk=1; }
 done
 [ -z "$nokconfig" ] || extra="$extra rklp_nokconfig=${nokconfig#,}"
+# 7.x's ftrace jumps to odd callbacks (functions.sh, ftrace_callbacks_jump).
+! grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_JMP=y' "$kconfig" || extra="$extra rklp_ftrace_jmp=1"
 disk=${RKLP_DISK:-}
 if [ -z "$disk" ] && [ "$mode" = check ] && [ -z "$nodisk" ]; then
 	# Made without root (e2fsprogs); the root directory root's, as the

@@ -29,12 +29,16 @@ use kernel::c_str;
 use kernel::prelude::*;
 
 /// Whether this kernel's ftrace would jump, instead of call, its list
-/// function: it has the jump encoding (`ftrace_regs_caller_jmp`, x86 with
-/// `DYNAMIC_FTRACE_WITH_JMP`) and `ftrace_ops_list_func` is at an odd
-/// address. If so, says it in the log; the caller keeps rklp from putting
-/// two of its own ftrace users on one function (settle.rs's `forbid`).
+/// function: it has the jump encoding (`DYNAMIC_FTRACE_WITH_JMP`) and
+/// `ftrace_ops_list_func` is at an odd address. If so, says it in the log;
+/// the caller keeps rklp from putting two of its own ftrace users on one
+/// function (settle.rs's `forbid`).
 pub(crate) fn list_func_jumped(ks: &Kallsyms) -> bool {
-    if ks.addr_if_any(c_str!("ftrace_regs_caller_jmp")).is_none() {
+    // The option, not a symbol: 6.12 has `ftrace_regs_caller_jmp` too (a
+    // label of its direct-call trampoline) and calls odd callbacks like any
+    // other; there an odd list function (the signing test kernel's) is
+    // harmless and settling must stay on.
+    if !cfg!(CONFIG_DYNAMIC_FTRACE_WITH_JMP) {
         return false;
     }
     let Some(list_func) = ks.addr_if_any(c_str!("ftrace_ops_list_func")) else {

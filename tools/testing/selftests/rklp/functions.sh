@@ -442,8 +442,8 @@ stall_busy_patch() {
 
 # ftrace_callbacks_jump: true on a kernel whose x86 ftrace enters its own
 # callbacks by a jump to the byte before them (src/ftrace_jmp_hazard.rs):
-# it has the jump encoding of direct calls (ftrace_regs_caller_jmp, 7.x,
-# DYNAMIC_FTRACE_WITH_JMP: an odd call target means "jump to addr & ~1")
+# it has the jump encoding of direct calls (7.x's DYNAMIC_FTRACE_WITH_JMP:
+# an odd call target means "jump to addr & ~1")
 # and its functions are not aligned (ftrace_ops_list_func is odd: gcc < 14
 # at -Os). There a kprobe on ftrace, or two ftrace users on one function
 # (the function tracer and rklp), crash the kernel, whatever rklp does
@@ -452,7 +452,9 @@ stall_busy_patch() {
 # once per boot (two greps), then read from /tmp.
 ftrace_callbacks_jump() {
 	if [ ! -e /tmp/rklp_ftrace_jumps ]; then
-		if grep -q ' ftrace_regs_caller_jmp$' /proc/kallsyms &&
+		# (rklp_ftrace_jmp=1: run-guest.sh, from the kernel's config;
+		# 6.12 has ftrace_regs_caller_jmp too, without the jumps)
+		if [ "${rklp_ftrace_jmp:-0}" = 1 ] &&
 			grep -qE '[13579bdf] [tT] ftrace_ops_list_func$' /proc/kallsyms; then
 			echo 1 >/tmp/rklp_ftrace_jumps
 		else
