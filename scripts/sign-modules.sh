@@ -7,7 +7,7 @@
 set -euo pipefail
 export RKLP_FLAVOUR=sig
 . "$(dirname "$0")/env.sh"
-KOUT=$RKLP_CACHE/kernel-$(rklp_kernel_key)
+KOUT=$("$RKLP_ROOT/scripts/build-kernel.sh" --print-dir)
 for f in certs/signing_key.pem certs/signing_key.x509 scripts/sign-file; do
 	[ -e "$KOUT/$f" ] || { echo "rklp: no $KOUT/$f: the signing test kernel is not built (scripts/build-kernel.sh with RKLP_FLAVOUR=sig)" >&2; exit 1; }
 done
