@@ -16,6 +16,9 @@
 #                 (tools/bench; CSV in build/bench, plots and
 #                 Documentation/benchmarks.rst redrawn by tools/bench/plot.sh)
 #   make bench-quick  the same with N <= 100 and fewer rounds (build/bench-quick)
+#   make bench-kernels  bench-quick on 6.12, 7.3 and Debian's 7.3, one table
+#                 (Documentation/benchmarks-kernels.rst), with each kernel's
+#                 mitigations
 #   make modules  build rklp.ko, the sample and the test modules
 #   make kernel   build (or reuse) the cached test kernel
 #   make model    model-check the transition protocol with spin (host only)
@@ -41,7 +44,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug check-sign check-kdir check-all tools install man sign bench bench-quick bench-plot fuzz torture model clean fmt fmt-check unit
+.PHONY: all deps kernel modules demo check check-debug check-sign check-kdir check-all tools install man sign bench bench-quick bench-kernels bench-plot fuzz torture model clean fmt fmt-check unit
 
 ifdef KDIR
 # Any prepared kernel build directory with Rust support (a built tree, or a
@@ -170,14 +173,25 @@ fuzz torture: deps tools
 # Not part of check: prints ratios of rklp against upstream livepatch.
 # The generated N-function modules up to N = 5000 (tools/bench/modules/Kbuild
 # builds N <= 100 otherwise).
+# The CSV directory of a run on KERNEL (run-guest.sh's tag): build/bench,
+# build/bench-7.3, build/bench-quick-debian-7.3, ...
+KSUFFIX := $(if $(filter 6.12,$(KERNEL)),,-$(KERNEL))
 bench: export RKLP_BENCH_NS = 1 10 100 1000 5000
 bench: modules tools
 	@$(RKLP_DIR)/scripts/run-guest.sh bench
-	@$(RKLP_DIR)/tools/bench/plot.sh $(BUILD)/bench
+	@$(RKLP_DIR)/tools/bench/plot.sh $(BUILD)/bench$(KSUFFIX) $(if $(KSUFFIX),$(BUILD)/bench$(KSUFFIX))
 
 bench-quick: modules tools
 	@RKLP_BENCH=quick $(RKLP_DIR)/scripts/run-guest.sh bench
-	@$(RKLP_DIR)/tools/bench/plot.sh $(BUILD)/bench-quick $(BUILD)/bench-quick
+	@$(RKLP_DIR)/tools/bench/plot.sh $(BUILD)/bench-quick$(KSUFFIX) $(BUILD)/bench-quick$(KSUFFIX)
+
+# The quick bench on each kernel in BENCH_KERNELS, one boot each, then one
+# table of their goals side by side (Documentation/benchmarks-kernels.rst).
+BENCH_KERNELS ?= 6.12 7.3 debian-7.3
+bench-kernels:
+	@for k in $(BENCH_KERNELS); do $(MAKE) --no-print-directory bench-quick KERNEL=$$k || exit 1; done
+	@$(RKLP_DIR)/tools/bench/kernels.sh $(RKLP_DIR)/Documentation/benchmarks-kernels.rst \
+		$(foreach k,$(BENCH_KERNELS),$(k)=$(BUILD)/bench-quick$(if $(filter 6.12,$(k)),,-$(k)))
 
 # Redraw the plots and the table from the CSV files of the last run.
 bench-plot:

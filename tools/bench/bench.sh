@@ -289,6 +289,21 @@ csv meta.csv "big_rounds,$BIG_ROUNDS"
 csv meta.csv "huge_rounds,$HUGE_ROUNDS"
 csv meta.csv "lp_max_n,$LP_MAX_N"
 csv meta.csv "run_ms,$RUN_MS"
+# What changes the price of an indirect call, a return and a trampoline on
+# this kernel and guest CPU: the kernel's own account of its mitigations
+# (retpolines, return thunks, call depth tracking, IBRS, ...), and IBT.
+csv mitigations.csv "vulnerability,state"
+for f in /sys/devices/system/cpu/vulnerabilities/*; do
+	[ -r "$f" ] || continue
+	v=$(tr ',' ';' <"$f")
+	echo "# bench: mitigation ${f##*/}: $v"
+	csv mitigations.csv "${f##*/},$v"
+done
+ibt=$(dmesg | grep -o 'CET detected: Indirect Branch Tracking enabled' | head -1)
+[ -n "$ibt" ] || ibt="off ($(grep -qw ibt /proc/cpuinfo && echo 'the guest CPU has IBT' || echo 'the guest CPU has no IBT'); the kernel $(grep -qw 'ibt=off' /proc/cmdline && echo 'was told ibt=off' || echo 'did not enable it'))"
+echo "# bench: IBT: $ibt"
+csv mitigations.csv "IBT,$(echo "$ibt" | tr ',' ';')"
+csv meta.csv "cmdline_mitigations,$(tr ' ' '\n' </proc/cmdline | grep -E '^(mitigations|spectre|retbleed|ibt)=' | tr '\n' ' ' | tr ',' ';')"
 csv samples.csv "section,n,config,core,round,value"
 insmod "$MODDIR/rklp.ko" || die "cannot load rklp.ko"
 SETTLE_DELAY=$(cat /sys/module/rklp/parameters/settle_delay_ms 2>/dev/null || echo 0)

@@ -124,6 +124,9 @@ awk -F, '$1 == 1000' "$in/latency.csv" | grep -q . || ln=$maxn
 			if (b["livepatch"] > 0 && ("rklp_settled" in b)) printf "%s,memory per function settled (rklp/livepatch),<= 0.1,%.3f\n", n, b["rklp_settled"] / b["livepatch"] }' "$in/memory.csv"
 	done
 } >"$tmp/goals.csv"
+# Kept beside the run's CSV files: tools/bench/kernels.sh puts the goals
+# of runs on several kernels side by side.
+cp "$tmp/goals.csv" "$in/goals.csv"
 {
 	cat <<EOF
 .. SPDX-License-Identifier: GPL-2.0
@@ -162,6 +165,7 @@ Machine            $(meta host_cpu) ($(meta host_cpus) CPUs, shared)
 Guest              $(meta qemu); $(meta cpus) vCPUs, $(meta mem_kb) kB
 Run                mode $(meta mode), $(meta rounds) rounds ($(meta big_rounds) at N = 1000, $(meta huge_rounds) at N = 5000; the transition cycle in the first only at N >= 1000), $(meta run_ms) ms per call measurement, $(meta guest_seconds) s in the guest
 rklp direct calls  $(meta rklp_direct)
+Mitigations        $(meta cmdline_mitigations | grep . || echo "the kernel's defaults")
 Commit             $(meta commit)
 =================  =========================================================
 
@@ -173,6 +177,20 @@ operation (latency, memory).
 
 EOF
 	table "$tmp/goals.csv" 1 2 3 4
+	if [ -s "$in/mitigations.csv" ]; then
+		cat <<EOF
+
+Mitigations
+===========
+
+What the guest's kernel reports in /sys/devices/system/cpu/vulnerabilities
+for QEMU's \`\`-cpu max\`\` under TCG, and whether it enabled IBT: they set
+the price of an indirect call, a return and a trampoline, for rklp and for
+livepatch alike.
+
+EOF
+		table "$in/mitigations.csv" 1 2
+	fi
 	cat <<EOF
 
 Per-call cost
