@@ -8,6 +8,9 @@
 #   make check-sign  module signatures enforced: signed rklp.ko and patch
 #                 loaded, an unsigned one refused (configs/rklp-sig.config)
 #   make check-kdir  make KDIR=, make install and DKMS, as a user runs them
+#   make check-nodirect  rklp built as for a kernel without ftrace direct
+#                 calls (RKLP_NO_DIRECT_CALLS=1): a few suites in QEMU, and
+#                 test-direct.sh checks that nothing settles
 #   make check-all  what CI runs: unit, model, the suite on the 6.12 test and
 #                 debug kernels, the 7.3 test kernel and Debian's stock 7.3
 #                 kernel, the signing test and the short torture run, the
@@ -44,7 +47,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug check-sign check-kdir check-all tools install man sign bench bench-quick bench-kernels bench-plot fuzz torture model clean fmt fmt-check unit
+.PHONY: all deps kernel modules demo check check-debug check-sign check-kdir check-nodirect check-all tools install man sign bench bench-quick bench-kernels bench-plot fuzz torture model clean fmt fmt-check unit
 
 ifdef KDIR
 # Any prepared kernel build directory with Rust support (a built tree, or a
@@ -147,12 +150,26 @@ check-sign: deps tools
 	@RKLP_FLAVOUR=sig RKLP_TESTS=test-signing.sh RKLP_APPEND="module.sig_enforce=1 $(RKLP_APPEND)" $(RKLP_DIR)/scripts/run-guest.sh check
 
 # Out-of-tree builds as a user makes them: make KDIR=.. and make install
-# against the 7.3 test kernel's build directory (scripts/test-kdir.sh), and
+# against the 7.3 test kernel's build directory, and the errors (or, for
+# direct calls, the warning) of kernels lacking an option rklp needs, made
+# from copies of it (scripts/test-kdir.sh); and
 # DKMS against Debian's 7.3 headers plus the Rust artifacts, in the trixie
 # chroot (scripts/test-dkms.sh).
 check-kdir: deps
 	@$(RKLP_DIR)/scripts/test-kdir.sh
 	@$(RKLP_DIR)/scripts/test-dkms.sh
+
+# rklp as built for a kernel without ftrace direct calls (x86 always has
+# them; rust/compat.mk), in a tree of its own (build/nodirect-*): it must
+# patch as usual on its handler and never settle. The core suites, and
+# test-direct.sh, which checks that and skips its settling cases
+# (RKLP_TESTS=... runs others).
+NODIRECT_TESTS := test-livepatch.sh,test-callbacks.sh,test-replace.sh,test-direct.sh
+check-nodirect: export RKLP_TEST_HOOKS = 1
+check-nodirect: export RKLP_NO_DIRECT_CALLS = 1
+check-nodirect: kernel tools
+	@$(RKLP_DIR)/scripts/build-modules.sh
+	@RKLP_TESTS=$(or $(RKLP_TESTS),$(NODIRECT_TESTS)) $(RKLP_DIR)/scripts/run-guest.sh check
 
 # Everything CI checks, in parallel guests (scripts/check-all.sh): builds
 # what is missing, then runs the shards; ends with "N passed, N failed".

@@ -41,6 +41,17 @@ rklp_cfgs-$(call rklp_kver_ge,7,0) += rklp_system_percpu_wq
 ifneq ($(shell grep -s MaybeZeroable $(srctree)/rust/bindgen_parameters),)
 rklp_cfgs-y += rklp_maybe_zeroable
 endif
+# ftrace direct calls, which settling needs (src/settle.rs). x86 always
+# has them: arch/x86/Kconfig:234 selects HAVE_DYNAMIC_FTRACE_WITH_DIRECT_CALLS
+# and kernel/trace/Kconfig:329-332 makes DYNAMIC_FTRACE_WITH_DIRECT_CALLS
+# def_bool y wherever ftrace has args or regs (7.3); other architectures
+# may lack them. Without them rklp has no dispatcher and no direct ops, and
+# patched functions stay on its handler. RKLP_NO_DIRECT_CALLS=1 builds rklp
+# exactly so on any kernel, to test it (make check-nodirect). Not a
+# version difference, but a kernel difference all the same: decided here,
+# warned about by Kbuild.
+rklp_direct_calls := $(if $(filter 1,$(RKLP_NO_DIRECT_CALLS)),,$(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))
+rklp_cfgs-$(if $(rklp_direct_calls),,y) += rklp_no_direct_calls
 # bindgen's --rust-target, as the kernel's rust/Makefile passes it.
 rklp_bindgen_rust_target := $(if $(call rklp_kver_ge,7,0),1.85,1.68)
 

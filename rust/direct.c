@@ -2,6 +2,11 @@
 /*
  * C side of settled functions (rust/direct.rs, direct_stubs.S): what the
  * stubs call, the direct ops' consent policy, and the anchor ops.
+ *
+ * Without ftrace direct calls (rklp_no_direct_calls, rust/compat.mk) there
+ * is no dispatcher (direct_stubs.S is not built) and no direct ops: only
+ * what rust/direct.rs's table and the handler's filter use is left, and
+ * rklp never settles (src/settle.rs).
  */
 #include <linux/ftrace.h>
 #include "compat.h"
@@ -17,6 +22,7 @@
  */
 struct rklp_direct_entry rklp_direct_table[RKLP_DIRECT_TABLE] __aligned(16);
 
+#ifndef rklp_no_direct_calls
 unsigned long rklp_ftrace_redirect(unsigned long ip, struct task_struct *curr);
 
 /*
@@ -62,6 +68,12 @@ static int rklp_direct_ops_func(struct ftrace_ops *op, RKLP_OPS_FUNC_IP enum ftr
 	}
 }
 
+void rklp_direct_ops_init(struct ftrace_ops *ops)
+{
+	ops->ops_func = rklp_direct_ops_func;
+}
+#endif /* !rklp_no_direct_calls */
+
 /*
  * rklp's claim on a settled function. ftrace refuses a second IPMODIFY user
  * of a function by the record's FTRACE_FL_IPMODIFY flag, which
@@ -94,10 +106,6 @@ int rklp_ftrace_set_filter_ips_claimed(struct ftrace_ops *ops, unsigned long *ip
 	return ret;
 }
 
-void rklp_direct_ops_init(struct ftrace_ops *ops)
-{
-	ops->ops_func = rklp_direct_ops_func;
-}
 
 /*
  * The anchor: a function of rklp.ko that nothing calls, kept in the filter of
@@ -114,7 +122,9 @@ noinline void rklp_direct_anchor(void)
 	barrier();
 }
 
+#ifndef rklp_no_direct_calls
 unsigned long rklp_direct_dispatch_addr(void)
 {
 	return (unsigned long)rklp_direct_dispatch;
 }
+#endif

@@ -3,9 +3,16 @@
 //! ftrace direct calls for settled functions: the dispatcher's table
 //! (direct.c, read by direct_stubs.S), direct `ftrace_ops` for batches of
 //! functions, and the anchor ops.
+//!
+//! Without ftrace direct calls (`rklp_no_direct_calls`, rust/compat.mk:
+//! the kernel has none, or RKLP_NO_DIRECT_CALLS=1) there is no dispatcher,
+//! and a [`DirectOps`] cannot be made: registering fails with EOPNOTSUPP,
+//! and rklp does not try (src/settle.rs).
 
 use super::bindings as b;
+#[cfg(not(rklp_no_direct_calls))]
 use core::cell::UnsafeCell;
+#[cfg(not(rklp_no_direct_calls))]
 use core::mem::ManuallyDrop;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
@@ -287,6 +294,7 @@ pub(crate) fn synchronize_dispatchers() {
 
 /// Where the dispatcher and its slow path are: a task stopped there is
 /// about to enter the version the table or the handler logic chose.
+#[cfg(not(rklp_no_direct_calls))]
 pub(crate) fn dispatch_entries() -> [usize; 3] {
     [
         b::rklp_direct_dispatch as *const () as usize,
@@ -295,6 +303,13 @@ pub(crate) fn dispatch_entries() -> [usize; 3] {
     ]
 }
 
+/// No dispatcher without direct calls.
+#[cfg(rklp_no_direct_calls)]
+pub(crate) fn dispatch_entries() -> [usize; 0] {
+    []
+}
+
+#[cfg(not(rklp_no_direct_calls))]
 fn dispatch_addr() -> usize {
     // SAFETY: returns a constant address.
     unsafe { b::rklp_direct_dispatch_addr() as usize }
@@ -310,14 +325,30 @@ fn dispatch_addr() -> usize {
 /// `register_ftrace_direct(ops, dispatcher)`. Dropping unregisters it
 /// (which waits for RCU-tasks grace periods) and only then frees it; if
 /// ftrace refuses to unregister it, it is leaked, never freed in use.
+#[cfg(not(rklp_no_direct_calls))]
 pub(crate) struct DirectOps {
     ops: ManuallyDrop<KBox<UnsafeCell<b::ftrace_ops>>>,
 }
 
+/// Without direct calls: none can exist (an uninhabited field).
+#[cfg(rklp_no_direct_calls)]
+pub(crate) struct DirectOps(core::convert::Infallible);
+
+#[cfg(rklp_no_direct_calls)]
+impl DirectOps {
+    /// Fails: this build has no ftrace direct calls. (6.12's
+    /// `kernel::error::code` has no EOPNOTSUPP.)
+    pub(crate) fn register(_ips: &mut [usize]) -> Result<Self> {
+        Err(Error::from_errno(-(kernel::bindings::EOPNOTSUPP as i32)))
+    }
+}
+
 // SAFETY: ftrace serialises all access to the ops under its own locks;
 // rklp only passes the pointer, under the core mutex.
+#[cfg(not(rklp_no_direct_calls))]
 unsafe impl Send for DirectOps {}
 
+#[cfg(not(rklp_no_direct_calls))]
 impl DirectOps {
     /// Registers direct calls to the dispatcher at the ftrace locations
     /// `ips` (one ftrace update for all). Their table entries should be in
@@ -355,6 +386,7 @@ impl DirectOps {
     }
 }
 
+#[cfg(not(rklp_no_direct_calls))]
 impl Drop for DirectOps {
     fn drop(&mut self) {
         let p = self.ops.get();

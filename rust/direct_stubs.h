@@ -11,7 +11,12 @@
  * RKLP_DIRECT_TABLE / 2 functions are settled at once; the others stay on
  * the handler.
  */
+#ifndef rklp_no_direct_calls
 #define RKLP_DIRECT_TABLE_BITS 14
+#else
+/* No direct calls (rust/compat.mk): nothing settles, the smallest table. */
+#define RKLP_DIRECT_TABLE_BITS 1
+#endif
 #define RKLP_DIRECT_TABLE (1 << RKLP_DIRECT_TABLE_BITS)
 #define RKLP_DIRECT_TABLE_MASK (RKLP_DIRECT_TABLE - 1)
 

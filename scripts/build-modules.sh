@@ -17,6 +17,8 @@ export RKLP_DIR=$RKLP_MODDIR
 start=$SECONDS
 # RKLP_TEST_HOOKS=1 (make check, ...): rklp.ko with its test-only hooks (Kbuild).
 export RKLP_TEST_HOOKS=${RKLP_TEST_HOOKS:-0}
+# RKLP_NO_DIRECT_CALLS=1: rklp.ko without ftrace direct calls (rust/compat.mk).
+export RKLP_NO_DIRECT_CALLS=${RKLP_NO_DIRECT_CALLS:-0}
 if [ "$RKLP_KERNEL" = debian-7.3 ]; then
 	# Debian's kernel: against its headers (+ the Rust artifacts), with
 	# Debian's compilers, in the trixie chroot (build-debian-kdir.sh; it
@@ -32,6 +34,7 @@ if [ "$RKLP_KERNEL" = debian-7.3 ]; then
 	cp "$lp_src"/*.c "$lps/"
 	kmake() {
 		in_chroot env RKLP_DIR="$RKLP_MODDIR" RKLP_TEST_HOOKS="$RKLP_TEST_HOOKS" \
+			RKLP_NO_DIRECT_CALLS="$RKLP_NO_DIRECT_CALLS" \
 			make -C "$kdir" RKLP_LP_SAMPLES_SRC="$lps" "$@"
 	}
 else

@@ -54,6 +54,12 @@ elif [ "$RKLP_KERNEL" != 6.12 ]; then
 else
 	RKLP_MODDIR=$RKLP_ROOT
 fi
+# RKLP_NO_DIRECT_CALLS=1 (make check-nodirect): rklp built as for a kernel
+# without ftrace direct calls (rust/compat.mk), in a tree of its own, so
+# that the normal build is neither used nor overwritten.
+if [ "${RKLP_NO_DIRECT_CALLS:-0}" = 1 ]; then
+	RKLP_MODDIR=$RKLP_ROOT/build/nodirect-$RKLP_FLAVOUR-tree$RKLP_KSUFFIX
+fi
 # The cache key: kernel package version + config fragments (+ flavour).
 # (6.12 keys are unchanged; the source version names the kernel version.)
 rklp_kernel_key() {

@@ -35,6 +35,8 @@ tag=$mode
 [ "$RKLP_FLAVOUR" = test ] || tag=$tag-$RKLP_FLAVOUR
 # Another kernel than 6.12: its own initramfs and log (guest-check-7.3.log).
 tag=$tag$RKLP_KSUFFIX
+# rklp without direct calls (make check-nodirect): its own initramfs and log.
+[ "${RKLP_NO_DIRECT_CALLS:-0}" != 1 ] || tag=$tag-nodirect
 # make check-all runs several guests at once: one initramfs and log each.
 [ -z "${RKLP_SHARD:-}" ] || tag=$tag-$RKLP_SHARD
 root=$BUILD/initramfs-$tag
@@ -187,6 +189,12 @@ for o in BLOCK VIRTIO_BLK EXT2_FS; do
 	grep -q "^CONFIG_$o=y" "$kconfig" || { nokconfig="$nokconfig,$o"; nodisk=1; }
 done
 [ -z "$nokconfig" ] || extra="$extra rklp_nokconfig=${nokconfig#,}"
+# rklp.ko without ftrace direct calls, for a kernel without them or by
+# RKLP_NO_DIRECT_CALLS=1 (rust/compat.mk): it never settles, and
+# test-direct.sh checks that and skips the rest.
+if [ "${RKLP_NO_DIRECT_CALLS:-0}" = 1 ] || ! grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y' "$kconfig"; then
+	extra="$extra rklp_no_direct=1"
+fi
 # 7.x's ftrace jumps to odd callbacks (functions.sh, ftrace_callbacks_jump).
 ! grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_JMP=y' "$kconfig" || extra="$extra rklp_ftrace_jmp=1"
 disk=${RKLP_DISK:-}

@@ -90,8 +90,10 @@ impl kernel::Module for Rklp {
         let kallsyms = sys::kallsyms::Kallsyms::resolve()?;
         let task_syms = sys::task::TaskSyms::resolve(&kallsyms)?;
         proto::say_if_no_btf(&kallsyms);
-        if ftrace_jmp_hazard::list_func_jumped(&kallsyms) {
-            settle::forbid();
+        if cfg!(rklp_no_direct_calls) {
+            settle::forbid(settle::NoSettling::NoDirectCalls);
+        } else if ftrace_jmp_hazard::list_func_jumped(&kallsyms) {
+            settle::forbid(settle::NoSettling::Crashes);
         }
         // SAFETY: module init, before anything can queue them.
         unsafe {

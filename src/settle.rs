@@ -13,7 +13,8 @@
 //!
 //! Parameters: `direct` (a boolean: Y settles, the default; N settles
 //! nothing more and sends the functions with direct calls back to the
-//! handler, a pass starting at once) and `settle_delay_ms` (how long after
+//! handler, a pass starting at once; N for good, refusing Y, where rklp
+//! cannot settle: [`forbid`]) and `settle_delay_ms` (how long after
 //! a transition completes before its functions settle, 0 to 3600000; a
 //! change re-arms a pass that is waiting for the old delay).
 
@@ -21,15 +22,48 @@ use crate::core_state::{Core, CoreState};
 use crate::redirect::direct::{Released, Unregistered};
 use crate::sys::param::{BoolParam, Param, RangedParam};
 use crate::sys::work::{StaticDelayedWork, WorkFn};
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 
 /// Module parameter `direct`: true settles functions onto direct calls.
 pub(crate) static DIRECT: AtomicBool = AtomicBool::new(true);
-/// Set at init on a kernel where settling would crash it
-/// (ftrace_jmp_hazard.rs): `direct` is N and refuses Y.
-static SETTLING_CRASHES: AtomicBool = AtomicBool::new(false);
+/// Set at init on a kernel where rklp cannot settle ([`forbid`]): the
+/// [`NoSettling`] reason, or 0. `direct` is then N and refuses Y.
+static NO_SETTLING: AtomicU8 = AtomicU8::new(0);
+
+/// Why rklp cannot settle on this kernel: patched functions stay on the
+/// handler for good.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum NoSettling {
+    /// Settling would crash this kernel (ftrace_jmp_hazard.rs).
+    Crashes = 1,
+    /// This build has no ftrace direct calls (rust/compat.mk: the kernel
+    /// has no `CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS`, or rklp was built
+    /// with `RKLP_NO_DIRECT_CALLS=1`).
+    NoDirectCalls = 2,
+}
+
+impl NoSettling {
+    /// The reason set at init, if any.
+    fn get() -> Option<Self> {
+        match NO_SETTLING.load(Ordering::Relaxed) {
+            1 => Some(Self::Crashes),
+            2 => Some(Self::NoDirectCalls),
+            _ => None,
+        }
+    }
+
+    /// Why `direct` cannot be Y.
+    fn refusal(self) -> &'static str {
+        match self {
+            Self::Crashes => "settling would crash this kernel (its ftrace jumps to ftrace_ops_list_func - 1: see the warning at load)",
+            Self::NoDirectCalls => "this kernel has no ftrace direct calls (see the message at load)",
+        }
+    }
+}
+
 /// Module parameter `settle_delay_ms`.
 pub(crate) static SETTLE_DELAY_MS: AtomicU32 = AtomicU32::new(1000);
 /// Read-only module parameter `direct_calls`: functions on a direct call
@@ -150,24 +184,35 @@ impl BoolParam for Direct {
         &DIRECT
     }
     fn refused(v: bool) -> Option<&'static str> {
-        (v && SETTLING_CRASHES.load(Ordering::Relaxed)).then_some(
-            "settling would crash this kernel (its ftrace jumps to ftrace_ops_list_func - 1: see the warning at load)",
-        )
+        if v {
+            NoSettling::get().map(NoSettling::refusal)
+        } else {
+            None
+        }
     }
 }
 
-/// Module init, before [`start`], on a kernel whose ftrace would jump into
-/// the byte before its list function (ftrace_jmp_hazard.rs): settling and
-/// releasing put rklp's handler and a direct call on one function for a
-/// while, and ftrace then calls both through that list function. `direct`
-/// becomes N (whatever insmod set) and refuses Y.
-pub(crate) fn forbid() {
+/// Module init, before [`start`], on a kernel where rklp cannot settle:
+/// `direct` becomes N (whatever insmod set) and refuses Y.
+///
+/// - [`NoSettling::Crashes`]: its ftrace would jump into the byte before
+///   its list function (ftrace_jmp_hazard.rs, which says so): settling and
+///   releasing put rklp's handler and a direct call on one function for a
+///   while, and ftrace then calls both through that list function.
+/// - [`NoSettling::NoDirectCalls`]: nothing to settle onto. Said at every
+///   load, as nothing else in the log would tell why nothing settles.
+pub(crate) fn forbid(why: NoSettling) {
     crate::sys::param::with_param_lock(|| {
-        SETTLING_CRASHES.store(true, Ordering::Relaxed);
-        if DIRECT.swap(false, Ordering::Relaxed) {
-            pr_warn!(
+        NO_SETTLING.store(why as u8, Ordering::Relaxed);
+        let was_on = DIRECT.swap(false, Ordering::Relaxed);
+        match why {
+            NoSettling::Crashes if was_on => pr_warn!(
                 "direct=N: functions stay on the handler (settling would crash this kernel)\n"
-            );
+            ),
+            NoSettling::Crashes => {}
+            NoSettling::NoDirectCalls => pr_info!(
+                "this kernel has no ftrace direct calls (no CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, or rklp built with RKLP_NO_DIRECT_CALLS=1): patched functions stay on the handler, never settled (direct=N)\n"
+            ),
         }
     });
 }
