@@ -21,6 +21,12 @@
 #                   sig      the signing test (make check-sign): rklp.ko and
 #                            the sample signed by make sign with the key the
 #                            6.12 signing kernel trusts, module.sig_enforce=1
+#                   nodirect rklp built as for a kernel without ftrace direct
+#                            calls (make check-nodirect), on the 7.3 test
+#                            kernel: the core scripts and test-direct.sh
+#   kdir          with the nodirect suite, once the 7.3 test kernel is
+#                 ready: scripts/test-kdir.sh (make KDIR= and make install
+#                 against it, and the errors of trees lacking an option)
 #
 # Each guest's console goes to build/guest-<suite>-<shard>.log; a failure is
 # named by suite (kernel), shard and script. The table of times is rewritten
@@ -37,7 +43,7 @@
 # (the finished shards' guest time against their recorded time), and the
 # guard stops nothing before that (it only prints the margin).
 #
-# RKLP_SUITES (default "test debug torture 7.3 debian-7.3 sig"; also
+# RKLP_SUITES (default "test debug torture 7.3 debian-7.3 sig nodirect"; also
 # debug-7.3, the slower target of the 7.3 debug kernel) chooses the suites;
 # RKLP_HOST_JOBS (default "unit model", "" for none) the host jobs;
 # RKLP_PLAN_ONLY=1 prints the shard plan and stops;
@@ -54,12 +60,13 @@ cd "$RKLP_ROOT" || exit 1
 BUILD=$RKLP_ROOT/build
 TIMES=$RKLP_ROOT/tools/testing/selftests/rklp/times.tsv
 OUT=$BUILD/check-all
-SUITES=${RKLP_SUITES:-test debug torture 7.3 debian-7.3 sig}
+SUITES=${RKLP_SUITES:-test debug torture 7.3 debian-7.3 sig nodirect}
 HOST_JOBS=${RKLP_HOST_JOBS-unit model}
 SHARD_TARGET=${RKLP_SHARD_TARGET:-1200}
 SLOTS=$(nproc)
 DEADLINE=${RKLP_CI_DEADLINE:-}
-rm -rf "$OUT"
+# (a plan-only run leaves a running check-all's files alone)
+[ -n "${RKLP_PLAN_ONLY:-}" ] || rm -rf "$OUT"
 mkdir -p "$OUT"
 T0=$SECONDS
 
@@ -74,7 +81,10 @@ T0=$SECONDS
 # about 75 guest-minutes more than CI's 90 fit, run as
 # `make check-all RKLP_SUITES=debug-7.3`)
 suite_flavour() { case $1 in debug | debug-7.3) echo debug ;; sig) echo sig ;; *) echo test ;; esac; }
-suite_kernel() { case $1 in 7.3 | debian-7.3) echo "$1" ;; debug-7.3) echo 7.3 ;; *) echo 6.12 ;; esac; }
+suite_kernel() { case $1 in 7.3 | debian-7.3) echo "$1" ;; debug-7.3 | nodirect) echo 7.3 ;; *) echo 6.12 ;; esac; }
+# 1 for the suite whose rklp.ko is built without direct calls (its own
+# module tree, built with its target's).
+suite_nodirect() { [ "$1" = nodirect ] && echo 1 || echo 0; }
 # A target is what a guest boots: kernel and flavour, each built once.
 suite_target() { echo "$(suite_kernel "$1")-$(suite_flavour "$1")"; }
 suite_mode() { case $1 in torture) echo torture ;; *) echo check ;; esac; }
@@ -82,6 +92,7 @@ suite_scripts() {
 	case $1 in
 	torture) echo "test-fuzz.sh test-faults.sh test-torture.sh" ;;
 	sig) echo "test-signing.sh" ;;
+	nodirect) sed -n 's/^NODIRECT_TESTS := //p' "$RKLP_ROOT/Makefile" | tr ',' ' ' ;;
 	*) sed -n '/^TESTS=/,/"}$/p' "$RKLP_ROOT/tools/testing/selftests/rklp/run_tests.sh" |
 		sed 's/^TESTS=\${TESTS:-"//; s/"}$//' | tr -s ' \t\n' ' ' ;;
 	esac
@@ -207,6 +218,20 @@ build_target() {
 	RKLP_KERNEL=$k RKLP_FLAVOUR=$f RKLP_TEST_HOOKS=1 RKLP_BENCH_NS= "$RKLP_ROOT/scripts/build-modules.sh" || return 1
 	echo "ci: modules-$target took $((SECONDS - t)) s"
 	[ "$f" != sig ] || "$RKLP_ROOT/scripts/sign-modules.sh" || return 1
+	if [ "$target" = 7.3-test ] && case " $SUITES " in *" nodirect "*) true ;; *) false ;; esac; then
+		t=$SECONDS
+		RKLP_KERNEL=$k RKLP_FLAVOUR=$f RKLP_TEST_HOOKS=1 RKLP_BENCH_NS= RKLP_NO_DIRECT_CALLS=1 \
+			"$RKLP_ROOT/scripts/build-modules.sh" || return 1
+		echo "ci: modules-$target-nodirect took $((SECONDS - t)) s"
+		# make KDIR= as a user runs it, beside the guests (a few builds;
+		# builds waits for it).
+		(
+			t=$SECONDS
+			RKLP_KERNEL=7.3 "$RKLP_ROOT/scripts/test-kdir.sh" >"$OUT/kdir.out" 2>&1
+			echo $? >"$OUT/kdir.rc"
+			echo "ci: kdir took $((SECONDS - t)) s"
+		) &
+	fi
 	touch "$OUT/ready-$target"
 }
 TARGETS=""
@@ -229,6 +254,7 @@ builds() {
 	for t in 6.12-debug 7.3-debug 6.12-test 7.3-test debian-7.3-test 6.12-sig; do
 		case " $TARGETS " in *" $t "*) build_target $t || { touch "$OUT/failed-$t"; } ;; esac
 	done
+	wait
 	return 0
 }
 # Nothing started here outlives the runner: a job's whole process tree
@@ -274,7 +300,7 @@ start_shard() {
 			>"$OUT/${SH_NAME[i]}.out" 2>&1 &
 	else
 		env RKLP_KERNEL=$k RKLP_FLAVOUR=$f RKLP_SHARD=${SH_NAME[i]} RKLP_TESTS=$tests RKLP_GUEST_TIMEOUT=$timeout_s \
-			RKLP_APPEND="$(suite_append "$suite")" \
+			RKLP_APPEND="$(suite_append "$suite")" RKLP_NO_DIRECT_CALLS="$(suite_nodirect "$suite")" \
 			"$RKLP_ROOT/scripts/run-guest.sh" check >"$OUT/${SH_NAME[i]}.out" 2>&1 &
 	fi
 	SH_PID[i]=$!
@@ -289,6 +315,7 @@ shard_log() {
 	tag=$mode
 	[ "$f" = test ] || tag=$tag-$f
 	[ "$k" = 6.12 ] || tag=$tag-$k
+	[ "$(suite_nodirect "${SH_SUITE[i]}")" = 0 ] || tag=$tag-nodirect
 	echo "$BUILD/guest-$tag-${SH_NAME[i]}.log"
 }
 
@@ -460,6 +487,22 @@ for name in $HOST_JOBS; do
 		tail -n 20 "$OUT/$name.out" | sed 's/^/check-all:   /'
 	fi
 done
+# The kdir checks (with the nodirect suite): their cases count as tests.
+case " $SUITES " in *" nodirect "*)
+	kl=$(grep -E '^kdir: [0-9]+ passed, [0-9]+ failed' "$OUT/kdir.out" 2>/dev/null | tail -1)
+	if [ -n "$kl" ]; then
+		read -r _ kp _ kf _ <<<"$kl"
+		pass=$((pass + kp))
+		fail=$((fail + kf))
+	fi
+	if [ "$(cat "$OUT/kdir.rc" 2>/dev/null)" != 0 ]; then
+		[ -n "$kl" ] || fail=$((fail + 1))
+		echo "check-all: FAILED: scripts/test-kdir.sh (build/check-all/kdir.out):"
+		grep -E 'FAIL|not ok' "$OUT/kdir.out" 2>/dev/null | head -n 20 | sed 's/^/check-all:   /'
+	fi
+	echo "ci: kdir:  ${kl:-not run}"
+	;;
+esac
 [ ! -f "$OUT/unit.out" ] || echo "ci: unit:  $(grep -E '^test result:' "$OUT/unit.out" | tail -1)"
 [ ! -f "$OUT/model.out" ] || echo "ci: model: $(grep -E '^(total|check.sh):' "$OUT/model.out" | tr '\n' ' ')"
 for t in $TARGETS; do
