@@ -151,7 +151,12 @@ livepatch's disable of 1000 functions; CSV files in \`\`build/bench/\`\`) or \`\
 about 8 minutes; \`\`build/bench-quick/\`\`);
 \`\`make bench\`\` redraws this page and its plots, \`\`make bench-quick\`\` draws
 its own into \`\`build/bench-quick/\`\` (\`\`tools/bench/plot.sh [CSVDIR
-[OUTDIR]]\`\`; \`\`make bench-plot\`\` redraws from \`\`build/bench/\`\`). Knobs
+[OUTDIR]]\`\`; \`\`make bench-plot\`\` redraws from \`\`build/bench/\`\`;
+with \`\`KERNEL=7.3\`\` or \`\`KERNEL=debian-7.3\`\` both write to
+\`\`build/bench[-quick]-<kernel>/\`\`, and \`\`make bench-kernels\`\` runs
+\`\`bench-quick\`\` on each kernel and puts their goals side by side in
+\`\`Documentation/benchmarks-kernels.rst\`\`, each kernel's mitigations
+with them). Knobs
 (environment of \`\`make\`\`, passed to the guest's \`\`tools/bench/bench.sh\`\`):
 \`\`BENCH_ROUNDS\`\`,
 \`\`BENCH_BIG_ROUNDS\`\` (N = 1000), \`\`BENCH_HUGE_ROUNDS\`\` (N = 5000),
