@@ -205,10 +205,17 @@ bench-quick: modules tools
 # The quick bench on each kernel in BENCH_KERNELS, one boot each, then one
 # table of their goals side by side (Documentation/benchmarks-kernels.rst).
 BENCH_KERNELS ?= 6.12 7.3 debian-7.3
+# A kernel whose run reported a problem (a warning in its log) still gets
+# its column, if its figures were written; make fails at the end.
 bench-kernels:
-	@for k in $(BENCH_KERNELS); do $(MAKE) --no-print-directory bench-quick KERNEL=$$k || exit 1; done
-	@$(RKLP_DIR)/tools/bench/kernels.sh $(RKLP_DIR)/Documentation/benchmarks-kernels.rst \
-		$(foreach k,$(BENCH_KERNELS),$(k)=$(BUILD)/bench-quick$(if $(filter 6.12,$(k)),,-$(k)))
+	@bad=; for k in $(BENCH_KERNELS); do \
+		$(MAKE) --no-print-directory bench-quick KERNEL=$$k || { bad="$$bad $$k"; \
+		$(RKLP_DIR)/tools/bench/plot.sh $(BUILD)/bench-quick$$([ $$k = 6.12 ] || echo -$$k) \
+			$(BUILD)/bench-quick$$([ $$k = 6.12 ] || echo -$$k) || true; }; \
+	done; \
+	$(RKLP_DIR)/tools/bench/kernels.sh $(RKLP_DIR)/Documentation/benchmarks-kernels.rst \
+		$(foreach k,$(BENCH_KERNELS),$(k)=$(BUILD)/bench-quick$(if $(filter 6.12,$(k)),,-$(k))); \
+	[ -z "$$bad" ] || { echo "rklp: bench-kernels: the run on$$bad reported a problem (see its guest log)"; exit 1; }
 
 # Redraw the plots and the table from the CSV files of the last run.
 bench-plot:
