@@ -47,6 +47,15 @@ bool rklp_in_nmi(void);
 unsigned long rklp_local_irq_save(void);
 void rklp_local_irq_restore(unsigned long flags);
 
+/*
+ * raw_spinlock_t (macros): a lock that hard IRQ context may take, also on
+ * PREEMPT_RT, where a spinlock_t sleeps (rust/raw_spinlock.rs)
+ */
+void rklp_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
+			     struct lock_class_key *key);
+unsigned long rklp_raw_spin_lock_irqsave(raw_spinlock_t *lock);
+void rklp_raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
+
 /* mutex_lock_interruptible() (a macro on lockdep kernels) */
 int rklp_mutex_lock_interruptible(struct mutex *lock);
 

@@ -16,9 +16,10 @@
 //!   latest patch installed before the one in transition, or null.
 //!
 //! Callbacks run under the core mutex, so neither function may take it:
-//! they read [`Registry`], a spinlock-protected index kept beside the core
-//! state, whose lock is always taken with interrupts off (replacement
-//! functions may call them from IRQ context). Both return addresses of [`SystemState`]s owned by rklp's
+//! they read [`Registry`], an index kept beside the core state under a raw
+//! spinlock, always taken with interrupts off (replacement functions may
+//! call them from hard IRQ context, where a `spinlock_t` must not be taken:
+//! it sleeps on PREEMPT_RT). Nothing is allocated or freed under it. Both return addresses of [`SystemState`]s owned by rklp's
 //! patches (the `data` the patch module sets lives there, not in the
 //! module): valid while that patch exists, which for a patch's own states
 //! covers its callbacks and replacement functions, and for the previous
@@ -26,15 +27,14 @@
 
 use crate::patch::Patch;
 use crate::published::Published;
-use crate::sys::irq::IrqSave;
 use crate::sys::patch_desc::{RklpState, StateDesc};
+use crate::sys::raw_spinlock::{new_raw_spinlock, RawSpinLock};
 use core::ffi::c_void;
 use core::mem::{align_of, offset_of, size_of};
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use kernel::alloc::flags::{GFP_ATOMIC, GFP_KERNEL};
 use kernel::prelude::*;
 use kernel::str::CStr;
-use kernel::sync::SpinLock;
 
 /// One state of a patch, as rklp keeps it. Same layout as the ABI's
 /// `struct rklp_state` (checked below), so its address is handed out as
@@ -118,14 +118,39 @@ impl PatchStates {
             states: self.list.as_ptr() as usize,
             len: self.list.len(),
         });
-        with_registry(reg, |r| {
+        // No allocation under the raw lock: when every slot is taken and
+        // the list is full, a larger one is allocated here and swapped in
+        // below. Registering runs under the core mutex, the only writer
+        // that adds slots, so the list cannot fill up in between.
+        let full = with_registry(reg, |r| {
+            r.patches.iter().all(|e| e.is_some()) && r.patches.len() == r.patches.capacity()
+        });
+        let mut larger = if full {
+            let len = with_registry(reg, |r| r.patches.len());
+            Some(KVec::with_capacity(core::cmp::max(4, 2 * len), GFP_KERNEL)?)
+        } else {
+            None
+        };
+        let old = with_registry(reg, |r| -> Result<Option<KVec<Option<Registered>>>> {
             if let Some(slot) = r.patches.iter_mut().find(|e| e.is_none()) {
                 *slot = entry;
-                Ok(())
-            } else {
-                r.patches.push(entry, GFP_ATOMIC)
+                return Ok(None);
             }
+            let Some(mut new) = larger.take() else {
+                // Within its capacity: `push` does not allocate.
+                r.patches.push(entry, GFP_ATOMIC)?;
+                return Ok(None);
+            };
+            // Within `new`'s capacity (at least twice the old length).
+            for e in r.patches.iter_mut() {
+                new.push(e.take(), GFP_ATOMIC)?;
+            }
+            new.push(entry, GFP_ATOMIC)?;
+            Ok(Some(core::mem::replace(&mut r.patches, new)))
         })?;
+        // Freed with the lock released and interrupts back on.
+        drop(old);
+        drop(larger);
         self.registered = true;
         Ok(())
     }
@@ -188,7 +213,7 @@ pub(crate) struct Registry {
 }
 
 /// The registry, beside the core state (it has its own lock).
-pub(crate) type StateRegistry = SpinLock<Registry>;
+pub(crate) type StateRegistry = RawSpinLock<Registry>;
 
 impl Registry {
     /// An empty registry.
@@ -203,12 +228,9 @@ impl Registry {
 /// Runs `f` on the registry with its lock held and interrupts off: the C
 /// ABI may be called from a replacement function running in hard or soft
 /// IRQ context, which must never find the lock held by the code it
-/// interrupted on the same CPU.
+/// interrupted on the same CPU. `f` neither allocates nor frees.
 fn with_registry<R>(reg: &StateRegistry, f: impl FnOnce(&mut Registry) -> R) -> R {
-    let _irq = IrqSave::new();
-    let mut guard = reg.lock();
-    f(&mut guard)
-    // `guard` drops before `_irq`: unlock, then restore interrupts.
+    reg.with(f)
 }
 
 /// The registry, for the C ABI (src/exports.rs).
@@ -217,7 +239,7 @@ static REGISTRY: Published<StateRegistry> = Published::new();
 /// A new, empty registry.
 pub(crate) fn new_registry() -> Result<Pin<KBox<StateRegistry>>> {
     KBox::pin_init(
-        kernel::new_spinlock!(Registry::new(), "rklp_system_states"),
+        new_raw_spinlock!(Registry::new(), "rklp_system_states"),
         kernel::alloc::flags::GFP_KERNEL,
     )
 }
