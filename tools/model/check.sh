@@ -115,6 +115,11 @@ check t-reverse-force  transition safety verified -DREVERSE -DFORCE
 check t-fork-exit      transition safety verified -DFORK
 check t-fork-stack     transition safety verified -DFORK -DSTACK
 check t-fork-reverse   transition safety verified -DFORK -DREVERSE
+# tasks switching themselves on their way back to user space (issue 21)
+check t-self-stack     transition safety verified -DSELF -DSTACK
+check t-self-module    transition safety verified -DSELF -DSTACK -DMODULE
+check t-self-reverse   transition safety verified -DSELF -DSTACK -DREVERSE
+check t-self-force     transition safety verified -DSELF -DREVERSE -DFORCE
 # ---- transition.pml: liveness (a transition completes once the tasks
 # have left the changed functions), weak fairness ----
 check t-live           transition liveness verified -DLIVENESS
@@ -136,6 +141,7 @@ check neg-no-forkseq   transition safety counterexample -DFORK -DNO_FORKSEQ
 check neg-fork-stale   transition safety counterexample -DFORK -DSTACK -DFORK_STALE
 check neg-target-unlocked transition safety counterexample -DFORK -DREVERSE -DTARGET_UNLOCKED
 check neg-no-retry     transition liveness counterexample -DLIVENESS -DNO_RETRY
+check neg-self-no-gen  transition safety counterexample -DSELF -DSTACK -DNO_GEN
 check neg-i-no-nmi-guard immediate safety counterexample -DNO_NMI_GUARD
 check neg-i-no-inhandler immediate safety counterexample -DNO_INHANDLER
 check neg-d-no-quarantine dispatcher safety counterexample -DNO_QUARANTINE
