@@ -94,6 +94,13 @@ impl<'a> Task<'a> {
         unsafe { b::rklp_task_is_idle(self.ptr.as_ptr()) }
     }
 
+    /// Running or waiting for a CPU, not sleeping (a hint: it may go to
+    /// sleep or wake up at any time).
+    pub(crate) fn is_runnable(&self) -> bool {
+        // SAFETY: valid task (invariant); reads its state.
+        unsafe { b::rklp_task_is_runnable(self.ptr.as_ptr()) }
+    }
+
     /// A real-time or deadline task (a hint: its policy may change).
     pub(crate) fn is_realtime(&self) -> bool {
         // SAFETY: valid task (invariant).

@@ -455,6 +455,11 @@ pub(crate) fn try_complete(st: &mut CoreState) {
         }
     };
     let seq0 = table.unswitched_seq();
+    // Every tenth retry (about once a second once the retries are
+    // RETRY_MS apart, as upstream's) also checks the runnable user tasks
+    // with their own switch queued, for one that stays runnable inside
+    // the kernel (a long system call) and would switch only at its end.
+    let full = tr.retries % 10 == 9;
     let mut all = true;
     let mut idle_left = false;
     // The CPUs (ids below 64; the others share the last bit) where the
@@ -465,6 +470,24 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     crate::sys::task::rcu_read(|g| {
         table.for_each(g, |r, task| {
             let t = task.task();
+            // A runnable user task with its own switch queued switches
+            // itself when it next returns to user space, soon: not pinned
+            // and unwound here (with thousands of tasks busy in user
+            // space, that is most of a walk's cost, and the walk's kworker
+            // gets a thousandth of a CPU), but on a full walk. If its work
+            // finds its stack blocked, `queued` is clear and the walk
+            // checks it again. The walker itself checks its own stack (an
+            // enable completes at once when nothing else blocks it).
+            if !full
+                && r.state.load(Ordering::Acquire) != tr.target
+                && r.queued.load(Ordering::Relaxed)
+                && !t.is_kthread()
+                && t.is_runnable()
+                && t.key() != crate::sys::task::current_key()
+            {
+                all = false;
+                return true;
+            }
             if !try_switch(&st.task_syms, tr, r, &t, &mut buf) {
                 all = false;
                 // A user task whose work ran without switching it (its
