@@ -20,8 +20,10 @@
 //!   unpinned, so it cannot enter a changed function in between;
 //! * idle tasks: from a kworker on their own CPU (so they are not running);
 //! * user tasks: themselves, from a `task_work` ([`SelfSwitch`]) queued with
-//!   TWA_RESUME on every unswitched user task when the transition starts,
-//!   which runs at the task's next return to user space (from a system
+//!   TWA_RESUME by the walk (the first one runs when the transition starts)
+//!   on every unswitched user task that is runnable (those are not pinned
+//!   and unwound) or not clean, which runs at the task's next return to
+//!   user space (from a system
 //!   call, or from the interrupt that preempts a task spinning in user
 //!   space): the task checks its own stack (a task work may also run deeper
 //!   in the kernel, e.g. in io_uring's waits) and switches if it is clean,
@@ -222,9 +224,9 @@ fn direction(target: PatchState) -> &'static str {
 /// Starts the transition of `st.patches[idx]` towards `target`: task states
 /// must already be initialised, the entries marked, and `checks` built
 /// ([`Checks::build`], before the first visible change, as it allocates).
-/// Queues every unswitched user task's own switch ([`arm_self_switch`]),
-/// then tries to complete it at once, else leaves it to the transition
-/// work.
+/// Publishes its checks for the tasks that switch themselves
+/// ([`SelfSwitch`]), then tries to complete it at once (a walk that also
+/// arms those), else leaves it to the transition work.
 pub(crate) fn start(st: &mut CoreState, idx: usize, target: PatchState, checks: Arc<Checks>) {
     pr_notice!(
         "'{}': starting {} transition\n",
@@ -253,33 +255,18 @@ pub(crate) fn start(st: &mut CoreState, idx: usize, target: PatchState, checks: 
         retries: 0,
         last_kick_ns: crate::sys::task::now_ns(),
     });
-    arm_self_switch(target, gen);
     try_complete(st);
 }
 
-/// Arms the switch of every unswitched user task for generation `gen`:
-/// queues its record's work ([`SelfSwitch`], TWA_RESUME), or, if the work
-/// is still queued (from an earlier transition, on a task that has not
-/// returned to user space since, or from a kick), re-arms it, so that one
-/// record never has two works queued. No allocation (the works are in the
-/// records); one `task_work_add()` per task, as upstream sets
-/// TIF_PATCH_PENDING on every task. Kthreads and idle tasks never return
-/// to user space: the walk switches them.
-fn arm_self_switch(target: PatchState, gen: u32) {
-    for_each_record(|r, task| {
-        if r.state.load(Ordering::Relaxed) == target {
-            return;
-        }
-        arm_one(r, &task.task(), gen);
-    });
-}
-
-/// Arms `r`'s switch for generation `gen` if its task `t` is a user task
-/// (see [`arm_self_switch`]).
+/// Arms the switch of the unswitched user task `t` (record `r`) for
+/// generation `gen`: queues its record's work ([`SelfSwitch`],
+/// TWA_RESUME), or, if the work is still queued (from an earlier
+/// generation, on a task that has not returned to user space since, or a
+/// kick), re-arms it, so that one record never has two works queued. No
+/// allocation (the works are in the records); one `task_work_add()` per
+/// task, as upstream sets TIF_PATCH_PENDING on every task. Kthreads and
+/// idle tasks never return to user space: the walk switches them.
 fn arm_one(r: &Record, t: &Task<'_>, gen: u32) {
-    if t.is_kthread() || t.is_idle() {
-        return;
-    }
     // SeqCst, with the swap below and the work's clearing of `queued`
     // before it reads `armed_gen`: a work still queued reads the new
     // generation, else `queued` was cleared and the work is queued anew.
@@ -457,7 +444,7 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     let seq0 = table.unswitched_seq();
     // Every tenth retry (about once a second once the retries are
     // RETRY_MS apart, as upstream's) also checks the runnable user tasks
-    // with their own switch queued, for one that stays runnable inside
+    // with their own switch armed, for one that stays runnable inside
     // the kernel (a long system call) and would switch only at its end.
     let full = tr.retries % 10 == 9;
     let mut all = true;
@@ -470,32 +457,34 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     crate::sys::task::rcu_read(|g| {
         table.for_each(g, |r, task| {
             let t = task.task();
-            // A runnable user task with its own switch queued switches
-            // itself when it next returns to user space, soon: not pinned
-            // and unwound here (with thousands of tasks busy in user
-            // space, that is most of a walk's cost, and the walk's kworker
-            // gets a thousandth of a CPU), but on a full walk. If its work
-            // finds its stack blocked, `queued` is clear and the walk
-            // checks it again. The walker itself checks its own stack (an
-            // enable completes at once when nothing else blocks it).
-            if !full
+            let user = !t.is_kthread() && !t.is_idle();
+            // A runnable user task (busy in user space, or about to return
+            // there) gets its own switch armed and is not pinned and
+            // unwound here: it switches itself at its next return to user
+            // space, soon (with thousands of threads busy in user space,
+            // those checks were most of a walk, run by a task that gets a
+            // thousandth of a CPU). A full walk checks those already armed
+            // too. The walker itself checks its own stack (an enable
+            // completes at once when nothing else blocks it).
+            if user
                 && r.state.load(Ordering::Acquire) != tr.target
-                && r.queued.load(Ordering::Relaxed)
-                && !t.is_kthread()
                 && t.is_runnable()
                 && t.key() != crate::sys::task::current_key()
+                && !(full && r.queued.load(Ordering::Relaxed))
             {
+                arm_one(r, &t, tr.gen);
                 all = false;
                 return true;
             }
             if !try_switch(&st.task_syms, tr, r, &t, &mut buf) {
                 all = false;
-                // A user task whose work ran without switching it (its
-                // stack was not clean, e.g. a task work run inside a
-                // changed function) gets it again for its next return to
-                // user space. Not re-queued by the work itself: the kernel
-                // would run it again at once, with the same stack.
-                if !r.queued.load(Ordering::Relaxed) {
+                // A sleeping user task that is not clean (it may be
+                // stopped in a changed function, or a task work of it ran
+                // there without switching it: not re-queued by the work
+                // itself, the kernel would run it again at once, on the
+                // same stack) switches itself at its next return to user
+                // space, unless the walk gets it first.
+                if user {
                     arm_one(r, &t, tr.gen);
                 }
                 if t.is_idle() {
@@ -580,7 +569,7 @@ fn kick_remaining(st: &CoreState) {
     });
 }
 
-/// A task switching itself ([`arm_self_switch`], [`kick_remaining`]), in
+/// A task switching itself ([`arm_one`], [`kick_remaining`]), in
 /// its own context, on its way back to user space (or wherever the kernel
 /// runs its task works, e.g. exit). Lock-free: it must not queue up behind
 /// the core mutex, which the transition work holds for a walk of every
@@ -598,7 +587,7 @@ impl TaskWorkFn for SelfSwitch {
         };
         // First: from here the work may be queued again (a re-arm, a kick),
         // which the kernel allows for a running task work. SeqCst: see
-        // `arm_self_switch`.
+        // `arm_one`.
         r.queued.store(false, Ordering::SeqCst);
         SELF_SWITCH.read(|published| {
             let Some((checks, gen)) = published else {

@@ -19,7 +19,8 @@
  *   FORCE        one force of a running transition
  *   LIVENESS     the environment may go quiet; with the ltl claim below
  *   SELF         tasks switch themselves (transition::SelfSwitch, a task
- *                work queued on every unswitched task at each start, run
+ *                work armed by the walk on every unswitched task it does
+ *                not switch (transition::arm_one), run
  *                at depth 0, i.e. on the way back to user space, or in F,
  *                as a task work run inside the kernel), checking their own
  *                stack inside a read of the published checks (ReadSlot)
@@ -461,32 +462,30 @@ inline withdraw() {
 	pubgen = 0;
 	(rd == 0)
 }
-/* transition::start: SELF_SWITCH.set (a new generation), then
- * arm_self_switch: every unswitched task's work armed (queued unless it
- * still is) */
-inline publish_and_arm() {
+/* transition::start: SELF_SWITCH.set (a new generation) */
+inline publish() {
 	withdraw();
-	gen++; pubtgt = target; pubgen = gen;
-	for (i : 0 .. NT - 1) {
-		if
-		:: key[i] == LIVE && !dead[i] && state[i] != target ->
-			atomic {
-				armed[i] = gen; queued[i] = 1;
+	gen++; pubtgt = target; pubgen = gen
+}
+/* transition::arm_one, from the walk, on task i that it did not switch
+ * (running, i.e. runnable, or not clean): armed for the running
+ * generation, queued unless it still is */
+inline arm(i) {
+	armed[i] = gen; queued[i] = 1;
 #ifdef NO_GEN
-				atgt[i] = target;
-				achk[i * NF + F] = chk[F]; achk[i * NF + G] = chk[G]; achk[i * NF + M] = chk[M];
+	atgt[i] = target;
+	achk[i * NF + F] = chk[F]; achk[i * NF + G] = chk[G]; achk[i * NF + M] = chk[M];
 #endif
-				printf("MSC: task %d armed (generation %d)\n", i, gen)
-			}
-		:: else
-		fi
-	}
+	printf("MSC: task %d armed (generation %d)\n", i, gen)
 }
 #else
 inline withdraw() {
 	skip
 }
-inline publish_and_arm() {
+inline publish() {
+	skip
+}
+inline arm(i) {
 	skip
 }
 #endif
@@ -548,13 +547,13 @@ inline try_complete() {
 			/* a BUSY record is skipped: at the target, or counted */
 			:: key[i] == LIVE && !dead[i] && state[i] != target ->
 				if
-				:: oncpu[i] -> all = 0  /* Reason::Running */
+				:: oncpu[i] -> all = 0; arm(i)  /* Reason::Running (or runnable) */
 				:: else ->
 					/* Checks::check_pinned: changed function on
 					 * the stack, or stopped in the handler
 					 * (Checks::in_handler) */
 					if
-					:: BLOCKED(i) -> all = 0
+					:: BLOCKED(i) -> all = 0; arm(i)
 					:: else ->
 #ifdef PIN_WINDOW
 						pend = 1;  /* stored after the unpin */
@@ -587,7 +586,7 @@ inline try_complete() {
 inline start(p, tgt) {
 	trp = p; intr = 1;
 	printf("MSC: P%d: starting transition to %d\n", p, tgt);
-	publish_and_arm();
+	publish();
 	try_complete()
 }
 
@@ -649,7 +648,7 @@ end_control:
 		atomic { !ilock -> target = 1 - target };
 #endif
 		printf("MSC: P%d: reversing, target %d\n", trp, target);
-		publish_and_arm();
+		publish();
 		try_complete()
 #endif
 #ifdef FORCE
