@@ -428,6 +428,8 @@ bench_threads() {
 				for c in $(order $r); do
 					m=$(module "$c" 1)
 					enable "$c" "$m"
+					# Progress (a stalled run still shows what it measured).
+					echo "# threads $t $kind round $r: $(name "$c") enable $(ms "$EN") ms [$(elapsed)]"
 					add thr "$t" "$kind" "$c" "$r" "$EN"
 					disable "$c" "$m"
 					unload_mod "$m"
