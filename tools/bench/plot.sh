@@ -161,7 +161,9 @@ with them). Knobs
 \`\`BENCH_ROUNDS\`\`,
 \`\`BENCH_BIG_ROUNDS\`\` (N = 1000), \`\`BENCH_HUGE_ROUNDS\`\` (N = 5000),
 \`\`BENCH_LP_MAX_N\`\` (the largest N livepatch runs at),
-\`\`BENCH_BUSY_THREADS\`\`, \`\`BENCH_RUN_MS\`\`.
+\`\`BENCH_BUSY_THREADS\`\`, \`\`BENCH_RUN_MS\`\`; \`\`BENCH_SECTIONS=threads\`\` runs the
+transition completion section alone, at \`\`BENCH_THREADS\`\` (thread counts)
+and \`\`BENCH_THREAD_KINDS\`\` (\`\`sleep\`\`, \`\`busy\`\`).
 
 =================  =========================================================
 Date               $(meta date)
