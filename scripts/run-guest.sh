@@ -350,6 +350,9 @@ if [ "$mode" = bench ]; then
 	[ ! -f "$csvdir/meta.csv" ] || {
 		echo "host_cpu,$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | tr ',' ' ')"
 		echo "host_cpus,$(nproc)"
+		# Other jobs on the host skew absolute figures (not the ratios
+		# much: both cores are measured in the same guest, interleaved).
+		echo "host_load,$(cut -d' ' -f1-3 /proc/loadavg) (1/5/15-minute load average at the end)"
 		echo "qemu,$(qemu-system-x86_64 --version | head -1 | tr ',' ' ') TCG $tcg_thread-threaded; -smp $smp -m $mem"
 		echo "commit,$(git -C "$RKLP_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	} >>"$csvdir/meta.csv"

@@ -83,7 +83,7 @@ kernels' configurations (mitigations, preemption, debug options) do not.
 EOF
 	for i in "${!labels[@]}"; do
 		d=${dirs[$i]}
-		echo "- **${labels[$i]}**: kernel $(meta "$d" kernel), mode $(meta "$d" mode), $(meta "$d" rounds) rounds, $(meta "$d" guest_seconds) s in the guest (TCG), commit $(meta "$d" commit), $(meta "$d" date)."
+		echo "- **${labels[$i]}**: kernel $(meta "$d" kernel), mode $(meta "$d" mode), $(meta "$d" rounds) rounds, $(meta "$d" guest_seconds) s in the guest (TCG), commit $(meta "$d" commit), $(meta "$d" date)$(l=$(meta "$d" host_load); [ -z "$l" ] || echo ", host load $l")."
 	done
 	echo
 	table "$tmp/goals.csv"
