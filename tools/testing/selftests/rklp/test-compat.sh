@@ -89,11 +89,17 @@ end_test
 
 start_test "upstream's livepatch-shadow-fix1/-fix2 on rklp, include swapped"
 # Upstream's livepatch-shadow-mod leaks by design ("Oops, forgot to save
-# leak!"): an int for each dummy allocated while unpatched, on either side.
-# With kmemleak (the debug kernel), those, and nothing else, are expected:
-# anything already suspected before the case fails it, and so does any
-# other object after it; the samples' ints are then cleared from the list
-# guest-init.sh checks at the end of the run.
+# leak!"): an int for each dummy its work allocates while dummy_alloc is
+# unpatched. So fix1 is loaded first (a patch of a module that is not
+# loaded yet, applied when it comes) and the module goes before the fixes:
+# it never runs unpatched and nothing leaks. (It was loaded first and
+# unloaded last, and the ints it leaked in between were cleared from
+# kmemleak's list; one still referenced from a stale stack slot at the
+# clear was reported at the end of the run: the 7.3 debug kernel, test-compat
+# in the same boot as test-direct, an 8-byte object from
+# livepatch-shadow-mod's alloc_work_func -> dummy_alloc.)
+# With kmemleak (the debug kernel), anything suspected before the case or
+# after it fails it.
 KML=/sys/kernel/debug/kmemleak
 kml_suspects() {
 	sleep 6
@@ -110,8 +116,8 @@ for side in livepatch rklp; do
 	CANARY="rklp selftest: compat shadow $side $(cut -d' ' -f1 /proc/uptime)"
 	log "$CANARY"
 	loop_until 'dmesg | grep -qF "$CANARY"'
-	load_mod livepatch/livepatch-shadow-mod
 	load_patch $side livepatch-shadow-fix1
+	load_mod livepatch/livepatch-shadow-mod
 	# A dummy allocated under fix1 expires (12 s) and is freed with its
 	# shadow leak (fix1's destructor says so).
 	loop_until 'test_dmesg | grep -q "livepatch_shadow_fix1: livepatch_fix1_dummy_leak_dtor: dummy @ .*, prevented leak"' ||
@@ -121,9 +127,9 @@ for side in livepatch rklp; do
 	# is freed.
 	loop_until 'test_dmesg | grep -q "livepatch_shadow_fix2: livepatch_fix2_dummy_free: dummy @ .*, check counter"' ||
 		fail "$side: fix2 never counted"
+	unload_mod livepatch_shadow_mod
 	unload_patch $side livepatch_shadow_fix2
 	unload_patch $side livepatch_shadow_fix1
-	unload_mod livepatch_shadow_mod
 	# What the fixes did, not how often or in which order (timing): each
 	# kind of line of theirs once.
 	sample_lines | grep -E '^livepatch_shadow_fixN: .*(prevented leak|check counter)' |
@@ -132,9 +138,6 @@ done
 compare "shadow variables"
 if [ -w $KML ]; then
 	kml_suspects >/tmp/kml.after
-	check_eq "kmemleak suspects other than the shadow samples' ints" \
-		"$(grep -vc '(size 8):$' /tmp/kml.after)" 0
-	echo "# upstream's livepatch-shadow-mod leaked $(wc -l </tmp/kml.after) ints, as designed; cleared"
-	echo clear >$KML
+	check_eq "kmemleak suspects after upstream's shadow samples" "$(wc -l </tmp/kml.after)" 0
 fi
 end_test
