@@ -43,24 +43,7 @@ meta() { awk -F, -v k="$2" '$1 == k { sub(/^[^,]*,/, ""); print; exit }' "$1/met
 		done
 } >"$tmp/goals.csv"
 
-# table FILE: an rst simple table of every column of the CSV, header first.
-table() {
-	awk -F, '
-		{ for (i = 1; i <= NF; i++) { v[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } if (NF > nc) nc = NF }
-		END {
-			rule = ""
-			for (i = 1; i <= nc; i++) { s = ""; for (j = 0; j < w[i]; j++) s = s "="; rule = rule (i > 1 ? "  " : "") s }
-			print rule
-			for (r = 1; r <= NR; r++) {
-				line = ""
-				for (i = 1; i <= nc; i++) line = line (i > 1 ? "  " : "") sprintf("%-" w[i] "s", v[r, i])
-				sub(/ +$/, "", line)
-				print line
-				if (r == 1) print rule
-			}
-			print rule
-		}' "$1"
-}
+. "$(dirname "$0")/rst_table.sh"
 # title TEXT CHAR: an rst section title.
 title() { printf '\n%s\n%s\n\n' "$1" "$(printf '%s' "$1" | sed "s/./$2/g")"; }
 

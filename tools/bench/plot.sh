@@ -76,28 +76,7 @@ plot ${call_lines%, }
 EOF
 
 # --- rst ---------------------------------------------------------------
-# table FILE COLS...: an rst grid ("simple" table) of the CSV's columns
-# (1-based), its header row first.
-table() {
-	local f=$1
-	shift
-	awk -F, -v cols="$*" '
-		BEGIN { nc = split(cols, c, " ") }
-		{ for (i = 1; i <= nc; i++) { v[NR, i] = $c[i]; if (length($c[i]) > w[i]) w[i] = length($c[i]) } }
-		END {
-			rule = ""
-			for (i = 1; i <= nc; i++) { s = ""; for (j = 0; j < w[i]; j++) s = s "="; rule = rule (i > 1 ? "  " : "") s }
-			print rule
-			for (r = 1; r <= NR; r++) {
-				line = ""
-				for (i = 1; i <= nc; i++) line = line (i > 1 ? "  " : "") sprintf("%-" w[i] "s", v[r, i])
-				sub(/ +$/, "", line)
-				print line
-				if (r == 1) print rule
-			}
-			print rule
-		}' "$f"
-}
+. "$(dirname "$0")/rst_table.sh"
 # Goal lines: ratio GOAL against each figure.
 pc() { awk -F, -v n="$1" -v m="$2" '$1 == n && $2 == m { print $8 }' "$in/percall.csv"; }
 lt() { awk -F, -v n="$1" -v o="$2" -v c="$3" '$1 == n && $2 == o { print $c }' "$in/latency.csv"; }
