@@ -119,6 +119,18 @@ test_dmesg() {
 		index($0, c) { f = 1 }'
 }
 
+# reload_rklp_count TEXT: loads rklp.ko again and sets _count to how many
+# kernel-log lines since the case's canary contain TEXT (a fixed string;
+# not a subshell, so that a failed reload fails the case): for what
+# rklp says once at load, which the suite's first load of it may have
+# pushed out of the kernel log (128 KB on the test kernels) by the time a
+# script runs.
+reload_rklp_count() {
+	unload_mod rklp
+	load_mod rklp
+	_count=$(dmesg | awk -v c="$CANARY" -v t="$1" 'f && index($0, t) { n++ } index($0, c) { f = 1 } END { print n + 0 }')
+}
+
 # check_result EXPECTED: the log since the canary must be exactly EXPECTED,
 # after the sed expression in $RESULT_SED (if set) for unstable parts.
 check_result() {

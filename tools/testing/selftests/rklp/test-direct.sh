@@ -87,12 +87,9 @@ released() {
 # reported as skipped, by its name.
 if [ "${rklp_no_direct:-0}" = 1 ]; then
 	start_test "direct calls: none in this build, patched functions stay on the handler"
-	# Said at rklp.ko's load: loaded again here (the suite's load may have
-	# left the kernel log, see test-protos.sh), counted from the canary.
-	unload_mod rklp
-	load_mod rklp
-	n=$(dmesg | awk -v c="$CANARY" 'f && /rklp: this kernel has no ftrace direct calls .*patched functions stay on the handler/ { n++ } index($0, c) { f = 1 } END { print n + 0 }')
-	check_eq "notes at rklp.ko's load that it has no direct calls" "$n" 1
+	# Said at rklp.ko's load: exactly once at a reload.
+	reload_rklp_count "rklp: this kernel has no ftrace direct calls (no CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, or rklp built with RKLP_NO_DIRECT_CALLS=1): patched functions stay on the handler, never settled (direct=N)"
+	check_eq "notes at rklp.ko's load that it has no direct calls" "$_count" 1
 	check_file $PARAMS/direct N
 	log "% echo Y > $PARAMS/direct"
 	if (echo Y >$PARAMS/direct) 2>/tmp/rklp_direct_y.err; then

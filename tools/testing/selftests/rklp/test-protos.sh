@@ -52,14 +52,10 @@ if [ -e /sys/kernel/btf/vmlinux ]; then
 	n=$(dmesg | grep -c "$NOTE")
 	check_eq "no-BTF notes on a kernel with BTF" "$n" 0
 else
-	# Said when rklp.ko loads: loaded again here, because the suite's load
-	# of it may have left the kernel log (128 KB on the test kernels) by
-	# the time this script runs (seen on the 7.3 test kernel). Counted
-	# from this case's canary: exactly once.
-	unload_mod rklp
-	load_mod rklp
-	n=$(dmesg | awk -v c="$CANARY" -v note="$NOTE" 'f && index($0, note) { n++ } index($0, c) { f = 1 } END { print n + 0 }')
-	check_eq "no-BTF notes at rklp.ko's load" "$n" 1
+	# Said when rklp.ko loads (the suite's load of it had left the kernel
+	# log on the 7.3 test kernel): exactly once at a reload.
+	reload_rklp_count "$NOTE"
+	check_eq "no-BTF notes at rklp.ko's load" "$_count" 1
 fi
 end_test
 
