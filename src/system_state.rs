@@ -122,14 +122,14 @@ impl PatchStates {
         // the list is full, a larger one is allocated here and swapped in
         // below. Registering runs under the core mutex, the only writer
         // that adds slots, so the list cannot fill up in between.
-        let full = with_registry(reg, |r| {
-            r.patches.iter().all(|e| e.is_some()) && r.patches.len() == r.patches.capacity()
+        let full_len = with_registry(reg, |r| {
+            let full =
+                r.patches.iter().all(|e| e.is_some()) && r.patches.len() == r.patches.capacity();
+            full.then_some(r.patches.len())
         });
-        let mut larger = if full {
-            let len = with_registry(reg, |r| r.patches.len());
-            Some(KVec::with_capacity(core::cmp::max(4, 2 * len), GFP_KERNEL)?)
-        } else {
-            None
+        let mut larger = match full_len {
+            Some(len) => Some(KVec::with_capacity(core::cmp::max(4, 2 * len), GFP_KERNEL)?),
+            None => None,
         };
         let old = with_registry(reg, |r| -> Result<Option<KVec<Option<Registered>>>> {
             if let Some(slot) = r.patches.iter_mut().find(|e| e.is_none()) {
