@@ -59,7 +59,19 @@ else
 	THREAD_ROUNDS=3
 	RUN_MS=${BENCH_RUN_MS:-300} STACK_ROUNDS=${BENCH_ROUNDS:-5}
 fi
-THREADS=${BENCH_THREADS:-$THREADS}
+# BENCH_NS (a subset of the mode's N) and BENCH_THREADS (of its thread
+# counts; set but empty: no threads section) narrow a run to what is being
+# looked at, e.g. BENCH_NS=1 BENCH_THREADS= for the per-call figures at
+# N = 1.
+if [ -n "${BENCH_NS+set}" ]; then
+	_ns="" _cn=""
+	for n in $BENCH_NS; do
+		case " $NS " in *" $n "*) _ns="$_ns $n" ;; *) echo "# bench: ERROR: N = $n is not one of this mode's ($NS)"; exit 1 ;; esac
+		case " $CALL_NS " in *" $n "*) _cn="$_cn $n" ;; esac
+	done
+	NS=${_ns# } CALL_NS=${_cn# }
+fi
+[ -z "${BENCH_THREADS+set}" ] || THREADS=$BENCH_THREADS
 THREAD_KINDS=${BENCH_THREAD_KINDS:-sleep busy}
 SECTIONS=${BENCH_SECTIONS:-all}
 LAT=./rklp_bench_lat
@@ -462,10 +474,10 @@ fi
 # The threads section before N = 5000, whose livepatch rounds are the
 # longest part of the run.
 for n in $NS; do
-	[ "$n" != 5000 ] || bench_threads
+	[ "$n" != 5000 ] || [ -z "$THREADS" ] || bench_threads
 	bench_n "$n"
 done
-in_list 5000 "$NS" || bench_threads
+in_list 5000 "$NS" || [ -z "$THREADS" ] || bench_threads
 
 # Growth exponents: the log-log slope over NS, per core.
 for op in enable disable replace enable_settled disable_settled; do
