@@ -25,6 +25,7 @@
 #   make modules  build rklp.ko, the sample and the test modules
 #   make kernel   build (or reuse) the cached test kernel
 #   make model    model-check the transition protocol with spin (host only)
+#   make model-full  the same and the checks too big for CI (see tools/model/README.md)
 #   make unit     host unit and property tests of the pure modules (seconds,
 #                 no kernel; tools/unit, cargo test) and of the rklp tool
 #   make tools    build the rklp command-line tool (tools/rklp-cli, static)
@@ -47,7 +48,7 @@ RKLP_CACHE ?= /var/cache/rklp
 export RKLP_CACHE
 BUILD := $(RKLP_DIR)/build
 
-.PHONY: all deps kernel modules demo check check-debug check-sign check-kdir check-nodirect check-all tools install man sign bench bench-quick bench-kernels bench-plot fuzz torture model clean fmt fmt-check unit
+.PHONY: all deps kernel modules demo check check-debug check-sign check-kdir check-nodirect check-all tools install man sign bench bench-quick bench-kernels bench-plot fuzz torture model model-full clean fmt fmt-check unit
 
 ifdef KDIR
 # Any prepared kernel build directory with Rust support (a built tree, or a
@@ -225,6 +226,11 @@ bench-plot:
 # (tools/model/README.md); needs only spin and gcc, not the kernel.
 model:
 	@$(RKLP_DIR)/tools/model/check.sh
+
+# The same, and the checks too big for CI (tens of minutes, several GB:
+# the tasks' own switches with a module, a reversal or a force).
+model-full:
+	@$(RKLP_DIR)/tools/model/check.sh --full
 
 # The rules that need no kernel (the modules that use only `core`, listed
 # in tools/unit/src/lib.rs), tested on the host with cargo test and

@@ -486,6 +486,12 @@ bool rklp_task_on_cpu(struct task_struct *t)
 	return READ_ONCE(t->on_cpu);
 }
 
+/* Running or waiting for a CPU, not sleeping (a hint: it may change). */
+bool rklp_task_is_runnable(struct task_struct *t)
+{
+	return task_is_running(t);
+}
+
 /* A real-time or deadline task (a hint: its policy may change). */
 bool rklp_task_is_realtime(struct task_struct *t)
 {

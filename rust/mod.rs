@@ -20,6 +20,7 @@ pub(crate) mod patch_desc;
 pub(crate) mod pid;
 pub(crate) mod proc_file;
 pub(crate) mod raw_spinlock;
+pub(crate) mod read_slot;
 pub(crate) mod shadow_mem;
 pub(crate) mod stop_machine;
 pub(crate) mod task;

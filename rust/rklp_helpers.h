@@ -143,6 +143,7 @@ bool rklp_task_is_idle(struct task_struct *t);
 bool rklp_task_on_cpu(struct task_struct *t);
 bool rklp_task_exiting(struct task_struct *t);
 unsigned int rklp_task_cpu(struct task_struct *t);
+bool rklp_task_is_runnable(struct task_struct *t);
 bool rklp_task_is_realtime(struct task_struct *t);
 void rklp_init_task_work(struct callback_head *cb, task_work_func_t fn);
 unsigned int rklp_smp_processor_id(void);

@@ -94,6 +94,13 @@ impl<'a> Task<'a> {
         unsafe { b::rklp_task_is_idle(self.ptr.as_ptr()) }
     }
 
+    /// Running or waiting for a CPU, not sleeping (a hint: it may go to
+    /// sleep or wake up at any time).
+    pub(crate) fn is_runnable(&self) -> bool {
+        // SAFETY: valid task (invariant); reads its state.
+        unsafe { b::rklp_task_is_runnable(self.ptr.as_ptr()) }
+    }
+
     /// A real-time or deadline task (a hint: its policy may change).
     pub(crate) fn is_realtime(&self) -> bool {
         // SAFETY: valid task (invariant).
@@ -523,15 +530,19 @@ impl TaskWork {
         Self(core::cell::UnsafeCell::new(unsafe { core::mem::zeroed() }))
     }
 
-    /// Queues `func` on `t`, delivered like a signal (TWA_SIGNAL): the task
-    /// leaves interruptible sleeps and runs it on its way back to user space
-    /// (or in do_exit). The caller must not queue it again before it ran.
+    /// Queues `func` on `t`, to run in `t`'s own context on its way back to
+    /// user space (or in do_exit, or wherever the kernel runs task works):
+    /// with [`Notify::Signal`] (TWA_SIGNAL) the task also leaves
+    /// interruptible sleeps for it, with [`Notify::Resume`] (TWA_RESUME)
+    /// it runs it at its next return to user space, from a system call or
+    /// an interrupt. The caller must not queue it again before it ran or
+    /// was cancelled.
     ///
     /// # Safety
     ///
     /// `self` must stay allocated and `func` valid until the work has run
     /// or has been cancelled.
-    pub(crate) unsafe fn queue<T: TaskWorkFn>(&self, t: &Task<'_>) -> Result {
+    pub(crate) unsafe fn queue<T: TaskWorkFn>(&self, t: &Task<'_>, how: Notify) -> Result {
         unsafe extern "C" fn tramp<T: TaskWorkFn>(cb: *mut b::callback_head) {
             T::run(cb as usize);
         }
@@ -543,10 +554,22 @@ impl TaskWork {
             b::task_work_add(
                 t.ptr.as_ptr(),
                 self.0.get(),
-                b::task_work_notify_mode_TWA_SIGNAL,
+                match how {
+                    Notify::Signal => b::task_work_notify_mode_TWA_SIGNAL,
+                    Notify::Resume => b::task_work_notify_mode_TWA_RESUME,
+                },
             )
         })
     }
+}
+
+/// How a queued [`TaskWork`] reaches its task.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Notify {
+    /// Like a signal: interrupts interruptible sleeps (a kick).
+    Signal,
+    /// At the next return to user space only; sleeps are not disturbed.
+    Resume,
 }
 
 /// Some [`TaskWork`] was queued since this module was loaded.

@@ -168,7 +168,7 @@ fi
 # environment.
 bench_env=""
 if [ "$mode" = bench ]; then
-	for v in BENCH_ROUNDS BENCH_BIG_ROUNDS BENCH_HUGE_ROUNDS BENCH_LP_MAX_N BENCH_BUSY_THREADS BENCH_RUN_MS; do
+	for v in BENCH_ROUNDS BENCH_BIG_ROUNDS BENCH_HUGE_ROUNDS BENCH_LP_MAX_N BENCH_BUSY_THREADS BENCH_RUN_MS BENCH_SECTIONS BENCH_THREAD_KINDS; do
 		[ -z "${!v:-}" ] || bench_env="$bench_env $v=\"${!v}\""
 	done
 	# Set, even empty, narrows the run (BENCH_THREADS= : no threads).

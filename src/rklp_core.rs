@@ -212,10 +212,13 @@ impl Drop for Rklp {
             st.redirect.filter.shutdown();
             st.task_syms.clone()
         };
-        // Without the mutex: a kick that is running takes it.
+        // The tasks' own switches (TWA_RESUME works queued at each
+        // transition's start, kicks): cancelled, or waited for.
         task_table::cancel_kicks(&self.table, &task_syms);
-        // A kick that has finished may still be returning through our text.
+        // A work that has finished may still be returning through our text.
         sys::task::TaskWork::quiesce();
+        // Nothing reads it any more; drops the checks it may still hold.
+        transition::withdraw_self_switch();
         let left = shadow::count(&self.shadows);
         if left > 0 {
             pr_warn!("freeing {} shadow variables left at unload\n", left);

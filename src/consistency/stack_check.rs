@@ -15,6 +15,7 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
+use kernel::sync::Arc;
 
 /// Where a task whose stack holds a [`Check`]'s address is, for messages.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -62,12 +63,19 @@ fn find_hit(checks: &[Check], frames: &[usize]) -> Option<usize> {
 }
 
 /// What a transition (or an immediate switch) checks stacks against, built
-/// before its first visible change, as it allocates.
+/// before its first visible change, as it allocates. Shared (`Arc`) with
+/// the tasks that check their own stacks on their way back to user space
+/// (transition.rs, [`SelfSwitch`](crate::consistency::transition::SelfSwitch)),
+/// which cannot take the core mutex.
 pub(crate) struct Checks {
     /// The functions being changed.
     changed: KVec<Check>,
     /// Where a task stopped inside a traced call has its decision pending.
     in_handler: KVec<Check>,
+    /// The state a task whose stack passes the checks switches to.
+    target: PatchState,
+    /// The unwinder (a copy of the core's, for readers without the mutex).
+    syms: TaskSyms,
 }
 
 impl Checks {
@@ -85,7 +93,7 @@ impl Checks {
     ///   the handler can be preempted, at `ftrace_test_recursion_unlock()`)
     ///   or, in the trampoline, the return address of a transition
     ///   function's `__fentry__` call.
-    pub(crate) fn build(st: &CoreState, patch: &Patch, target: PatchState) -> Result<Self> {
+    pub(crate) fn build(st: &CoreState, patch: &Patch, target: PatchState) -> Result<Arc<Self>> {
         let mut changed = KVec::new();
         let mut in_handler = KVec::new();
         for f in patch.funcs() {
@@ -138,10 +146,26 @@ impl Checks {
                 GFP_KERNEL,
             )?;
         }
-        Ok(Self {
-            changed,
-            in_handler,
-        })
+        Ok(Arc::new(
+            Self {
+                changed,
+                in_handler,
+                target,
+                syms: st.task_syms.clone(),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// The state a task whose stack passes these checks switches to.
+    pub(crate) fn target(&self) -> PatchState {
+        self.target
+    }
+
+    /// Checks the current task's own stack (it is running, but stable),
+    /// with the unwinder these checks were built with.
+    pub(crate) fn check_self(&self, buf: &mut [usize; MAX_STACK_ENTRIES]) -> Reason {
+        self.check_current(&self.syms, buf)
     }
 
     /// Whether a reliable trace contains a function being changed, or the

@@ -5,7 +5,8 @@
 //!
 //! A fixed-size, open-addressing table keyed by `task_struct` address, with
 //! one record per task: the task's patch state during a transition, and an
-//! embedded `task_work` for kicking it. It tracks every task from the moment
+//! embedded `task_work` by which it switches itself (transition.rs,
+//! `SelfSwitch`). It tracks every task from the moment
 //! rklp loads (initial walk of the task list and the idle tasks) or the task
 //! is created (`task_newtask` tracepoint, before the child first runs) until
 //! the task can no longer run any code (`sched_process_free`, which fires
@@ -89,11 +90,17 @@ pub(crate) struct Record {
     pub(crate) state: AtomicPatchState,
     /// Set at `sched_process_free`: the task can no longer run.
     pub(crate) dead: AtomicBool,
-    /// A kick (task_work) is queued and has not run yet.
-    pub(crate) kicked: AtomicBool,
+    /// `work` is queued and has not run (or been cancelled) yet: set by
+    /// whoever queues it (under the core mutex), cleared by the work itself
+    /// when it ends, or by whoever cancelled it.
+    pub(crate) queued: AtomicBool,
+    /// The transition (generation) that `work` may switch the task in
+    /// (transition.rs, `SelfSwitch`).
+    pub(crate) armed_gen: AtomicU32,
     /// Why the last switch attempt failed ([`Reason::encode`]).
     pub(crate) reason: AtomicU32,
-    /// The kick itself.
+    /// The task's own switch, queued when a transition starts (TWA_RESUME)
+    /// and as the kick (TWA_SIGNAL).
     pub(crate) work: TaskWork,
     /// The reference that keeps the task_struct while recorded.
     task: core::cell::UnsafeCell<Option<TaskRef>>,
@@ -159,7 +166,8 @@ impl TaskTable {
                     key: AtomicUsize::new(EMPTY),
                     state: AtomicPatchState::new(UNPATCHED),
                     dead: AtomicBool::new(false),
-                    kicked: AtomicBool::new(false),
+                    queued: AtomicBool::new(false),
+                    armed_gen: AtomicU32::new(0),
                     reason: AtomicU32::new(0),
                     work: TaskWork::new(),
                     task: core::cell::UnsafeCell::new(None),
@@ -293,7 +301,8 @@ impl TaskTable {
                 r.key.store(BUSY, Ordering::Relaxed);
                 r.state.store(state, Ordering::Relaxed);
                 r.dead.store(false, Ordering::Relaxed);
-                r.kicked.store(false, Ordering::Relaxed);
+                r.queued.store(false, Ordering::Relaxed);
+                r.armed_gen.store(0, Ordering::Relaxed);
                 r.reason.store(0, Ordering::Relaxed);
                 // SAFETY: the slot is free (EMPTY, or TOMBSTONE: its last
                 // reader left before the grace period that preceded the
@@ -370,7 +379,7 @@ impl TaskTable {
     /// Drops dead records. Process context. Two passes, each taking the
     /// insert lock for at most `REAP_CHUNK` slots at a time:
     ///
-    /// 1. dead, unkicked records are RETIRED (unpublished, slot not
+    /// 1. dead records without a queued work are RETIRED (unpublished, slot not
     ///    reusable);
     /// 2. after an RCU grace period (no walker can still hold one), their
     ///    task references are taken and the slots become TOMBSTONEs, or
@@ -381,7 +390,7 @@ impl TaskTable {
             self.lock();
             for r in &self.recs[base..base + REAP_CHUNK] {
                 let k = r.key.load(Ordering::Relaxed);
-                if is_task(k) && r.dead.load(Ordering::Acquire) && !r.kicked.load(Ordering::Acquire)
+                if is_task(k) && r.dead.load(Ordering::Acquire) && !r.queued.load(Ordering::Acquire)
                 {
                     r.key.store(RETIRED, Ordering::Release);
                     retired += 1;
@@ -619,22 +628,23 @@ pub(crate) fn populate(t: &TaskTable, syms: &crate::sys::task::TaskSyms) -> Resu
     Ok(())
 }
 
-/// Cancels or waits for queued kicks (module exit).
+/// Cancels or waits for queued works (module exit).
 pub(crate) fn cancel_kicks(t: &TaskTable, syms: &crate::sys::task::TaskSyms) {
     for r in t.recs.iter() {
-        if !r.kicked.load(Ordering::Acquire) {
+        if !r.queued.load(Ordering::Acquire) {
             continue;
         }
         let k = r.key.load(Ordering::Acquire);
-        // SAFETY: a kicked record is never reaped, so `task` is set.
+        // SAFETY: a record with a queued work is never reaped, so `task`
+        // is set.
         if let (true, Some(task)) = (is_task(k), unsafe { &*r.task.get() }) {
             if syms.cancel_task_work(&task.task(), &r.work) {
-                r.kicked.store(false, Ordering::Release);
+                r.queued.store(false, Ordering::Release);
                 continue;
             }
         }
         // Running right now: wait for it to finish.
-        while r.kicked.load(Ordering::Acquire) {
+        while r.queued.load(Ordering::Acquire) {
             crate::sys::task::sleep_ms(1);
         }
     }

@@ -19,8 +19,19 @@
 //!   the functions being changed; the state is stored before the task is
 //!   unpinned, so it cannot enter a changed function in between;
 //! * idle tasks: from a kworker on their own CPU (so they are not running);
-//! * kicked user tasks: from a `task_work` (TWA_SIGNAL) on their way back
-//!   to user space, after checking their own stack; kthreads get a wake-up;
+//! * user tasks: themselves, from a `task_work` ([`SelfSwitch`]) queued with
+//!   TWA_RESUME by the walk (the first one runs when the transition starts)
+//!   on every unswitched user task that is runnable (those are not pinned
+//!   and unwound) or not clean, which runs at the task's next return to
+//!   user space (from a system
+//!   call, or from the interrupt that preempts a task spinning in user
+//!   space): the task checks its own stack (a task work may also run deeper
+//!   in the kernel, e.g. in io_uring's waits) and switches if it is clean,
+//!   as upstream's TIF_PATCH_PENDING does in exit_to_user_mode(); busy
+//!   user tasks so switch at their next tick instead of waiting to be
+//!   caught off CPU. The same work, queued again with TWA_SIGNAL, is the
+//!   kick of stalled user tasks after `kick_delay_ms`; kthreads get a
+//!   wake-up;
 //! * tasks the walk found running: from a kworker queued on their CPU
 //!   ([`RunningWork`]), which they must leave to let it run (on a
 //!   non-preemptible kernel, at their next `cond_resched()`), so they are
@@ -42,11 +53,13 @@ use crate::consistency::task_state::{self, PatchState};
 use crate::consistency::task_table::{tasks, Record, PATCHED, UNPATCHED};
 use crate::core_state::CoreState;
 use crate::patch::Patch;
-use crate::sys::task::{Task, TaskRef, TaskSyms, TaskWorkFn, MAX_STACK_ENTRIES};
+use crate::sys::read_slot::ReadSlot;
+use crate::sys::task::{Notify, Task, TaskRef, TaskSyms, TaskWorkFn, MAX_STACK_ENTRIES};
 use crate::sys::work::{StaticDelayedWork, WorkFn};
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 /// Delay before stalled tasks are kicked, and between kicks (module
 /// parameter `kick_delay_ms`; upstream kicks every 15 s).
@@ -103,8 +116,11 @@ pub(crate) struct Transition {
     patch: usize,
     /// PATCHED or UNPATCHED.
     pub(crate) target: PatchState,
-    /// What task stacks are checked against.
-    checks: Checks,
+    /// What task stacks are checked against (shared with [`SELF_SWITCH`]).
+    checks: Arc<Checks>,
+    /// This transition's generation (a reversal starts a new one): the
+    /// value of [`SELF_SWITCH`]'s tag and of armed records' `armed_gen`.
+    gen: u32,
     /// Retries since start / since the last kick.
     retries: u32,
     /// When the transition started or last kicked (ns, monotonic).
@@ -145,9 +161,29 @@ pub(crate) fn refresh_checks(st: &mut CoreState) -> Result {
     };
     let checks = Checks::build(st, &st.patches[idx], target)?;
     if let Some(tr) = st.transition.as_mut() {
+        // Same transition, same generation: the armed works stay valid and
+        // check against the new checks from now on (`set` waits for those
+        // checking against the old ones).
+        SELF_SWITCH.set(checks.clone(), tr.gen);
         tr.checks = checks;
     }
     Ok(())
+}
+
+/// The checks of the running transition, for the tasks that switch
+/// themselves ([`SelfSwitch`]) without the core mutex, tagged with the
+/// transition's generation. Set when a transition starts (a reversal
+/// included) or its checks are rebuilt, emptied when it completes: both
+/// wait until no task is still checking against the previous checks, so no
+/// task stores a switch after the transition it checked for has ended.
+static SELF_SWITCH: ReadSlot<Checks> = ReadSlot::new();
+
+/// The last transition generation (under the core mutex; 0 is never used).
+static GENERATION: AtomicU32 = AtomicU32::new(0);
+
+/// Empties [`SELF_SWITCH`] (module exit: drops the checks it may hold).
+pub(crate) fn withdraw_self_switch() {
+    SELF_SWITCH.clear();
 }
 
 /// Every live record, in chunks of RCU read sections.
@@ -188,8 +224,10 @@ fn direction(target: PatchState) -> &'static str {
 /// Starts the transition of `st.patches[idx]` towards `target`: task states
 /// must already be initialised, the entries marked, and `checks` built
 /// ([`Checks::build`], before the first visible change, as it allocates).
-/// Tries to complete it at once, else leaves it to the transition work.
-pub(crate) fn start(st: &mut CoreState, idx: usize, target: PatchState, checks: Checks) {
+/// Publishes its checks for the tasks that switch themselves
+/// ([`SelfSwitch`]), then tries to complete it at once (a walk that also
+/// arms those), else leaves it to the transition work.
+pub(crate) fn start(st: &mut CoreState, idx: usize, target: PatchState, checks: Arc<Checks>) {
     pr_notice!(
         "'{}': starting {} transition\n",
         &*st.patches[idx].name,
@@ -199,14 +237,55 @@ pub(crate) fn start(st: &mut CoreState, idx: usize, target: PatchState, checks: 
     if let Some(t) = tasks() {
         t.set_target(target);
     }
+    let gen = match GENERATION.load(Ordering::Relaxed).wrapping_add(1) {
+        0 => 1,
+        g => g,
+    };
+    GENERATION.store(gen, Ordering::Relaxed);
+    // After the task states are set (`init_task_states`, or kept by a
+    // reversal) and after the previous generation's works are done with
+    // their checks (`set` empties the slot first): a work armed for this
+    // generation finds it published.
+    SELF_SWITCH.set(checks.clone(), gen);
     st.transition = Some(Transition {
         patch: patch_id(&st.patches[idx]),
         target,
         checks,
+        gen,
         retries: 0,
         last_kick_ns: crate::sys::task::now_ns(),
     });
     try_complete(st);
+}
+
+/// Arms the switch of the unswitched user task `t` (record `r`) for
+/// generation `gen`: queues its record's work ([`SelfSwitch`],
+/// TWA_RESUME), or, if the work is still queued (from an earlier
+/// generation, on a task that has not returned to user space since, or a
+/// kick), re-arms it, so that one record never has two works queued. No
+/// allocation (the works are in the records); one `task_work_add()` per
+/// task, as upstream sets TIF_PATCH_PENDING on every task. Kthreads and
+/// idle tasks never return to user space: the walk switches them.
+fn arm_one(r: &Record, t: &Task<'_>, gen: u32) {
+    // SeqCst, with the swap below and the work's clearing of `queued`
+    // before it reads `armed_gen`: a work still queued reads the new
+    // generation, else `queued` was cleared and the work is queued anew.
+    r.armed_gen.store(gen, Ordering::SeqCst);
+    if !r.queued.swap(true, Ordering::SeqCst) {
+        queue_self_switch(r, t, Notify::Resume);
+    }
+}
+
+/// Queues `r`'s work on its task `t`, whose `queued` the caller has set.
+fn queue_self_switch(r: &Record, t: &Task<'_>, how: Notify) {
+    // SAFETY: the record (and its work) stays allocated while `queued` is
+    // set (the reaper skips it; module exit cancels it or waits for it),
+    // and `SelfSwitch` lives in this module, which waits for running task
+    // works on exit (`TaskWork::quiesce`).
+    if unsafe { r.work.queue::<SelfSwitch>(t, how) }.is_err() {
+        // Past exit_task_work(): it will not run again.
+        r.queued.store(false, Ordering::Release);
+    }
 }
 
 /// Index of the patch in transition.
@@ -248,9 +327,14 @@ fn try_switch(
 /// clean, else records why not. The caller guarantees the task cannot run
 /// between the stack check and this store (pinned, or it is the caller).
 fn switch_if_clean(tr: &Transition, r: &Record, reason: Reason) -> bool {
+    store_switch(tr.target, r, reason)
+}
+
+/// [`switch_if_clean`] towards `target`.
+fn store_switch(target: PatchState, r: &Record, reason: Reason) -> bool {
     if let Reason::None = reason {
         // Release: pairs with the handler's Acquire load of the state.
-        r.state.store(tr.target, Ordering::Release);
+        r.state.store(target, Ordering::Release);
         r.reason.store(Reason::None.encode(), Ordering::Relaxed);
         true
     } else {
@@ -358,6 +442,11 @@ pub(crate) fn try_complete(st: &mut CoreState) {
         }
     };
     let seq0 = table.unswitched_seq();
+    // Every tenth retry (about once a second once the retries are
+    // RETRY_MS apart, as upstream's) also checks the runnable user tasks
+    // with their own switch armed, for one that stays runnable inside
+    // the kernel (a long system call) and would switch only at its end.
+    let full = tr.retries % 10 == 9;
     let mut all = true;
     let mut idle_left = false;
     // The CPUs (ids below 64; the others share the last bit) where the
@@ -368,12 +457,41 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     crate::sys::task::rcu_read(|g| {
         table.for_each(g, |r, task| {
             let t = task.task();
+            let user = !t.is_kthread() && !t.is_idle();
+            // A runnable user task (busy in user space, or about to return
+            // there) gets its own switch armed and is not pinned and
+            // unwound here: it switches itself at its next return to user
+            // space, soon (with thousands of threads busy in user space,
+            // those checks were most of a walk, run by a task that gets a
+            // thousandth of a CPU). A full walk checks those already armed
+            // too. The walker itself checks its own stack (an enable
+            // completes at once when nothing else blocks it).
+            if user
+                && r.state.load(Ordering::Acquire) != tr.target
+                && t.is_runnable()
+                && t.key() != crate::sys::task::current_key()
+                && !(full && r.queued.load(Ordering::Relaxed))
+            {
+                arm_one(r, &t, tr.gen);
+                all = false;
+                return true;
+            }
             if !try_switch(&st.task_syms, tr, r, &t, &mut buf) {
                 all = false;
+                // A sleeping user task that is not clean (it may be
+                // stopped in a changed function, or a task work of it ran
+                // there without switching it: not re-queued by the work
+                // itself, the kernel would run it again at once, on the
+                // same stack) switches itself at its next return to user
+                // space, unless the walk gets it first.
+                if user {
+                    arm_one(r, &t, tr.gen);
+                }
                 if t.is_idle() {
                     idle_left = true;
                 } else if r.reason.load(Ordering::Relaxed) == Reason::Running.encode()
                     && !t.is_realtime()
+                    && (t.is_kthread() || !r.queued.load(Ordering::Relaxed))
                 {
                     running_on |= 1 << t.cpu().min(63);
                 }
@@ -419,9 +537,9 @@ pub(crate) fn try_complete(st: &mut CoreState) {
     TRANSITION_WORK.schedule_ms(delay);
 }
 
-/// Makes stalled tasks pass a safe point: user tasks get a signal-like
-/// task_work (they leave interruptible sleeps and switch on the way back to
-/// user space), kthreads a wake-up.
+/// Makes stalled tasks pass a safe point: user tasks get their work
+/// ([`SelfSwitch`]) as a signal-like task_work (they leave interruptible
+/// sleeps and switch on the way back to user space), kthreads a wake-up.
 fn kick_remaining(st: &CoreState) {
     let Some(tr) = st.transition.as_ref() else {
         return;
@@ -437,39 +555,58 @@ fn kick_remaining(st: &CoreState) {
         }
         if t.is_kthread() {
             st.task_syms.wake_interruptible(&t);
-        } else if !r.kicked.swap(true, Ordering::AcqRel) {
-            // SAFETY: the record (and its work) stays allocated while
-            // `kicked` is set (the reaper skips it; exit cancels it), and
-            // `Kick` lives in this module, which waits for it on exit.
-            if unsafe { r.work.queue::<Kick>(&t) }.is_err() {
-                // Past exit_task_work(): it will switch when freed.
-                r.kicked.store(false, Ordering::Release);
-            }
+            return;
         }
+        r.armed_gen.store(tr.gen, Ordering::SeqCst);
+        if !r.queued.swap(true, Ordering::SeqCst) {
+            queue_self_switch(r, &t, Notify::Signal);
+        } else if st.task_syms.cancel_task_work(&t, &r.work) {
+            // It was queued with TWA_RESUME, which does not interrupt a
+            // sleep: queued again as a kick (`queued` stays set).
+            queue_self_switch(r, &t, Notify::Signal);
+        }
+        // Else it is running right now.
     });
 }
 
-/// A kicked task, in its own context on the way to user space (or exit).
-pub(crate) struct Kick;
+/// A task switching itself ([`arm_one`], [`kick_remaining`]), in
+/// its own context, on its way back to user space (or wherever the kernel
+/// runs its task works, e.g. exit). Lock-free: it must not queue up behind
+/// the core mutex, which the transition work holds for a walk of every
+/// task. It switches only in the transition it was armed for (its record's
+/// `armed_gen` is the published generation) and only towards the target
+/// of the checks it passed, all inside one read of [`SELF_SWITCH`]: the
+/// transition cannot end (nor reverse) before the switch is stored.
+pub(crate) struct SelfSwitch;
 
-impl TaskWorkFn for Kick {
+impl TaskWorkFn for SelfSwitch {
     fn run(work: usize) {
         let Some(table) = tasks() else { return };
         let Some(r) = table.record_of_work(work) else {
             return;
         };
-        if let Some(core) = crate::core_state::core() {
-            let st = core.lock();
-            if let Some(tr) = st.transition.as_ref() {
-                if r.state.load(Ordering::Relaxed) != tr.target {
-                    let mut buf = [0usize; MAX_STACK_ENTRIES];
-                    // The kicked task itself: its stack is stable.
-                    let reason = tr.checks.check_current(&st.task_syms, &mut buf);
-                    switch_if_clean(tr, r, reason);
-                }
+        // First: from here the work may be queued again (a re-arm, a kick),
+        // which the kernel allows for a running task work. SeqCst: see
+        // `arm_one`.
+        r.queued.store(false, Ordering::SeqCst);
+        SELF_SWITCH.read(|published| {
+            let Some((checks, gen)) = published else {
+                return;
+            };
+            // A work armed for an earlier transition (or generation) does
+            // nothing: re-arming it would have set the current generation.
+            if r.armed_gen.load(Ordering::SeqCst) != gen {
+                return;
             }
-        }
-        r.kicked.store(false, Ordering::Release);
+            let target = checks.target();
+            if r.state.load(Ordering::Relaxed) == target {
+                return;
+            }
+            let mut buf = [0usize; MAX_STACK_ENTRIES];
+            // The task itself: its stack is stable.
+            let reason = checks.check_self(&mut buf);
+            store_switch(target, r, reason);
+        });
     }
 }
 
@@ -478,6 +615,7 @@ impl TaskWorkFn for Kick {
 /// before changing anything: the transition then stays and is retried.
 fn complete(st: &mut CoreState) -> Result {
     let Some(idx) = patch_index(st) else {
+        SELF_SWITCH.clear();
         st.transition = None;
         crate::system_state::end_transition();
         return Ok(());
@@ -485,6 +623,10 @@ fn complete(st: &mut CoreState) -> Result {
     let target = st.transition.as_ref().map_or(PATCHED, |t| t.target);
     // Room to retire the replaced patches, or this one.
     finish::reserve(st, idx, target)?;
+    // No task stores a switch any more (the next transition's
+    // `init_task_states` must not be undone): works still queued find the
+    // slot empty, or a later generation.
+    SELF_SWITCH.clear();
     st.transition = None;
     crate::rklp_debug!(
         "'{}': completing {} transition\n",
@@ -525,6 +667,9 @@ pub(crate) fn reverse(st: &mut CoreState) -> Result {
     if to == UNPATCHED {
         st.patches.reserve_free(1)?;
     }
+    // No task stores a switch towards `from` from here on (`start`
+    // publishes the new generation).
+    SELF_SWITCH.clear();
     st.patches[idx].enabled = to == PATCHED;
     start(st, idx, to, checks);
     Ok(())

@@ -30,7 +30,10 @@
 #
 # rklp_bench=quick (kernel command line; run-guest.sh passes RKLP_BENCH):
 # N <= 100, fewer rounds, 10 and 1,000 threads. BENCH_ROUNDS and BENCH_RUN_MS
-# (ms per call measurement) override the defaults.
+# (ms per call measurement) override the defaults. BENCH_SECTIONS=threads
+# runs only the transition completion section (section 3), at the thread
+# counts of BENCH_THREADS (default: the mode's) and the kinds of
+# BENCH_THREAD_KINDS (default "sleep busy").
 cd "$(dirname "$0")" || exit 1
 . ../selftests/functions.sh
 
@@ -57,8 +60,9 @@ else
 	RUN_MS=${BENCH_RUN_MS:-300} STACK_ROUNDS=${BENCH_ROUNDS:-5}
 fi
 # BENCH_NS (a subset of the mode's N) and BENCH_THREADS (of its thread
-# counts; empty: no threads section) narrow a run to what is being looked
-# at, e.g. BENCH_NS=1 BENCH_THREADS= for the per-call figures at N = 1.
+# counts; set but empty: no threads section) narrow a run to what is being
+# looked at, e.g. BENCH_NS=1 BENCH_THREADS= for the per-call figures at
+# N = 1.
 if [ -n "${BENCH_NS+set}" ]; then
 	_ns="" _cn=""
 	for n in $BENCH_NS; do
@@ -68,6 +72,8 @@ if [ -n "${BENCH_NS+set}" ]; then
 	NS=${_ns# } CALL_NS=${_cn# }
 fi
 [ -z "${BENCH_THREADS+set}" ] || THREADS=$BENCH_THREADS
+THREAD_KINDS=${BENCH_THREAD_KINDS:-sleep busy}
+SECTIONS=${BENCH_SECTIONS:-all}
 LAT=./rklp_bench_lat
 THR=./rklp_bench_threads
 DIRECT=/sys/module/rklp/parameters/direct
@@ -417,7 +423,7 @@ report_n() {
 bench_threads() {
 	insmod "$MODDIR/rklp_bench_n1.ko" || die "cannot load rklp_bench_n1.ko"
 	for t in $THREADS; do
-		for kind in sleep busy; do
+		for kind in $THREAD_KINDS; do
 			[ $kind = sleep ] || in_list "$t" "$BUSY_THREADS" || continue
 			rm -f /tmp/threads_ready
 			$THR "$t" $kind /tmp/threads_ready &
@@ -434,6 +440,8 @@ bench_threads() {
 				for c in $(order $r); do
 					m=$(module "$c" 1)
 					enable "$c" "$m"
+					# Progress (a stalled run still shows what it measured).
+					echo "# threads $t $kind round $r: $(name "$c") enable $(ms "$EN") ms [$(elapsed)]"
 					add thr "$t" "$kind" "$c" "$r" "$EN"
 					disable "$c" "$m"
 					unload_mod "$m"
@@ -457,6 +465,12 @@ csv latency.csv "n,op,livepatch_ms,rklp_ms,ratio"
 csv memory.csv "n,core,slab_kb,vmalloc_kb,per_func_slab_b,per_func_vmalloc_b,per_func_b,module_core_kb"
 csv transition.csv "threads,kind,livepatch_ms,rklp_ms,ratio"
 csv growth.csv "op,livepatch_slope,rklp_slope"
+if [ "$SECTIONS" = threads ]; then
+	bench_threads
+	echo "bench: total $(elapsed) in the guest"
+	[ -z "$TEST_FAILED" ] || exit 1
+	exit 0
+fi
 # The threads section before N = 5000, whose livepatch rounds are the
 # longest part of the run.
 for n in $NS; do

@@ -18,6 +18,12 @@
  *   REVERSE      one reversal of a running transition
  *   FORCE        one force of a running transition
  *   LIVENESS     the environment may go quiet; with the ltl claim below
+ *   SELF         tasks switch themselves (transition::SelfSwitch, a task
+ *                work armed by the walk on every unswitched task it does
+ *                not switch (transition::arm_one), run
+ *                at depth 0, i.e. on the way back to user space, or in F,
+ *                as a task work run inside the kernel), checking their own
+ *                stack inside a read of the published checks (ReadSlot)
  * Negative variants (each must yield a counterexample):
  *   PIN_WINDOW   the switch is stored after the task is unpinned (the
  *                bug fixed in 9fe2590)
@@ -36,6 +42,10 @@
  *                lock (an insert in progress compared its state with the
  *                old target and is not counted; with REVERSE)
  *   NO_RETRY     (liveness) the transition work never retries
+ *   NO_GEN       (with SELF) the work switches towards the target, and
+ *                checks against the checks, of the transition it was
+ *                armed in, without checking that this transition is still
+ *                the published one, and outside the read section
  */
 
 /* Task slots (records). Without FORK every slot holds a task from load
@@ -111,6 +121,20 @@ byte forks;
 
 #define MAXFORK 2
 
+#ifdef SELF
+/* ---- the tasks' own switches (transition.rs SelfSwitch, ReadSlot) ---- */
+bit queued[NT];         /* Record::queued: the work is queued */
+byte armed[NT];         /* Record::armed_gen */
+byte gen;               /* GENERATION (Control only) */
+byte pubgen;            /* SELF_SWITCH: published generation, 0 = empty */
+bit pubtgt;             /* ... the published checks' target */
+byte rd;                /* SELF_SWITCH.readers */
+#ifdef NO_GEN
+bit atgt[NT];           /* the target when armed */
+byte achk[6];           /* the checks when armed, [t * NF + fn] (NT <= 2) */
+#endif
+#endif
+
 /* handler.rs RklpHandler::redirect + decide_in_switch, for task t
  * calling fn. Steps: lookup (top entry, Acquire), transition flag of that
  * entry (Acquire), then current_state() and the entry below. */
@@ -181,6 +205,68 @@ inline maysleep() {
 	fi
 }
 
+/* Checks::check_pinned / check_frames (stack_check.rs): a frame of a changed function in the version
+ * being left; a task stopped in the handler also shows the call site of
+ * __fentry__ in the original function (version 0), and, unless
+ * NO_INHANDLER, Checks::in_handler catches it whatever the versions. */
+#ifdef NO_INHANDLER
+#define INHANDLER(i)    (hnd[i] && chk[hfn[i]] == 0)
+#else
+#define INHANDLER(i)    hnd[i]
+#endif
+#define BLOCKED(i)      ((depth[i] >= 1 && chk[F] == ofv[i]) || (depth[i] >= 2 && chk[ifn[i]] == iv[i]) || INHANDLER(i))
+
+#ifdef SELF
+/* SelfSwitch::run in task t, at a point where it runs its task works. */
+#ifndef NO_GEN
+inline selfswitch() {
+	queued[t] = 0;                      /* cleared first (may be re-armed) */
+	/* SELF_SWITCH.read: preemption off; counted, then the slot */
+	atomic { rd++; g = pubgen }
+	atomic {
+		if
+		:: g != 0 && armed[t] == g && state[t] != pubtgt && !BLOCKED(t) ->
+			state[t] = pubtgt;
+			printf("MSC: task %d switches itself to %d (generation %d, depth %d)\n", t, pubtgt, g, depth[t])
+		:: else
+		fi;
+		rd--; g = 0
+	}
+}
+#else
+#define BLOCKEDA(i)     ((depth[i] >= 1 && achk[i * NF + F] == ofv[i]) || (depth[i] >= 2 && achk[i * NF + ifn[i]] == iv[i]) || hnd[i])
+inline selfswitch() {
+	queued[t] = 0;
+	atomic {
+		if
+		:: state[t] != atgt[t] && !BLOCKEDA(t) -> g = 1
+		:: else
+		fi
+	}
+	maysleep();
+	atomic {
+		if
+		:: g -> state[t] = atgt[t];
+			printf("MSC: task %d switches itself to %d (as armed, depth %d)\n", t, atgt[t], depth[t])
+		:: else
+		fi;
+		g = 0
+	}
+}
+#endif
+/* A point where the task may run its task works. */
+inline mayrunwork() {
+	if
+	:: queued[t] -> selfswitch()
+	:: skip
+	fi
+}
+#else
+inline mayrunwork() {
+	skip
+}
+#endif
+
 #define FREESLOT(c)     (!alive[c] && (key[c] == EMPTY || key[c] == TOMB))
 #if NT == 3
 #define ANYDEAD ((key[0] == LIVE && dead[0]) || (key[1] == LIVE && dead[1]) || (key[2] == LIVE && dead[2]))
@@ -240,7 +326,7 @@ inline fork() {
 
 proctype Task(byte t)
 {
-	byte e, ver, s, c, i;
+	byte e, ver, s, c, i, g;
 	bit cnt;
 end_unborn:
 	do
@@ -253,6 +339,7 @@ end_live:
 			handler(F);
 			enter_outer();
 			maysleep();
+			mayrunwork();
 			if
 			:: handler(G); enter_inner(G)
 			:: modlive -> handler(M); enter_inner(M)
@@ -261,6 +348,9 @@ end_live:
 			/* both return */
 			atomic { depth[t] = 0; exempt[t] = 0; ofv[t] = 0; ifn[t] = 0; iv[t] = 0 }
 		:: !quiet -> oncpu[t] = 0; oncpu[t] = 1  /* sleeps at depth 0 */
+#ifdef SELF
+		:: !quiet && queued[t] -> selfswitch()   /* back to user space */
+#endif
 #ifdef FORK
 		:: !quiet && forks < MAXFORK && ANYFREE -> fork()
 		:: !quiet -> break                       /* do_exit() */
@@ -366,8 +456,45 @@ inline sync_handlers() {
 	}
 }
 
+#ifdef SELF
+/* ReadSlot::clear (SELF_SWITCH): empty, then wait for the readers */
+inline withdraw() {
+	pubgen = 0;
+	(rd == 0)
+}
+/* transition::start: SELF_SWITCH.set (a new generation) */
+inline publish() {
+	withdraw();
+	gen++; pubtgt = target; pubgen = gen
+}
+/* transition::arm_one, from the walk, on task i that it did not switch
+ * (running, i.e. runnable, or not clean): armed for the running
+ * generation, queued unless it still is */
+inline arm(i) {
+	armed[i] = gen; queued[i] = 1;
+#ifdef NO_GEN
+	atgt[i] = target;
+	achk[i * NF + F] = chk[F]; achk[i * NF + G] = chk[G]; achk[i * NF + M] = chk[M];
+#endif
+	printf("MSC: task %d armed (generation %d)\n", i, gen)
+}
+#else
+inline withdraw() {
+	skip
+}
+inline publish() {
+	skip
+}
+inline arm(i) {
+	skip
+}
+#endif
+
 /* transition::complete (finish::unpatching when unpatching) */
 inline complete() {
+#ifndef NO_GEN
+	withdraw();
+#endif
 	if
 	:: target == PAT ->
 		set_trans(trp, 0);
@@ -401,16 +528,6 @@ inline complete() {
 	printf("MSC: P%d: transition to %d complete\n", trp, target)
 }
 
-/* Checks::check_pinned / check_frames (stack_check.rs): a frame of a changed function in the version
- * being left; a task stopped in the handler also shows the call site of
- * __fentry__ in the original function (version 0), and, unless
- * NO_INHANDLER, Checks::in_handler catches it whatever the versions. */
-#ifdef NO_INHANDLER
-#define INHANDLER(i)    (hnd[i] && chk[hfn[i]] == 0)
-#else
-#define INHANDLER(i)    hnd[i]
-#endif
-#define BLOCKED(i)      ((depth[i] >= 1 && chk[F] == ofv[i]) || (depth[i] >= 2 && chk[ifn[i]] == iv[i]) || INHANDLER(i))
 #ifdef NO_FORKSEQ
 #define SEQ_SAME        1
 #else
@@ -430,13 +547,13 @@ inline try_complete() {
 			/* a BUSY record is skipped: at the target, or counted */
 			:: key[i] == LIVE && !dead[i] && state[i] != target ->
 				if
-				:: oncpu[i] -> all = 0  /* Reason::Running */
+				:: oncpu[i] -> all = 0; arm(i)  /* Reason::Running (or runnable) */
 				:: else ->
 					/* Checks::check_pinned: changed function on
 					 * the stack, or stopped in the handler
 					 * (Checks::in_handler) */
 					if
-					:: BLOCKED(i) -> all = 0
+					:: BLOCKED(i) -> all = 0; arm(i)
 					:: else ->
 #ifdef PIN_WINDOW
 						pend = 1;  /* stored after the unpin */
@@ -469,6 +586,7 @@ inline try_complete() {
 inline start(p, tgt) {
 	trp = p; intr = 1;
 	printf("MSC: P%d: starting transition to %d\n", p, tgt);
+	publish();
 	try_complete()
 }
 
@@ -520,6 +638,7 @@ end_control:
 	/* transition::reverse */
 	:: intr && !reversed ->
 		reversed = 1;
+		withdraw();
 		build_checks(trp, 1 - target);
 		pen[trp] = (target == UNP);
 		/* TaskTable::set_target, under the insert lock (transition::start) */
@@ -529,6 +648,7 @@ end_control:
 		atomic { !ilock -> target = 1 - target };
 #endif
 		printf("MSC: P%d: reversing, target %d\n", trp, target);
+		publish();
 		try_complete()
 #endif
 #ifdef FORCE
@@ -562,7 +682,15 @@ end_control:
 		:: pst[1] == 1 ->
 			atomic { tr1[M] = (intr && trp == 1); has1[M] = 1 };
 			if
-			:: intr && trp == 1 -> build_checks(1, target)
+			:: intr && trp == 1 ->
+				/* refresh_checks: SELF_SWITCH.set, same generation */
+				withdraw();
+				build_checks(1, target);
+#ifdef SELF
+				pubgen = gen
+#else
+				skip
+#endif
 			:: else
 			fi
 		:: else

@@ -161,10 +161,15 @@ echo 1 >$H/stall
 loop_until "[ \"\$(cat $H/caught)\" = 1 ]" || fail "victim not caught in the handler"
 # Complete the transition, then start the next patching transition (which
 # sets every task to unpatched) while the victim is still stopped there.
-# Completion by the transition work could wait until the victim's CPU is
-# free again; reversing twice completes it in this shell's write instead:
+# Reversing twice lets the transition complete while the victim is stopped:
 # the victim, running, keeps the reversed (unpatching) transition open while
-# the holder leaves.
+# the holder leaves; reversed back, nothing holds it (the busy shell on
+# CPU 0 switches itself at its next tick, if it switched back meanwhile).
+# The completion, in this write or in the transition work, clears
+# `transition` and must then wait for the victim to leave the handler
+# (upstream's klp_synchronize_transition()) before the next transition can
+# start: without that wait, rklp_sample's transition resets the victim's
+# state before it reads it, and the victim runs the original.
 log "% echo 0 > $PH/enabled"
 echo 0 >$PH/enabled
 echo 0 >$H/hold
@@ -172,7 +177,7 @@ sleep 0.3
 check_file $PH/transition 1
 log "% echo 1 > $PH/enabled"
 echo 1 >$PH/enabled
-check_file $PH/transition 0
+loop_until "[ \"\$(cat $PH/transition)\" = 0 ]" || fail "the reversed-back transition did not complete"
 load_lp_nowait rklp_sample
 echo 1 >$H/release
 loop_until "[ \"\$(cat $H/caught)\" = 2 ]" || fail "victim did not resume"

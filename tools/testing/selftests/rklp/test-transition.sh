@@ -137,6 +137,47 @@ unload_mod test_rklp_busy
 unload_mod rklp_test_busy
 end_test
 
+start_test "a busy user task switches itself on its way back to user space, without a kick"
+# A SCHED_FIFO task spinning in user space on CPU 1 with RT throttling off
+# never leaves its CPU: the walk always finds it running, no kworker runs
+# beside it, and no kick comes (kick_delay_ms: 1 hour). Only the work queued
+# when the transition starts (TWA_RESUME) switches it, at its next return to
+# user space from an interrupt (issue 21 item 2); before, it held the
+# transition until it stopped. Completion is seen in dmesg ("completing"
+# comes before the grace period of the handlers, which waits for a kworker
+# on CPU 1, i.e. for the spinner to stop; so do reads of rklp's files).
+RT=/proc/sys/kernel/sched_rt_runtime_us
+SPIN_S=20 WAIT=100
+[ -n "${rklp_debug:-}" ] && SPIN_S=25 WAIT=200
+rt_runtime=$(cat $RT)
+echo 3600000 >$RKLP_KICK_DELAY
+taskset -p 1 $$ >/dev/null
+echo -1 >$RT || fail "cannot turn RT throttling off"
+./rklp_rt_spin 1 $SPIN_S &
+spin=$!
+# Running FIFO (policy 1) on CPU 1.
+loop_until "[ \"\$(awk '{ print \$39, \$41 }' /proc/$spin/stat 2>/dev/null)\" = '1 1' ]" ||
+	fail "spinner not running on CPU 1"
+t0=$(now_ms)
+load_mod rklp_sample
+# The spinner still running (state R, not exited) when completion is seen.
+if MAX_RETRIES=$WAIT loop_until "test_dmesg | grep -q \"'rklp_sample': completing patching transition\"" &&
+	[ "$(awk '{ print $3 }' /proc/$spin/stat 2>/dev/null)" = R ]; then
+	echo "# transition completed $(( $(now_ms) - t0 )) ms after the load, the spinner still running"
+else
+	fail "transition not completed while a task spun in user space (after $(( $(now_ms) - t0 )) ms; the spinner stops after $SPIN_S s)"
+fi
+kill $spin 2>/dev/null
+wait $spin 2>/dev/null
+echo "$rt_runtime" >$RT
+taskset -p 3 $$ >/dev/null
+loop_until "[ \"\$(cat $SYSFS_RKLP/rklp_sample/transition)\" = 0 ]" || fail "transition did not complete"
+check_file /proc/cmdline "this has been live patched"
+echo 60000 >$RKLP_KICK_DELAY
+disable_lp rklp_sample
+unload_mod rklp_sample
+end_test
+
 start_test "tasks exiting during transitions never run a freed body"
 # exit_rcu() runs after exit_notify(): the exiting task is off the task list
 # but may still be inside the replacement; rklp must wait for it before the
