@@ -258,10 +258,17 @@ cycle_settled() {
 }
 
 # cycle_transition CORE N ROUND: per-call while a transition of the patch
-# is held open by the kthread sleeping in f0.
+# is held open by the kthread sleeping in f0. rklp's functions are on its
+# handler: the direct calls of an earlier settled cycle are gone first (a
+# function still on a direct call when it is patched again takes the
+# dispatcher's slow path instead: which of the two was measured depended on
+# how soon the settle work released them).
 cycle_transition() {
 	_c=$1 _n=$2 _r=$3 _m=$(module "$1" "$2")
 	_p=/sys/module/rklp_bench_n$_n/parameters
+	[ "$_c" = lp ] || [ $HAVE_DIRECT = 0 ] ||
+		loop_until "[ \"\$(cat /sys/module/rklp/parameters/direct_calls)\" = 0 ]" ||
+		die "the direct calls of the settled cycle were not released"
 	echo 1 >$_p/hold
 	loop_until "[ \"\$(cat $_p/held)\" = 1 ]" || die "the hold kthread did not enter f0"
 	$LAT insmod "$MODDIR/$_m.ko" >/dev/null || die "insmod $_m"

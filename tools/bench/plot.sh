@@ -188,8 +188,9 @@ N = 1), each a direct call, in a loop; *baseline* is unpatched (for
 with \`\`direct=0\`\` (its shared ftrace handler); *settled*: \`\`direct=1\`\`,
 once \`\`settled\`\` equals N (livepatch column: plain livepatch);
 *transition*: both cores while a transition of the patch is held open by a
-kthread sleeping in f0; *tracer*: the patch with the function tracer on the
-sample. *stack3*: one function under a stack of three patches.
+kthread sleeping in f0 (rklp on its handler: the direct calls of the
+settled cycle are released first); *tracer*: the patch with the function
+tracer on the sample. *stack3*: one function under a stack of three patches.
 
 .. image:: bench-percall.png
 
