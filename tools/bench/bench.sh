@@ -12,7 +12,9 @@
 #      a loop, spread over the N; f0 when N = 1): unpatched, livepatch, rklp
 #      on its shared handler (rklp parameter direct=0), rklp settled on
 #      ftrace direct calls (direct=1, once settled = N), both cores while a
-#      transition is held open (a kthread sleeps inside f0, patched), and
+#      transition is held open (a kthread sleeps inside f0, patched), both
+#      cores while the atomic replace of a patch (rklp's settled) is held
+#      open the same way (the dispatcher's per-task path), and
 #      with the function tracer on the sampled functions; at N in $CALL_NS;
 #   2. enable (insmod until transition 0), disable (echo 0 until the patch
 #      directory is gone) and atomic replace (insmod of the replacing patch
@@ -283,6 +285,34 @@ cycle_transition() {
 	LINE="$LINE; $(name "$_c") in transition $COST ns/call"
 }
 
+# cycle_transition_over CORE N ROUND: per-call while the atomic replace of
+# an enabled patch is held open by the kthread sleeping in the patch's f0
+# (every f0 sleeps in the target's hold). rklp's patch is settled first
+# (direct=1, settled = N): its functions keep their direct calls during the
+# replace's transition, and the dispatcher decides per task (its slow path).
+cycle_transition_over() {
+	_c=$1 _n=$2 _r=$3 _m=$(module "$1" "$2")
+	_p=/sys/module/rklp_bench_n$_n/parameters
+	enable "$_c" "$_m"
+	if [ "$_c" = rk ]; then
+		_s=$($LAT settle "$(pdir rk "$_m")" "$_n" $((1000 + SETTLE_DELAY))) || die "settle"
+		[ "${_s#* }" = "$_n" ] || die "$_m: ${_s#* } of $_n settled"
+	fi
+	echo 1 >$_p/hold
+	loop_until "[ \"\$(cat $_p/held)\" = 1 ]" || die "the hold kthread did not enter $_m's f0"
+	$LAT insmod "$MODDIR/${_m}r.ko" >/dev/null || die "insmod ${_m}r"
+	_t=$(cat "$(pdir "$_c" "${_m}r")/transition")
+	measure "$_n"
+	[ "$_t" = 1 ] && [ "$(cat "$(pdir "$_c" "${_m}r")/transition")" = 1 ] || die "${_m}r: transition not held open"
+	add call "$_n" transition_over "$_c" "$_r" "$COST"
+	echo 0 >$_p/hold
+	$LAT wait "$(pdir "$_c" "${_m}r")" >/dev/null || die "transition of ${_m}r did not end"
+	disable "$_c" "${_m}r"
+	unload_mod "${_m}r"
+	unload_mod "$_m"
+	LINE="$LINE; $(name "$_c") in a replace's transition $COST ns/call"
+}
+
 # fit: the slope of the least-squares line through the "x y" points on
 # stdin, in log-log ("n/a" with fewer than two).
 # (The guest's busybox awk has no log(): ln() by halving into [1, 2) and
@@ -369,6 +399,10 @@ bench_n() {
 		done
 		if in_list "$n" "$CALL_NS" && { [ "$n" -lt 1000 ] || [ $r = 1 ]; }; then
 			for c in $(order $r "$n" transition); do cycle_transition "$c" "$n" "$r"; done
+			if [ $HAVE_DIRECT = 1 ]; then
+				set_direct 1
+				for c in $(order $r "$n" transition); do cycle_transition_over "$c" "$n" "$r"; done
+			fi
 		fi
 		echo "$LINE [$(elapsed)]"
 		r=$((r + 1))
@@ -384,8 +418,10 @@ report_n() {
 	if in_list "$n" "$CALL_NS"; then
 		u=$(med call "$n" unpatched base) ut=$(med call "$n" tracer base)
 		lp=$(med call "$n" patched lp) lpt=$(med call "$n" tracer lp) lptr=$(med call "$n" transition lp)
-		for mode in handler settled transition tracer tracer_settled; do
+		for mode in handler settled transition transition_over tracer tracer_settled; do
 			case $mode in
+			transition_over) [ $HAVE_DIRECT = 1 ] || continue
+				b=$u l=$(med call "$n" transition_over lp) k=$(med call "$n" transition_over rk) ;;
 			handler) b=$u l=$lp k=$(med call "$n" patched rk) ;;
 			settled) b=$u l=$lp k=$(med call "$n" settled rk) ;;
 			transition) b=$u l=$lptr k=$(med call "$n" transition rk) ;;

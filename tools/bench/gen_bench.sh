@@ -23,7 +23,10 @@
 #	`make fmt-check` reads them
 #
 # Replacements compute what the originals compute (x * 3 + i); the
-# constants differ per function so that no compiler merges them.
+# constants differ per function so that no compiler merges them. Every f0,
+# the target's and the patches', sleeps in the target's exported
+# rklp_bench_n<N>_hold() when called with ~0 while "hold" is set: the
+# patches depend on their target.
 set -eu
 file=${1:?usage: gen_bench.sh rklp_bench_n<N>.c|livepatch_bench_n<N>[r].c|test_rklp_bench_n<N>[r].rs}
 base=${file%.*}
@@ -74,19 +77,24 @@ static bool hold;
 static int held;
 static DECLARE_WAIT_QUEUE_HEAD(hold_wq);
 
-/* f0's slow path: sleeps in f0's frame while "hold" is set. */
-static noinline void bench_hold(void)
+/*
+ * f0's slow path: sleeps in f0's frame while "hold" is set. Exported: the
+ * patches' f0 call it too, so that a transition of a patch over another
+ * (an atomic replace) can be held open the same way.
+ */
+noinline void ${target}_hold(void)
 {
 	WRITE_ONCE(held, 1);
 	while (READ_ONCE(hold) && !kthread_should_stop())
 		msleep_interruptible(10);
 	WRITE_ONCE(held, 0);
 }
+EXPORT_SYMBOL_GPL(${target}_hold);
 
 static noinline __used __bench_noipa unsigned long ${target}_f0(unsigned long x)
 {
 	if (unlikely(x == BENCH_HOLD_ARG))
-		bench_hold();
+		${target}_hold();
 	return x * 3;
 }
 
@@ -258,8 +266,19 @@ lp)
 #include <linux/module.h>
 
 EOF
+	cat <<EOF
+void ${target}_hold(void);
+
+/* As the target's f0: sleeps in it while the target's "hold" is set. */
+static noinline unsigned long ${name}_f0(unsigned long x)
+{
+	if (unlikely(x == ~0UL))
+		${target}_hold();
+	return x * 3;
+}
+EOF
 	awk -v n="$n" -v p="$name" 'BEGIN {
-		for (i = 0; i < n; i++)
+		for (i = 1; i < n; i++)
 			printf "static noinline unsigned long %s_f%d(unsigned long x) { return x * 3 + %d; }\n", p, i, i
 		print ""
 		print "static struct klp_func funcs[] = {"
@@ -319,8 +338,26 @@ include!(concat!(
 ));
 
 EOF
+	cat <<EOF
+extern "C" {
+    fn ${target}_hold();
+}
+
+/// As the target's f0: sleeps in it while the target's \`hold\` is set.
+#[no_mangle]
+extern "C" fn ${name}_f0(x: c_ulong) -> c_ulong {
+    if x == c_ulong::MAX {
+        // SAFETY: the target's exported function, which takes no argument
+        // and only sleeps while the target's \`hold\` is set; the target
+        // is loaded (this module depends on it).
+        unsafe { ${target}_hold() };
+    }
+    x.wrapping_mul(3)
+}
+
+EOF
 	awk -v n="$n" -v p="$name" 'BEGIN {
-		for (i = 0; i < n; i++)
+		for (i = 1; i < n; i++)
 			printf "#[no_mangle]\nextern \"C\" fn %s_f%d(x: c_ulong) -> c_ulong {\n    x.wrapping_mul(3).wrapping_add(%d)\n}\n\n", p, i, i
 		printf "static PATCH: KlpPatch = KlpPatch::new(&[KlpObject::module(\n"
 		printf "    c_str!(\"rklp_bench_n%d\"),\n", n

@@ -89,6 +89,7 @@ awk -F, '$1 == 1000' "$in/latency.csv" | grep -q . || ln=$maxn
 	echo "n,figure,goal,measured"
 	for n in $(awk -F, 'NR > 1 { print $1 }' "$in/percall.csv" | sort -nu); do
 		v=$(pc "$n" transition); [ -z "$v" ] || echo "$n,per-call added in transition (rklp/livepatch),<= 1.0,$v"
+		v=$(pc "$n" transition_over); [ -z "$v" ] || echo "$n,per-call added in a replace's transition over settled functions (rklp/livepatch),<= 1.0,$v"
 		v=$(pc "$n" handler); [ -z "$v" ] || echo "$n,per-call added on the handler path (rklp/livepatch),<= 1.0,$v"
 		v=$(pc "$n" settled); [ -z "$v" ] || echo "$n,per-call added settled (rklp/livepatch),<= 0.2,$v"
 	done
@@ -189,8 +190,11 @@ with \`\`direct=0\`\` (its shared ftrace handler); *settled*: \`\`direct=1\`\`,
 once \`\`settled\`\` equals N (livepatch column: plain livepatch);
 *transition*: both cores while a transition of the patch is held open by a
 kthread sleeping in f0 (rklp on its handler: the direct calls of the
-settled cycle are released first); *tracer*: the patch with the function
-tracer on the sample. *stack3*: one function under a stack of three patches.
+settled cycle are released first); *transition_over*: both cores while the
+atomic replace of an enabled patch is held open the same way (a kthread
+sleeping in the patch's f0), rklp's patch settled first: its functions keep
+their direct calls and the dispatcher decides per task (its slow path);
+*tracer*: the patch with the function tracer on the sample. *stack3*: one function under a stack of three patches.
 
 .. image:: bench-percall.png
 
