@@ -82,6 +82,7 @@ static DECLARE_WAIT_QUEUE_HEAD(hold_wq);
  * patches' f0 call it too, so that a transition of a patch over another
  * (an atomic replace) can be held open the same way.
  */
+void ${target}_hold(void);
 noinline void ${target}_hold(void)
 {
 	WRITE_ONCE(held, 1);
