@@ -128,14 +128,14 @@ end_test
 start_test "rmmod rklp while a kick is in flight"
 # A reader sleeps (uninterruptibly) in a function being patched: it is
 # kicked, the kick stays pending; it leaves the function, both transitions
-# complete and the patch goes. Then the reader runs its kick, which stalls
-# inside rklp for 3 s, just before taking the core mutex, while rmmod rklp
-# waits for it.
-# A kprobe on mutex_lock (an ftrace site): not where ftrace would jump
-# into the byte before kprobe_ftrace_handler (functions.sh).
+# complete and the patch goes. Then the reader runs its kick (the task work
+# in which a user task switches itself, SelfSwitch), which stalls inside
+# rklp for 3 s, at its entry, while rmmod rklp waits for it.
+# A kprobe on an ftrace site: not where ftrace would jump into the byte
+# before kprobe_ftrace_handler (functions.sh).
 if ! ftrace_sharing_crashes; then
 	# (not the __pfx_ padding symbol kernels with CALL_PADDING list first)
-	kick_sym=$(awk '/4Kick.*TaskWorkFn3run.*\[rklp\]/ && $3 !~ /^__(pfx|cfi)_/ { print $3; exit }' /proc/kallsyms)
+	kick_sym=$(awk '/10SelfSwitch.*TaskWorkFn3run.*\[rklp\]/ && $3 !~ /^__(pfx|cfi)_/ { print $3; exit }' /proc/kallsyms)
 	[ -n "$kick_sym" ] || fail "rklp's kick function not in /proc/kallsyms"
 	load_mod rklp_test_lifecycle kick_sym=$kick_sym
 	echo 1 >$LC/hold_in

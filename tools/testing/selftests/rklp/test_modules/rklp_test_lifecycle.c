@@ -11,11 +11,12 @@
  *   rklp_test_kick_wait() (a patch target) while "hold_in" is set, then
  *   outside it while "hold_out" is set: a kick (TWA_SIGNAL) queued while it
  *   sleeps in the function stays pending until the read returns.
- * - With "kick_sym" (the name of rklp's kick function) given at load and
- *   "stall_pid" set, that task, once inside the kick, spins for "stall_ms"
- *   when it takes a mutex: the kick is in flight meanwhile (a kprobe
- *   handler runs with preemption off and cannot sleep, hence the spin).
- *   "stalls" counts the spins.
+ * - With "kick_sym" (the name of rklp's kick function: the task work in
+ *   which a user task switches itself) given at load and "stall_pid" set,
+ *   that task, on entering the kick, spins for "stall_ms": the kick is in
+ *   flight meanwhile (a kprobe handler runs with preemption off and cannot
+ *   sleep, hence the spin). "stalls" counts the spins. (The kick takes no
+ *   lock: the spin is at its entry, inside rklp's text.)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,7 +41,7 @@ MODULE_PARM_DESC(kick_sym, "rklp's kick function (for stall_pid)");
 
 static int stall_pid;
 module_param(stall_pid, int, 0644);
-MODULE_PARM_DESC(stall_pid, "task whose next kick stalls at its mutex_lock");
+MODULE_PARM_DESC(stall_pid, "task whose next kick stalls at its entry");
 
 static int stall_ms = 2000;
 module_param(stall_ms, int, 0644);
@@ -83,21 +84,10 @@ static int kick_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-/* The task inside rklp's kick, between its entry and its mutex_lock. */
-static struct task_struct *in_kick;
-
 static int kick_entry(struct kprobe *p, struct pt_regs *regs)
 {
-	if (stall_pid && current->pid == READ_ONCE(stall_pid))
-		WRITE_ONCE(in_kick, current);
-	return 0;
-}
-
-static int mutex_entry(struct kprobe *p, struct pt_regs *regs)
-{
-	if (READ_ONCE(in_kick) != current)
+	if (!stall_pid || current->pid != READ_ONCE(stall_pid))
 		return 0;
-	WRITE_ONCE(in_kick, NULL);
 	WRITE_ONCE(stall_pid, 0);
 	pr_info("stalling the kick of pid %d for %d ms\n", current->pid, stall_ms);
 	mdelay(stall_ms);
@@ -106,7 +96,6 @@ static int mutex_entry(struct kprobe *p, struct pt_regs *regs)
 }
 
 static struct kprobe kick_kp = { .pre_handler = kick_entry };
-static struct kprobe mutex_kp = { .symbol_name = "mutex_lock", .pre_handler = mutex_entry };
 static struct proc_dir_entry *kick_entry_pde;
 
 static int __init rklp_test_lifecycle_init(void)
@@ -118,23 +107,10 @@ static int __init rklp_test_lifecycle_init(void)
 		return -ENOMEM;
 	if (!kick_sym)
 		return 0;
-	ret = register_kprobe(&mutex_kp);
-	if (ret) {
-		/* With lockdep, mutex_lock() is a macro. */
-		mutex_kp.symbol_name = "mutex_lock_nested";
-		mutex_kp.addr = NULL;
-		ret = register_kprobe(&mutex_kp);
-	}
-	if (ret)
-		goto out;
 	kick_kp.symbol_name = kick_sym;
 	ret = register_kprobe(&kick_kp);
-	if (ret) {
-		unregister_kprobe(&mutex_kp);
-		goto out;
-	}
-	return 0;
-out:
+	if (!ret)
+		return 0;
 	pr_err("cannot probe the kick (%d)\n", ret);
 	proc_remove(kick_entry_pde);
 	return ret;
@@ -144,10 +120,8 @@ static void __exit rklp_test_lifecycle_exit(void)
 {
 	WRITE_ONCE(hold_in, false);
 	WRITE_ONCE(hold_out, false);
-	if (kick_sym) {
+	if (kick_sym)
 		unregister_kprobe(&kick_kp);
-		unregister_kprobe(&mutex_kp);
-	}
 	proc_remove(kick_entry_pde);
 }
 
