@@ -238,12 +238,16 @@ transition's walk, whose first pass runs when the transition starts, as
 upstream's \`\`TIF_PATCH_PENDING\`\`), and the walk no longer pins and unwinds
 runnable user tasks (but every tenth retry), so a thread spinning in user
 space switches at its next tick instead of when the walk catches it off
-its CPU. The threads-only runs made for the issue (\`\`BENCH_SECTIONS=threads\`\`,
-1,000 and 10,000 busy threads, TCG, 6.12 test kernel, one boot each, before
-at 685be0a and after at b6a1d87) did not print their first measurement
-(livepatch's enable at 1,000 busy threads) within 25 and 15 minutes on the
-shared host, loaded with two debug guests and module builds: no ratio
-measured yet. Measured instead, in \`\`test-transition.sh\`\` (TCG): a
+its CPU. The threads-only runs (\`\`BENCH_SECTIONS=threads\`\`, TCG, 6.12 test
+kernel): at 1,000 busy threads none printed its first measurement
+(livepatch's enable) within 15 to 25 minutes, the last (session 11) alone
+on the host for most of it; at 100 busy threads not within 6 minutes. At
+10 threads (session 11, 3 rounds, medians): sleeping, livepatch 132 ms,
+rklp 17 ms (0.129); busy, livepatch 49,525 ms, rklp 509 ms (0.010).
+livepatch's enable beside 10 spinning threads took 49-50 s in each round
+of that run, against 1.5 s in the full run below: its busy threads switch
+late in threads-only runs, for a reason not found yet, which is what holds
+those runs at 1,000 threads. Measured in \`\`test-transition.sh\`\` (TCG): a
 SCHED_FIFO thread spinning in user space on CPU 1 with RT throttling off,
 which the walk always finds running and beside which no kworker runs, with
 \`\`kick_delay_ms\`\` at one hour: the transition completed 270 ms after the
