@@ -259,6 +259,26 @@ cycle_settled() {
 	LINE="$LINE; $_line"
 }
 
+# held_transition CORE N ROUND MODE MODULE: loads MODULE, a patch of
+# rklp_bench_n<N>'s f0, with the kthread sleeping in f0 (holding its
+# transition open), measures the per-call cost as MODE, then lets the
+# transition end, disables and unloads MODULE.
+held_transition() {
+	_c=$1 _n=$2 _r=$3 _mode=$4 _hm=$5
+	_p=/sys/module/rklp_bench_n$_n/parameters
+	echo 1 >$_p/hold
+	loop_until "[ \"\$(cat $_p/held)\" = 1 ]" || die "the hold kthread did not enter f0"
+	$LAT insmod "$MODDIR/$_hm.ko" >/dev/null || die "insmod $_hm"
+	_t=$(cat "$(pdir "$_c" "$_hm")/transition")
+	measure "$_n"
+	[ "$_t" = 1 ] && [ "$(cat "$(pdir "$_c" "$_hm")/transition")" = 1 ] || die "$_hm: transition not held open"
+	add call "$_n" "$_mode" "$_c" "$_r" "$COST"
+	echo 0 >$_p/hold
+	$LAT wait "$(pdir "$_c" "$_hm")" >/dev/null || die "transition of $_hm did not end"
+	disable "$_c" "$_hm"
+	unload_mod "$_hm"
+}
+
 # cycle_transition CORE N ROUND: per-call while a transition of the patch
 # is held open by the kthread sleeping in f0. rklp's functions are on its
 # handler: the direct calls of an earlier settled cycle are gone first (a
@@ -266,23 +286,11 @@ cycle_settled() {
 # dispatcher's slow path instead: which of the two was measured depended on
 # how soon the settle work released them).
 cycle_transition() {
-	_c=$1 _n=$2 _r=$3 _m=$(module "$1" "$2")
-	_p=/sys/module/rklp_bench_n$_n/parameters
-	[ "$_c" = lp ] || [ $HAVE_DIRECT = 0 ] ||
+	[ "$1" = lp ] || [ $HAVE_DIRECT = 0 ] ||
 		loop_until "[ \"\$(cat /sys/module/rklp/parameters/direct_calls)\" = 0 ]" ||
 		die "the direct calls of the settled cycle were not released"
-	echo 1 >$_p/hold
-	loop_until "[ \"\$(cat $_p/held)\" = 1 ]" || die "the hold kthread did not enter f0"
-	$LAT insmod "$MODDIR/$_m.ko" >/dev/null || die "insmod $_m"
-	_t=$(cat "$(pdir "$_c" "$_m")/transition")
-	measure "$_n"
-	[ "$_t" = 1 ] && [ "$(cat "$(pdir "$_c" "$_m")/transition")" = 1 ] || die "$_m: transition not held open"
-	add call "$_n" transition "$_c" "$_r" "$COST"
-	echo 0 >$_p/hold
-	$LAT wait "$(pdir "$_c" "$_m")" >/dev/null || die "transition of $_m did not end"
-	disable "$_c" "$_m"
-	unload_mod "$_m"
-	LINE="$LINE; $(name "$_c") in transition $COST ns/call"
+	held_transition "$1" "$2" "$3" transition "$(module "$1" "$2")"
+	LINE="$LINE; $(name "$1") in transition $COST ns/call"
 }
 
 # cycle_transition_over CORE N ROUND: per-call while the atomic replace of
@@ -290,27 +298,20 @@ cycle_transition() {
 # (every f0 sleeps in the target's hold). rklp's patch is settled first
 # (direct=1, settled = N): its functions keep their direct calls during the
 # replace's transition, and the dispatcher decides per task (its slow path).
+# Only when rklp has the direct parameter.
 cycle_transition_over() {
-	_c=$1 _n=$2 _r=$3 _m=$(module "$1" "$2")
-	_p=/sys/module/rklp_bench_n$_n/parameters
-	enable "$_c" "$_m"
-	if [ "$_c" = rk ]; then
-		_s=$($LAT settle "$(pdir rk "$_m")" "$_n" $((1000 + SETTLE_DELAY))) || die "settle"
-		[ "${_s#* }" = "$_n" ] || die "$_m: ${_s#* } of $_n settled"
+	_m=$(module "$1" "$2")
+	if [ "$1" = rk ]; then
+		set_direct 1
+		enable rk "$_m"
+		_s=$($LAT settle "$(pdir rk "$_m")" "$2" $((1000 + SETTLE_DELAY))) || die "settle"
+		[ "${_s#* }" = "$2" ] || die "$_m: ${_s#* } of $2 settled"
+	else
+		enable lp "$_m"
 	fi
-	echo 1 >$_p/hold
-	loop_until "[ \"\$(cat $_p/held)\" = 1 ]" || die "the hold kthread did not enter $_m's f0"
-	$LAT insmod "$MODDIR/${_m}r.ko" >/dev/null || die "insmod ${_m}r"
-	_t=$(cat "$(pdir "$_c" "${_m}r")/transition")
-	measure "$_n"
-	[ "$_t" = 1 ] && [ "$(cat "$(pdir "$_c" "${_m}r")/transition")" = 1 ] || die "${_m}r: transition not held open"
-	add call "$_n" transition_over "$_c" "$_r" "$COST"
-	echo 0 >$_p/hold
-	$LAT wait "$(pdir "$_c" "${_m}r")" >/dev/null || die "transition of ${_m}r did not end"
-	disable "$_c" "${_m}r"
-	unload_mod "${_m}r"
+	held_transition "$1" "$2" "$3" transition_over "${_m}r"
 	unload_mod "$_m"
-	LINE="$LINE; $(name "$_c") in a replace's transition $COST ns/call"
+	LINE="$LINE; $(name "$1") in a replace's transition $COST ns/call"
 }
 
 # fit: the slope of the least-squares line through the "x y" points on
@@ -399,10 +400,8 @@ bench_n() {
 		done
 		if in_list "$n" "$CALL_NS" && { [ "$n" -lt 1000 ] || [ $r = 1 ]; }; then
 			for c in $(order $r "$n" transition); do cycle_transition "$c" "$n" "$r"; done
-			if [ $HAVE_DIRECT = 1 ]; then
-				set_direct 1
+			[ $HAVE_DIRECT = 0 ] ||
 				for c in $(order $r "$n" transition); do cycle_transition_over "$c" "$n" "$r"; done
-			fi
 		fi
 		echo "$LINE [$(elapsed)]"
 		r=$((r + 1))

@@ -266,8 +266,6 @@ lp)
 #include <linux/livepatch.h>
 #include <linux/module.h>
 
-EOF
-	cat <<EOF
 void ${target}_hold(void);
 
 /* As the target's f0: sleeps in it while the target's "hold" is set. */
@@ -338,8 +336,6 @@ include!(concat!(
     "/tools/testing/selftests/rklp/test_modules/rklp_test.rs"
 ));
 
-EOF
-	cat <<EOF
 extern "C" {
     fn ${target}_hold();
 }

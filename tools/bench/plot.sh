@@ -194,7 +194,8 @@ settled cycle are released first); *transition_over*: both cores while the
 atomic replace of an enabled patch is held open the same way (a kthread
 sleeping in the patch's f0), rklp's patch settled first: its functions keep
 their direct calls and the dispatcher decides per task (its slow path);
-*tracer*: the patch with the function tracer on the sample. *stack3*: one function under a stack of three patches.
+*tracer*: the patch with the function tracer on the sample. *stack3*: one
+function under a stack of three patches.
 
 .. image:: bench-percall.png
 
